@@ -1,0 +1,128 @@
+/**
+ * Commands whose surface is fixed but whose work lands in later issues. They parse their
+ * flags and show --help like the others; running one exits 2 with `not implemented yet: NAME`.
+ */
+import type { Command } from 'commander';
+import { ParityError } from '../../errors.js';
+import { collect, parseInteger, withExamples } from '../help.js';
+
+function notImplemented(name: string): () => never {
+  return () => {
+    throw new ParityError('NOT_IMPLEMENTED', `not implemented yet: ${name}`);
+  };
+}
+
+type Register = (program: Command) => void;
+
+export const PLANNED_COMMANDS: Record<string, Register> = {
+  extract: (program) =>
+    withExamples(
+      program
+        .command('extract')
+        .description('read the legacy source and write one spec draft per endpoint, with file:line evidence')
+        .option('--source <dir>', 'legacy source directory (default: legacy.source from parity.yaml)')
+        .option('--specs <dir>', 'where drafts are written (default: from parity.yaml)')
+        .option('--only <glob>', 'only endpoints whose "METHOD /path" matches')
+        .option('--llm', 'add behaviour descriptions written by Claude')
+        .option('--dry-run', 'show what would be written (and, with --llm, sent) without doing it')
+        .option('--no-cache', 'with --llm: ignore cached descriptions')
+        .option('--json', 'print the extraction result as JSON')
+        .action(notImplemented('extract')),
+      ['parity extract --source ./legacy', 'parity extract --llm --dry-run'],
+    ),
+
+  test: (program) =>
+    withExamples(
+      program
+        .command('test')
+        .description('run the spec examples against the legacy and the rewrite in one run')
+        .option('--legacy <url>', 'legacy base URL (default: from parity.yaml)')
+        .option('--rewrite <url>', 'rewrite base URL (default: from parity.yaml)')
+        .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
+        .option('--only <glob>', 'only specs whose id matches')
+        .option('--junit <file>', 'also write JUnit XML')
+        .option('--diff', "also compare the two sides' responses to each other")
+        .option('--json', 'print the results as JSON')
+        .action(notImplemented('test')),
+      ['parity test', 'parity test --only "refunds.*" --diff --junit results.xml'],
+    ),
+
+  record: (program) =>
+    withExamples(
+      program
+        .command('record')
+        .description('record real traffic to the legacy into spec examples')
+        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
+        .option('--legacy <url>', 'legacy base URL to forward to (default: from parity.yaml)')
+        .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
+        .option('--json', 'print what was recorded as JSON')
+        .action(notImplemented('record')),
+      ['parity record --port 8481   # then run your integration suite against http://127.0.0.1:8481'],
+    ),
+
+  shadow: (program) =>
+    withExamples(
+      program
+        .command('shadow')
+        .description('mirror live traffic to the rewrite, compare responses, record differences')
+        .option('--primary <url>', 'the legacy instance clients are answered from (default: legacy.url)')
+        .option('--candidate <url>', 'the rewrite (default: rewrite.url)')
+        .option('--secondary <url>', 'a second legacy instance, to tell noise from differences')
+        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
+        .option('--db <file>', 'store file (default: from parity.yaml)')
+        .option('--detached', 'receive a copy of traffic from an existing mirror instead of proxying')
+        .action(notImplemented('shadow')),
+      ['parity shadow --primary http://legacy:3000 --candidate http://rewrite:4000 --port 8480'],
+    ),
+
+  replay: (program) =>
+    withExamples(
+      program
+        .command('replay')
+        .description('send recorded requests from the store to the rewrite again and compare')
+        .option('--db <file>', 'store file (default: from parity.yaml)')
+        .option('--candidate <url>', 'the rewrite (default: rewrite.url)')
+        .option('--json', 'print the results as JSON')
+        .action(notImplemented('replay')),
+      ['parity replay --candidate http://127.0.0.1:4000'],
+    ),
+
+  dashboard: (program) =>
+    withExamples(
+      program
+        .command('dashboard')
+        .description('serve the shadowing dashboard')
+        .option('--db <file>', 'store file; repeat to combine several stores', collect)
+        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
+        .option('--host <host>', 'address to bind (default 127.0.0.1; any other requires a token)')
+        .action(notImplemented('dashboard')),
+      ['parity dashboard --port 8490', 'parity dashboard --db a.db --db b.db'],
+    ),
+
+  report: (program) =>
+    withExamples(
+      program
+        .command('report')
+        .description('cutover readiness per endpoint: READY, NOT READY or INSUFFICIENT DATA')
+        .option('--db <file>', 'store file; repeat to combine several stores', collect)
+        .option('--format <format>', 'md, html or json', 'md')
+        .option('--out <file>', 'write to a file instead of standard output')
+        .option('--endpoint <glob>', 'only endpoints whose "METHOD /path" matches')
+        .option('--since <duration>', 'only evidence newer than this, such as 7d or 36h')
+        .option('--fail-on <verdict>', 'exit 1 when any endpoint is not-ready')
+        .action(notImplemented('report')),
+      ['parity report --format html --out reports/readiness.html', 'parity report --fail-on not-ready'],
+    ),
+
+  demo: (program) =>
+    withExamples(
+      program
+        .command('demo')
+        .description('run the whole workflow on the bundled billing legacy/rewrite pair')
+        .option('--dir <dir>', 'workspace to use (default: a temporary directory)')
+        .option('--duration <seconds>', 'how long to shadow traffic', parseInteger(1, 86_400))
+        .option('--no-dashboard', 'exit after the report instead of serving the dashboard')
+        .action(notImplemented('demo')),
+      ['npx parity demo', 'parity demo --no-dashboard --duration 10'],
+    ),
+};

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { registerInit } from './commands/init.js';
+import { PLANNED_COMMANDS } from './commands/planned.js';
+import { registerSpec } from './commands/spec.js';
+import type { CliContext } from './context.js';
+import { withExamples } from './help.js';
+import { packageVersion } from '../package-info.js';
+
+/** The whole command tree. Every command's action calls one library function and renders it. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('parity');
+  program
+    .description('A workbench for rewriting a legacy HTTP service: extract, spec, test, shadow, cut over.')
+    .version(packageVersion(), '-V, --version')
+    .option('--config <file>', 'use this parity.yaml instead of searching upward from the working directory')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+      outputError: (text, write) => write(text),
+    })
+    .showHelpAfterError('(add --help for usage)');
+  withExamples(program, ['npx parity demo', 'parity init && parity extract', 'parity spec lint']);
+
+  // Registered in workflow order, which is the order --help lists them in.
+  const commands: Record<string, (program: Command) => void> = {
+    init: (p) => registerInit(p, ctx),
+    extract: PLANNED_COMMANDS.extract!,
+    spec: (p) => registerSpec(p, ctx),
+    ...PLANNED_COMMANDS,
+  };
+  for (const register of Object.values(commands)) register(program);
+  return program;
+}

@@ -1,0 +1,154 @@
+/**
+ * `parity init`: write a commented parity.yaml (and the specs directory) into a directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { ParityError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { displayPath } from '../paths.js';
+import { readConfigFile } from './load.js';
+import { CONFIG_FILE_NAME, httpUrlProblem } from './schema.js';
+
+export interface InitOptions {
+  /** Directory the flags' relative paths are relative to. */
+  cwd: string;
+  /** Where to write parity.yaml (default: cwd). */
+  dir?: string;
+  legacySource?: string;
+  legacyUrl?: string;
+  rewriteUrl?: string;
+  specs?: string;
+  store?: string;
+  reports?: string;
+  /** Overwrite an existing parity.yaml. */
+  force?: boolean;
+}
+
+export interface InitResult {
+  configPath: string;
+  /** Files and directories this call created, absolute. */
+  created: string[];
+  /** True when an existing parity.yaml was replaced (with --force). */
+  replaced: boolean;
+}
+
+export function initWorkspace(options: InitOptions): InitResult {
+  const dir = path.resolve(options.cwd, options.dir ?? '.');
+  const configPath = path.join(dir, CONFIG_FILE_NAME);
+  const exists = fs.existsSync(configPath);
+  if (exists && !options.force) {
+    throw new ParityError('FILE_EXISTS', `${displayPath(configPath, options.cwd)} already exists`, { hint: 'use --force to overwrite it' });
+  }
+  for (const [flag, value] of [
+    ['--legacy-url', options.legacyUrl],
+    ['--rewrite-url', options.rewriteUrl],
+  ] as const) {
+    const problem = value === undefined ? undefined : httpUrlProblem(value);
+    if (problem) throw new ParityError('USAGE', `${flag}: ${problem}`);
+  }
+  const written = {
+    '--legacy-source': options.legacySource,
+    '--legacy-url': options.legacyUrl,
+    '--rewrite-url': options.rewriteUrl,
+    '--specs': options.specs,
+    '--store': options.store,
+    '--reports': options.reports,
+  };
+  for (const [flag, value] of Object.entries(written)) {
+    if (value !== undefined && /[\r\n]/.test(value)) throw new ParityError('USAGE', `${flag}: must be a single line`);
+  }
+
+  // Paths are stored relative to parity.yaml so the workspace can move or be cloned.
+  const relative = (p: string) => {
+    const r = path.relative(dir, path.resolve(options.cwd, p));
+    return r === '' ? '.' : r.split(path.sep).join('/');
+  };
+  const specs = relative(options.specs ?? path.join(dir, 'specs'));
+  const store = relative(options.store ?? path.join(dir, '.parity', 'parity.db'));
+  const reports = relative(options.reports ?? path.join(dir, 'reports'));
+  const text = renderConfig({
+    legacySource: options.legacySource === undefined ? undefined : relative(options.legacySource),
+    legacyUrl: options.legacyUrl,
+    rewriteUrl: options.rewriteUrl,
+    specs,
+    store,
+    reports,
+  });
+
+  const created: string[] = [];
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(configPath, text);
+  if (!exists) created.push(configPath);
+  // What we wrote must load: a template bug must fail here, not in the user's next command.
+  readConfigFile(configPath, options.cwd);
+
+  const specsDir = path.resolve(dir, specs);
+  if (!fs.existsSync(specsDir)) {
+    fs.mkdirSync(specsDir, { recursive: true });
+    created.push(specsDir);
+  }
+  const storeDir = path.dirname(path.resolve(dir, store));
+  if (path.basename(storeDir) === '.parity' && !fs.existsSync(storeDir)) {
+    fs.mkdirSync(storeDir, { recursive: true });
+    // The store holds recorded traffic: keep it out of version control by default.
+    fs.writeFileSync(path.join(storeDir, '.gitignore'), '*\n');
+    created.push(storeDir);
+  }
+  return { configPath, created, replaced: exists };
+}
+
+interface ConfigValues {
+  legacySource: string | undefined;
+  legacyUrl: string | undefined;
+  rewriteUrl: string | undefined;
+  specs: string;
+  store: string;
+  reports: string;
+}
+
+function scalar(value: string): string {
+  return stringify(value).trimEnd();
+}
+
+function optionalLine(key: string, value: string | undefined, placeholder: string): string {
+  return value === undefined ? `  # ${key}: ${placeholder}` : `  ${key}: ${scalar(value)}`;
+}
+
+function renderConfig(v: ConfigValues): string {
+  return `# parity workspace. Paths are relative to this file; command-line flags override these values.
+# Every key is described in the "Configuration" section of parity's README.
+
+legacy:
+  # Directory of the legacy service's source code, read by \`parity extract\`.
+${optionalLine('source', v.legacySource, './legacy')}
+  # Base URL of a running legacy instance, used by \`parity test\`, \`record\` and \`shadow\`.
+${optionalLine('url', v.legacyUrl, 'http://127.0.0.1:3000')}
+
+rewrite:
+  # Base URL of a running rewrite instance.
+${optionalLine('url', v.rewriteUrl, 'http://127.0.0.1:4000')}
+
+# One YAML file per endpoint. See specs/README.md in the parity package for the format.
+specs: ${scalar(v.specs)}
+
+# SQLite file for spec-test runs, shadow comparisons and caches.
+store: ${scalar(v.store)}
+
+# Where \`parity report\` writes readiness reports.
+reports: ${scalar(v.reports)}
+
+shadow:
+  # Where the shadow proxy listens. It forwards to legacy.url and mirrors to rewrite.url
+  # unless primary / candidate / secondary are set here.
+  host: 127.0.0.1
+  port: 8480
+  mode: inline           # inline | detached
+  # secondary: http://127.0.0.1:3001   # a second legacy instance, to separate noise from differences
+  sample_percent: 100
+  methods: [GET, HEAD, OPTIONS]   # other methods are mirrored only where an endpoint allows it
+  queue_limit: 10000
+  timeout_ms: 5000
+  max_body_bytes: 1048576
+`;
+}

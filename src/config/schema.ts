@@ -1,0 +1,75 @@
+/**
+ * The workspace config, `parity.yaml`. Validated with zod; every path in it is relative to the
+ * directory that holds the file.
+ */
+import { z } from 'zod';
+import { HTTP_METHODS } from '../spec/schema.js';
+
+export const CONFIG_FILE_NAME = 'parity.yaml';
+
+export function httpUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected an http:// or https:// URL such as "http://127.0.0.1:3000", got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http:// or https:// URL, got the scheme "${url.protocol}"`;
+  if (url.search || url.hash) return 'a base URL has no query string or fragment';
+  return undefined;
+}
+
+export const HttpUrl = z.string().superRefine((value, ctx) => {
+  const problem = httpUrlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const RelativePath = z.string().min(1);
+
+/** A section whose key may be present with only comments under it (YAML null): same as absent. */
+function section<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema);
+}
+
+export const ShadowConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('Address the shadow proxy listens on.'),
+  port: z.int().min(0).max(65535).default(8480).describe('Port the shadow proxy listens on (0 picks a free one).'),
+  mode: z.enum(['inline', 'detached']).default('inline'),
+  primary: HttpUrl.optional().describe('The legacy instance whose answers clients get (default: legacy.url).'),
+  candidate: HttpUrl.optional().describe('The rewrite (default: rewrite.url).'),
+  secondary: HttpUrl.optional().describe('A second legacy instance, to tell noise from real differences.'),
+  sample_percent: z.number().min(0).max(100).default(100),
+  methods: z
+    .array(z.enum(HTTP_METHODS))
+    .min(1)
+    .default(['GET', 'HEAD', 'OPTIONS'])
+    .describe('Methods mirrored to the candidate; others only when an endpoint is explicitly allowed.'),
+  queue_limit: z.int().min(1).default(10_000).describe('Mirror jobs waiting at most; beyond this they are dropped and counted.'),
+  timeout_ms: z.int().min(1).default(5_000).describe('Per-request timeout towards the candidate and secondary.'),
+  max_body_bytes: z.int().min(0).default(1_048_576).describe('Bodies larger than this are recorded as not compared.'),
+});
+
+export const ConfigSchema = z.strictObject({
+  legacy: section(
+    z
+      .strictObject({
+        source: RelativePath.optional().describe('Directory holding the legacy source code, for `parity extract`.'),
+        url: HttpUrl.optional().describe('Base URL of a running legacy instance.'),
+      })
+      .default({}),
+  ),
+  rewrite: section(
+    z
+      .strictObject({
+        url: HttpUrl.optional().describe('Base URL of a running rewrite instance.'),
+      })
+      .default({}),
+  ),
+  specs: RelativePath.default('specs').describe('Directory of spec files.'),
+  store: RelativePath.default('.parity/parity.db').describe('SQLite store for runs, shadow comparisons and caches.'),
+  reports: RelativePath.default('reports').describe('Directory readiness reports are written to.'),
+  shadow: section(ShadowConfigSchema.default(() => ShadowConfigSchema.parse({}))),
+});
+
+export type ConfigFile = z.output<typeof ConfigSchema>;
+export type ShadowConfig = z.output<typeof ShadowConfigSchema>;

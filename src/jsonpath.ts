@@ -1,0 +1,106 @@
+/**
+ * The JSONPath subset parity uses everywhere a field is named: spec `compare` rules, captures,
+ * volatile fields, difference signatures. `$`, `.name`, `['name']`, `[3]` and the wildcards
+ * `.*` / `[*]`. Filters and recursive descent are left out on purpose: a rule must name the
+ * fields it affects so a reviewer can read it, and signatures must stay comparable as strings.
+ *
+ * Hand-written rather than a JSONPath library because parity also needs what those libraries do
+ * not offer: a canonical string form for any path, and matching a concrete path against a
+ * pattern with wildcards.
+ */
+
+export type PathSegment = { kind: 'key'; name: string } | { kind: 'index'; index: number } | { kind: 'wildcard' };
+
+export class JsonPathSyntaxError extends Error {
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`invalid JSONPath ${JSON.stringify(path)} at character ${offset + 1}: ${reason}`);
+    this.name = 'JsonPathSyntaxError';
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*/;
+
+export function parseJsonPath(path: string): PathSegment[] {
+  if (!path.startsWith('$')) throw new JsonPathSyntaxError(path, 0, 'a path starts with "$", as in "$.items[*].id"');
+  const segments: PathSegment[] = [];
+  let i = 1;
+  while (i < path.length) {
+    const ch = path[i];
+    if (ch === '.') {
+      if (path[i + 1] === '.') throw new JsonPathSyntaxError(path, i, 'recursive descent ("..") is not supported: name the field');
+      if (path[i + 1] === '*') {
+        segments.push({ kind: 'wildcard' });
+        i += 2;
+        continue;
+      }
+      const match = IDENTIFIER.exec(path.slice(i + 1));
+      if (!match) throw new JsonPathSyntaxError(path, i + 1, 'expected a field name after "." (use [\'name\'] for other characters)');
+      segments.push({ kind: 'key', name: match[0] });
+      i += 1 + match[0].length;
+    } else if (ch === '[') {
+      const close = findClosingBracket(path, i);
+      const inner = path.slice(i + 1, close).trim();
+      if (inner === '*') segments.push({ kind: 'wildcard' });
+      else if (/^\d+$/.test(inner)) segments.push({ kind: 'index', index: Number(inner) });
+      else if (/^'(?:[^'\\]|\\.)*'$/.test(inner) || /^"(?:[^"\\]|\\.)*"$/.test(inner)) {
+        segments.push({ kind: 'key', name: inner.slice(1, -1).replace(/\\(.)/g, '$1') });
+      } else {
+        throw new JsonPathSyntaxError(path, i + 1, 'expected an index, * or a quoted name inside [ ] (filters are not supported)');
+      }
+      i = close + 1;
+    } else {
+      throw new JsonPathSyntaxError(path, i, `unexpected ${JSON.stringify(ch)}; expected "." or "["`);
+    }
+  }
+  return segments;
+}
+
+function findClosingBracket(path: string, open: number): number {
+  let quote: string | undefined;
+  for (let i = open + 1; i < path.length; i++) {
+    const ch = path[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === ']') return i;
+  }
+  throw new JsonPathSyntaxError(path, open, 'missing "]"');
+}
+
+/** The canonical string of a path: `$.a['b c'][0][*]`. */
+export function formatJsonPath(segments: readonly PathSegment[]): string {
+  let out = '$';
+  for (const s of segments) {
+    if (s.kind === 'wildcard') out += '[*]';
+    else if (s.kind === 'index') out += `[${s.index}]`;
+    else out += /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s.name) ? `.${s.name}` : `['${s.name.replace(/[\\']/g, '\\$&')}']`;
+  }
+  return out;
+}
+
+/** Whether a concrete path (no wildcards) is matched by a pattern; a wildcard matches any key or index. */
+export function matchesJsonPath(pattern: readonly PathSegment[], concrete: readonly PathSegment[]): boolean {
+  if (pattern.length !== concrete.length) return false;
+  return pattern.every((p, i) => {
+    const c = concrete[i]!;
+    if (p.kind === 'wildcard') return true;
+    if (p.kind === 'index') return c.kind === 'index' && c.index === p.index;
+    return c.kind === 'key' && c.name === p.name;
+  });
+}
+
+/** A reason the path is invalid, or undefined when it parses. For schema refinements. */
+export function jsonPathProblem(path: string): string | undefined {
+  try {
+    parseJsonPath(path);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonPathSyntaxError) return error.message;
+    throw error;
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The spec format: one YAML file per endpoint. This zod schema is the single source of truth:
+ * the loader validates with it, the types below are inferred from it, and `specs/schema.json`
+ * (for editors) is generated from it; a test fails when the committed file drifts.
+ *
+ * Ownership: `extracted` is machine-owned (rewritten by `parity extract`), `approval` is written
+ * by `parity spec approve`, everything else belongs to the humans who review the spec.
+ */
+import { z } from 'zod';
+import { jsonPathProblem } from '../jsonpath.js';
+import { AT_KEY } from '../yaml/validate.js';
+import { matcherProblems } from './matchers.js';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export const DISPOSITIONS = ['preserve', 'fix', 'drop', 'undecided'] as const;
+
+const ENDPOINT_PATTERN = new RegExp(`^(${HTTP_METHODS.join('|')}) (/[^\\s]*)$`);
+
+const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected an id of letters, digits, "_", "." or "-" (such as "refunds.create")' })
+  .describe('A stable identifier: letters, digits, "_", "." and "-".');
+
+const Endpoint = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = endpointProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('"METHOD /path" with OpenAPI-style path parameters, such as "POST /invoices/{invoice_id}/refunds".');
+
+const Evidence = z
+  .string()
+  .regex(/^[^\s:][^:]*:\d+(-\d+)?$/, { error: 'expected evidence as "file:line" or "file:line-line", such as "app/controllers/refunds_controller.rb:20"' })
+  .describe('Where in the legacy source this comes from: "file:line" or "file:line-line".');
+
+const SourceHash = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" followed by 64 lowercase hex digits' })
+  .describe('A content hash: "sha256:<64 hex digits>".');
+
+const JsonPath = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = jsonPathProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A JSONPath subset: $, .name, [\'name\'], [3], .* and [*], such as "$.items[*].id".');
+
+const Text = z.string().nullable().optional();
+
+const HeaderMap = z.record(z.string(), z.string()).describe('Header name to value.');
+const ScalarOrList = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+
+/** Expected JSON or text: literal values, or `$`-matchers (see src/spec/matchers.ts). */
+const ExpectedValue = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    for (const problem of matcherProblems(value)) {
+      ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, ...(problem.atKey && { params: AT_KEY }) });
+    }
+  })
+  .describe(
+    'Expected value. Literals must be equal; a mapping of $-keys is a matcher: $type, $regex, $uuid, $iso_date, $number (+ $tolerance), $unordered, $absent, $ignore.',
+  );
+
+export const RequestSchema = z
+  .strictObject({
+    method: z.enum(HTTP_METHODS),
+    path: z.string().startsWith('/', { error: 'expected a path starting with "/"; {{name}} inserts a captured value' }),
+    query: z.record(z.string(), ScalarOrList).optional(),
+    headers: HeaderMap.optional(),
+    auth: z.string().optional().describe('Name of an auth profile from parity.yaml to apply to this request.'),
+    json: z.unknown().optional().describe('A JSON request body.'),
+    body: z.string().optional().describe('A raw text request body.'),
+    form: z.record(z.string(), z.string()).optional().describe('A URL-encoded form body.'),
+  })
+  .superRefine((request, ctx) => {
+    const bodies = (['json', 'body', 'form'] as const).filter((k) => request[k] !== undefined);
+    if (bodies.length > 1) ctx.addIssue({ code: 'custom', message: `a request has at most one body, got ${bodies.join(' and ')}`, path: [bodies[1]!] });
+  })
+  .describe('One HTTP request, sent to each implementation.');
+
+export const ExpectSchema = z
+  .strictObject({
+    status: z
+      .union([z.int().min(100).max(599), z.array(z.int().min(100).max(599)).min(1)])
+      .optional()
+      .describe('The status, or a list of acceptable statuses.'),
+    headers: z.record(z.string(), ExpectedValue).optional().describe('Expected response headers (names are case-insensitive).'),
+    json: ExpectedValue.optional().describe('The expected JSON body; fields not named are not checked.'),
+    body: ExpectedValue.optional().describe('The expected text body.'),
+  })
+  .describe('What a response must look like.');
+
+const Capture = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a capture name is letters, digits and "_"' }),
+    z.string().superRefine((value, ctx) => {
+      if (value.startsWith('header:')) {
+        if (value.length === 'header:'.length) ctx.addIssue({ code: 'custom', message: 'expected a header name after "header:"' });
+        return;
+      }
+      const problem = jsonPathProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (or "header:Name" to capture a header)` });
+    }),
+  )
+  .describe('Values to remember for later steps as {{name}}: a JSONPath into the body, or "header:Name".');
+
+export const StepSchema = z.strictObject({
+  name: z.string().optional(),
+  request: RequestSchema,
+  capture: Capture.optional(),
+  expect: ExpectSchema.optional(),
+  expect_legacy: ExpectSchema.optional().describe('For a fix behaviour: what the legacy does (the bug). The rewrite must meet `expect`.'),
+});
+
+export const ExampleSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    behavior: Id.optional().describe('The id of the behaviour this example demonstrates; it decides which side must meet which expectation.'),
+    description: Text,
+    origin: z.enum(['written', 'recorded']).optional().describe('"recorded" when `parity record` made it from real traffic.'),
+    request: RequestSchema.optional(),
+    expect: ExpectSchema.optional(),
+    expect_legacy: ExpectSchema.optional(),
+    steps: z.array(StepSchema).min(1).optional(),
+  })
+  .superRefine((example, ctx) => {
+    if (example.request === undefined && example.steps === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an example needs `request` (one request) or `steps` (several in order)' });
+    }
+    if (example.request !== undefined && example.steps !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an example has either `request` or `steps`, not both', path: ['steps'] });
+    }
+    if (example.steps !== undefined) {
+      for (const key of ['expect', 'expect_legacy'] as const) {
+        if (example[key] !== undefined) ctx.addIssue({ code: 'custom', message: `with \`steps\`, put \`${key}\` on the step it checks`, path: [key] });
+      }
+    }
+  });
+
+export const BehaviorSchema = z.strictObject({
+  id: Id,
+  says: z.string().min(1).describe('What the endpoint does, in plain words a reviewer can check.'),
+  disposition: z
+    .enum(DISPOSITIONS)
+    .describe(
+      'preserve: the rewrite must do the same; fix: a real bug the rewrite must not copy; drop: the rewrite need not do it; undecided: not reviewed yet.',
+    ),
+  evidence: z.array(Evidence).optional(),
+  notes: Text,
+});
+
+const ExtractedParam = z.strictObject({
+  name: z.string().min(1),
+  in: z.enum(['path', 'query', 'body', 'header', 'cookie']),
+  type: z.string().optional().describe('string, integer, number, boolean, array, object, or a language type name.'),
+  required: z.boolean().optional(),
+  validations: z.array(z.string()).optional(),
+  description: z.string().optional(),
+  evidence: Evidence.optional(),
+});
+
+const ExtractedGuard = z.strictObject({
+  kind: z.enum(['auth', 'authz', 'rate_limit', 'validation', 'csrf', 'other']),
+  text: z.string().min(1),
+  level: z.enum(['app', 'router', 'group', 'controller', 'handler']).optional().describe('Where the guard is attached.'),
+  evidence: Evidence.optional(),
+});
+
+const ExtractedOutcome = z.strictObject({
+  status: z.int().min(100).max(599),
+  when: z.string().optional(),
+  body: z.unknown().optional(),
+  evidence: Evidence.optional(),
+});
+
+const ExtractedSideEffect = z.strictObject({
+  kind: z.enum(['db_write', 'db_read', 'job', 'email', 'http_call', 'cache', 'event', 'file', 'other']),
+  target: z.string().min(1),
+  evidence: Evidence.optional(),
+});
+
+const ExtractedVolatile = z.strictObject({
+  field: JsonPath,
+  reason: z.string().min(1),
+  evidence: Evidence.optional(),
+});
+
+export const ExtractedSchema = z
+  .strictObject({
+    framework: z.string().optional(),
+    handler: Evidence.optional(),
+    source_hash: SourceHash.optional().describe('Hash of the handler source at extraction; approval is bound to it.'),
+    params: z.array(ExtractedParam).optional(),
+    guards: z.array(ExtractedGuard).optional(),
+    outcomes: z.array(ExtractedOutcome).optional(),
+    side_effects: z.array(ExtractedSideEffect).optional(),
+    volatile: z.array(ExtractedVolatile).optional(),
+    narrative: z.string().optional(),
+    questions: z.array(z.string()).optional(),
+  })
+  .describe('Machine-owned: rewritten by every `parity extract`. Edit the human sections instead.');
+
+export const ApprovalSchema = z
+  .strictObject({
+    by: z.string().min(1),
+    at: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time such as "2026-11-21T10:00:00Z"' }),
+    source_hash: SourceHash.optional().describe('extracted.source_hash when approved; a different current hash means the legacy moved (drifted).'),
+    spec_hash: SourceHash.describe('Hash of the reviewed decisions when approved; editing them withdraws the approval.'),
+  })
+  .describe('Written by `parity spec approve`.');
+
+export const CompareSchema = z
+  .strictObject({
+    ignore: z.array(JsonPath).optional().describe('Fields whose differences never count.'),
+    unordered: z.array(JsonPath).optional().describe('Arrays compared without regard to order.'),
+    tolerance: z.record(z.string(), z.number().min(0)).optional().describe('Numeric fields compared within an absolute tolerance, keyed by JSONPath.'),
+    headers: z.array(z.string()).optional().describe('Response headers to compare (default: content-type).'),
+  })
+  .superRefine((compare, ctx) => {
+    for (const path of Object.keys(compare.tolerance ?? {})) {
+      const problem = jsonPathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['tolerance', path], params: AT_KEY });
+    }
+  })
+  .describe("Rules for comparing the two implementations' responses (spec tests with --diff, shadow, replay).");
+
+export const SpecSchema = z
+  .strictObject({
+    id: Id,
+    endpoint: Endpoint,
+    approval: ApprovalSchema.optional(),
+    extracted: ExtractedSchema.optional(),
+    summary: Text,
+    who_may_call: Text.describe('Who is allowed to call this endpoint. Required before approval.'),
+    rate_limit: Text.describe('The rate limit that applies ("none, intentionally" is an answer). Required before approval.'),
+    idempotency: Text.describe('What happens when the same request is sent twice.'),
+    behaviors: z.array(BehaviorSchema).default([]),
+    examples: z.array(ExampleSchema).default([]),
+    setup: z.array(StepSchema).optional().describe('Steps run before each example of this spec.'),
+    teardown: z.array(StepSchema).optional().describe('Steps run after each example of this spec, even when it failed.'),
+    compare: CompareSchema.optional(),
+  })
+  .describe('A parity spec: what one endpoint of the legacy service does, and what the rewrite must do.');
+
+export type Spec = z.output<typeof SpecSchema>;
+export type Behavior = z.output<typeof BehaviorSchema>;
+export type Example = z.output<typeof ExampleSchema>;
+export type Step = z.output<typeof StepSchema>;
+export type SpecRequest = z.output<typeof RequestSchema>;
+export type Expectation = z.output<typeof ExpectSchema>;
+export type Extracted = z.output<typeof ExtractedSchema>;
+export type Approval = z.output<typeof ApprovalSchema>;
+export type Disposition = (typeof DISPOSITIONS)[number];
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface ParsedEndpoint {
+  method: HttpMethod;
+  path: string;
+  /** Path parameter names in order. */
+  params: string[];
+  /** The route with parameter names erased, so `/a/{id}` and `/a/{a_id}` compare equal. */
+  routeKey: string;
+}
+
+export function endpointProblem(value: string): string | undefined {
+  const match = ENDPOINT_PATTERN.exec(value);
+  if (!match) return `expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(', ')}, such as "POST /invoices/{invoice_id}/refunds"`;
+  const path = match[2]!;
+  const stripped = path.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, '');
+  if (/[{}]/.test(stripped)) return `path parameters are written {name} with a name of letters, digits and "_", got ${JSON.stringify(path)}`;
+  const params = [...path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  const repeated = params.find((p, i) => params.indexOf(p) !== i);
+  if (repeated) return `path parameter {${repeated}} appears twice`;
+  return undefined;
+}
+
+export function parseEndpoint(value: string): ParsedEndpoint {
+  const problem = endpointProblem(value);
+  if (problem) throw new Error(problem);
+  const [, method, path] = ENDPOINT_PATTERN.exec(value)!;
+  const params = [...path!.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  const normalized = path!.length > 1 ? path!.replace(/\/+$/, '') : path!;
+  return { method: method as HttpMethod, path: path!, params, routeKey: `${method} ${normalized.replace(/\{[^}]+\}/g, '{}')}` };
+}

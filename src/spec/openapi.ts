@@ -1,5 +1,5 @@
 /**
- * `parity spec export --openapi`: the loaded specs as an OpenAPI 3.1.0 document, so the contract
+ * `parity spec export-openapi`: the loaded specs as an OpenAPI 3.1.0 document, so the contract
  * the reviewers agreed on can feed docs, client generators and gateway config. Pure: specs in,
  * a JSON-ready object out, identical for identical input.
  *

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parity } from '../helpers/cli.js';
+import { useTempDir, writeFiles } from '../helpers/tmp.js';
 import { loadSpecs } from '../../src/spec/load.js';
 import { exportOpenApi, type OpenApiDocument, type Operation } from '../../src/spec/openapi.js';
 
@@ -263,5 +266,35 @@ describe('exportOpenApi', () => {
     const first = JSON.stringify(exportOpenApi(set.specs, options));
     expect(JSON.stringify(exportOpenApi(set.specs, options))).toBe(first);
     expect(JSON.stringify(exportOpenApi([...set.specs].reverse(), options))).toBe(first);
+  });
+});
+
+describe('parity spec export-openapi', () => {
+  const tmp = useTempDir('export');
+
+  it('writes a valid OpenAPI 3.1 document as YAML with --out, and as JSON to stdout', async () => {
+    const dir = tmp();
+    writeFiles(dir, Object.fromEntries(Object.entries(SPECS).map(([name, text]) => [`specs/${name}`, text])));
+    const written = await parity(dir, 'spec', 'export-openapi', '--out', 'out/openapi.yaml', '--title', 'Billing', '--api-version', '2.1.0');
+    expect(written.stderr).toBe('');
+    expect(written.code).toBe(0);
+    expect(written.stdout).toBe(`wrote ${Object.keys(SPECS).length} operations to out/openapi.yaml\n`);
+    const fromYaml = parseYaml(fs.readFileSync(path.join(dir, 'out', 'openapi.yaml'), 'utf8')) as OpenApiDocument;
+    expect(fromYaml.info).toEqual({ title: 'Billing', version: '2.1.0' });
+    const validator = new Validator();
+    expect((await validator.validate(fromYaml as unknown as object)).valid).toBe(true);
+
+    const printed = await parity(dir, 'spec', 'export-openapi');
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toEqual({ ...fromYaml, info: { title: 'Legacy service (parity specs)', version: '0.0.0' } });
+  });
+
+  it('refuses to export specs with lint problems, exit 2, writing nothing', async () => {
+    const dir = tmp();
+    writeFiles(dir, { 'specs/a.yaml': 'id: a\nendpoint: GET /a\n', 'specs/b.yaml': 'id: a\nendpoint: GET /b\n' });
+    const run = await parity(dir, 'spec', 'export-openapi', '--out', 'openapi.json');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('specs/b.yaml:1:5: spec id "a" is also declared in specs/a.yaml:1:5');
+    expect(fs.existsSync(path.join(dir, 'openapi.json'))).toBe(false);
   });
 });

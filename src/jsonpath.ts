@@ -4,9 +4,9 @@
  * `.*` / `[*]`. Filters and recursive descent are left out on purpose: a rule must name the
  * fields it affects so a reviewer can read it, and signatures must stay comparable as strings.
  *
- * Hand-written rather than a JSONPath library because parity also needs what those libraries do
- * not offer: a canonical string form for any path, and matching a concrete path against a
- * pattern with wildcards.
+ * Hand-written rather than a JSONPath library: evaluation libraries bring filter expressions we
+ * do not want in rules, and parity's comparator will need what they do not offer (a canonical
+ * string form for a path, matching concrete paths against wildcard patterns).
  */
 
 export type PathSegment = { kind: 'key'; name: string } | { kind: 'index'; index: number } | { kind: 'wildcard' };
@@ -70,28 +70,6 @@ function findClosingBracket(path: string, open: number): number {
     else if (ch === ']') return i;
   }
   throw new JsonPathSyntaxError(path, open, 'missing "]"');
-}
-
-/** The canonical string of a path: `$.a['b c'][0][*]`. */
-export function formatJsonPath(segments: readonly PathSegment[]): string {
-  let out = '$';
-  for (const s of segments) {
-    if (s.kind === 'wildcard') out += '[*]';
-    else if (s.kind === 'index') out += `[${s.index}]`;
-    else out += /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s.name) ? `.${s.name}` : `['${s.name.replace(/[\\']/g, '\\$&')}']`;
-  }
-  return out;
-}
-
-/** Whether a concrete path (no wildcards) is matched by a pattern; a wildcard matches any key or index. */
-export function matchesJsonPath(pattern: readonly PathSegment[], concrete: readonly PathSegment[]): boolean {
-  if (pattern.length !== concrete.length) return false;
-  return pattern.every((p, i) => {
-    const c = concrete[i]!;
-    if (p.kind === 'wildcard') return true;
-    if (p.kind === 'index') return c.kind === 'index' && c.index === p.index;
-    return c.kind === 'key' && c.name === p.name;
-  });
 }
 
 /** A reason the path is invalid, or undefined when it parses. For schema refinements. */

@@ -22,13 +22,20 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)');
   withExamples(program, ['npx parity demo', 'parity init && parity extract', 'parity spec lint']);
 
-  // Registered in workflow order, which is the order --help lists them in.
-  const commands: Record<string, (program: Command) => void> = {
-    init: (p) => registerInit(p, ctx),
-    extract: PLANNED_COMMANDS.extract!,
-    spec: (p) => registerSpec(p, ctx),
+  const registry: Record<string, (program: Command) => void> = {
     ...PLANNED_COMMANDS,
+    init: (p) => registerInit(p, ctx),
+    spec: (p) => registerSpec(p, ctx),
   };
-  for (const register of Object.values(commands)) register(program);
+  const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
+  if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);
+  // Registered in workflow order, which is the order --help lists them in.
+  for (const name of WORKFLOW) {
+    const register = registry[name];
+    if (!register) throw new Error(`no registration for command "${name}"`);
+    register(program);
+  }
   return program;
 }
+
+const WORKFLOW = ['init', 'extract', 'spec', 'test', 'record', 'shadow', 'replay', 'dashboard', 'report', 'demo'];

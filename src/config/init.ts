@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { ParityError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { displayPath } from '../paths.js';
-import { readConfigFile } from './load.js';
+import { parseConfigText } from './load.js';
 import { CONFIG_FILE_NAME, httpUrlProblem } from './schema.js';
 
 export interface InitOptions {
@@ -40,13 +40,7 @@ export function initWorkspace(options: InitOptions): InitResult {
   if (exists && !options.force) {
     throw new ParityError('FILE_EXISTS', `${displayPath(configPath, options.cwd)} already exists`, { hint: 'use --force to overwrite it' });
   }
-  for (const [flag, value] of [
-    ['--legacy-url', options.legacyUrl],
-    ['--rewrite-url', options.rewriteUrl],
-  ] as const) {
-    const problem = value === undefined ? undefined : httpUrlProblem(value);
-    if (problem) throw new ParityError('USAGE', `${flag}: ${problem}`);
-  }
+  // Line breaks first: the URL parser would silently strip them.
   const written = {
     '--legacy-source': options.legacySource,
     '--legacy-url': options.legacyUrl,
@@ -57,6 +51,13 @@ export function initWorkspace(options: InitOptions): InitResult {
   };
   for (const [flag, value] of Object.entries(written)) {
     if (value !== undefined && /[\r\n]/.test(value)) throw new ParityError('USAGE', `${flag}: must be a single line`);
+  }
+  for (const [flag, value] of [
+    ['--legacy-url', options.legacyUrl],
+    ['--rewrite-url', options.rewriteUrl],
+  ] as const) {
+    const problem = value === undefined ? undefined : httpUrlProblem(value);
+    if (problem) throw new ParityError('USAGE', `${flag}: ${problem}`);
   }
 
   // Paths are stored relative to parity.yaml so the workspace can move or be cloned.
@@ -76,12 +77,11 @@ export function initWorkspace(options: InitOptions): InitResult {
     reports,
   });
 
+  // What we write must load: a template bug must fail here, before an existing file is replaced.
+  parseConfigText(displayPath(configPath, options.cwd), text);
   const created: string[] = [];
-  fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(configPath, text);
   if (!exists) created.push(configPath);
-  // What we wrote must load: a template bug must fail here, not in the user's next command.
-  readConfigFile(configPath, options.cwd);
 
   const specsDir = path.resolve(dir, specs);
   if (!fs.existsSync(specsDir)) {

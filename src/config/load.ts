@@ -61,6 +61,11 @@ export function readConfigFile(configPath: string, cwd: string): ConfigFile {
   } catch (error) {
     throw new ParityError('CONFIG_INVALID', `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
+  return parseConfigText(shown, text);
+}
+
+/** Validate config text; `shown` is the file name diagnostics carry. */
+export function parseConfigText(shown: string, text: string): ConfigFile {
   const { source, diagnostics } = parseYamlSource(shown, text);
   if (diagnostics.length > 0) throw new ParityError('CONFIG_INVALID', `${shown} is not valid YAML`, { diagnostics });
   // An empty file means "all defaults".

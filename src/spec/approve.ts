@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import { ParityError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { setTopLevelBlock } from '../yaml/edit.js';
-import { closest } from '../yaml/validate.js';
+import { closest } from '../text.js';
 import { problemsOf } from './lint.js';
 import { loadSpecs, parseSpecText } from './load.js';
 import type { Approval } from './schema.js';
-import { approvalBlockers, canonicalJson, decisionsHash } from './status.js';
+import { canonicalJson } from '../hash.js';
+import { approvalBlockers, decisionsHash } from './status.js';
 
 export interface ApproveOptions {
   specsDir: string;

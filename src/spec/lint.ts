@@ -3,7 +3,7 @@
  * from loading; the rules here check one spec's internal references and the set as a whole.
  */
 import { compareDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { closest } from '../yaml/validate.js';
+import { closest } from '../text.js';
 import { locate, type PathSegment } from '../yaml/source.js';
 import type { LoadedSpec, SpecSet } from './load.js';
 import { loadSpecs } from './load.js';

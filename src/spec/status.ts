@@ -5,7 +5,7 @@
  *   approved  approved, and the legacy source is what it was when approved
  *   drifted   approved, but the legacy source hash changed since: the legacy moved under the spec
  */
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256 } from '../hash.js';
 import { DISPOSITIONS, type Disposition, type Spec } from './schema.js';
 import type { LoadedSpec } from './load.js';
 
@@ -42,7 +42,7 @@ export function decisionsHash(spec: Spec): string {
     idempotency: orNull(spec.idempotency),
     behaviors: spec.behaviors.map((b) => ({ id: b.id, says: b.says, disposition: b.disposition, evidence: b.evidence ?? [], notes: orNull(b.notes) })),
   };
-  return `sha256:${createHash('sha256').update(canonicalJson(decisions)).digest('hex')}`;
+  return sha256(canonicalJson(decisions));
 }
 
 export function specStatus(spec: Spec): StatusInfo {
@@ -102,11 +102,4 @@ function orNull(value: string | null | undefined): string | null {
 
 function short(hash: string | undefined): string {
   return hash === undefined ? 'none' : hash.slice(0, 'sha256:'.length + 12);
-}
-
-/** JSON with object keys sorted, so equal data always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
 }

@@ -31,7 +31,7 @@ export interface ParsedYaml {
 
 export function parseYamlSource(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const diagnostics: Diagnostic[] = doc.errors.map((error) => {
     const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
     return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${firstLine(error.message)}`, rule: 'yaml-syntax' };

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -13,7 +12,6 @@ import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
 import { withExamples } from '../help.js';
 import { diagnosticLines, table } from '../render.js';
-import { ParityError } from '../../errors.js';
 
 interface SpecsFlags {
   specs?: string;
@@ -62,12 +60,7 @@ export function registerSpec(program: Command, ctx: CliContext): void {
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
     .option('--json', 'print the status as JSON')
     .action((id: string | undefined, flags: SpecsFlags, command: Command) => {
-      const listing = listSpecs({ specsDir: specsDir(command, flags), cwd: ctx.io.cwd });
-      if (id !== undefined) {
-        const one = listing.specs.filter((s) => s.id === id);
-        if (one.length === 0) throw new ParityError('SPEC_NOT_FOUND', `no spec with id "${id}"`, { hint: 'run `parity spec list` to see the ids' });
-        listing.specs = one;
-      }
+      const listing = listSpecs({ specsDir: specsDir(command, flags), cwd: ctx.io.cwd, ...(id !== undefined && { id }) });
       renderListing(ctx, listing, flags.json === true, true);
     });
   withExamples(status, ['parity spec status', 'parity spec status refunds.create']);
@@ -100,7 +93,6 @@ export function registerSpec(program: Command, ctx: CliContext): void {
       if (flags.out === undefined) return printJson(ctx, result.document);
       const target = path.resolve(ctx.io.cwd, flags.out);
       const text = /\.ya?ml$/i.test(target) ? stringify(result.document, { lineWidth: 0 }) : `${JSON.stringify(result.document, null, 2)}\n`;
-      fs.mkdirSync(path.dirname(target), { recursive: true });
       writeFileAtomic(target, text);
       ctx.out(`wrote ${plural(result.operations, 'operation')} to ${displayPath(target, ctx.io.cwd)}`);
     });

@@ -138,6 +138,13 @@ store: ${scalar(v.store)}
 # Where \`parity report\` writes readiness reports.
 reports: ${scalar(v.reports)}
 
+# Named credentials for spec examples (\`auth: <name>\` on a request). \${NAME} is read from the
+# environment when a request is sent, so secrets stay out of this file.
+auth:
+  # default:
+  #   headers:
+  #     Authorization: Bearer \${LEGACY_API_KEY}
+
 shadow:
   # Where the shadow proxy listens. It forwards to legacy.url and mirrors to rewrite.url
   # unless primary / candidate / secondary are set here.

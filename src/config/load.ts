@@ -10,7 +10,7 @@ import { displayPath } from '../paths.js';
 import { plural } from '../text.js';
 import { parseYamlSource } from '../yaml/source.js';
 import { validateSource } from '../yaml/validate.js';
-import { CONFIG_FILE_NAME, ConfigSchema, httpUrlProblem, type ConfigFile, type ShadowConfig } from './schema.js';
+import { CONFIG_FILE_NAME, ConfigSchema, httpUrlProblem, type AuthProfile, type ConfigFile, type ShadowConfig } from './schema.js';
 
 export interface Workspace {
   /** Absolute path of the parity.yaml in use, or null when none was found and defaults apply. */
@@ -22,6 +22,8 @@ export interface Workspace {
   specsDir: string;
   storePath: string;
   reportsDir: string;
+  /** Named credentials for spec examples (`auth: <name>`); `${NAME}` is expanded when used. */
+  auth: Record<string, AuthProfile>;
   shadow: ShadowConfig;
 }
 
@@ -108,6 +110,7 @@ export function loadWorkspace(options: LoadWorkspaceOptions): Workspace {
     specsDir: o.specs !== undefined ? fromFlag(o.specs) : fromFile(file.specs),
     storePath: o.store !== undefined ? fromFlag(o.store) : fromFile(file.store),
     reportsDir: o.reports !== undefined ? fromFlag(o.reports) : fromFile(file.reports),
+    auth: file.auth,
     shadow: file.shadow,
   };
 }

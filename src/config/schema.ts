@@ -49,6 +49,10 @@ export const ShadowConfigSchema = z.strictObject({
   max_body_bytes: z.int().min(0).default(1_048_576).describe('Bodies larger than this are recorded as not compared.'),
 });
 
+export const AuthProfileSchema = z.strictObject({
+  headers: z.record(z.string(), z.string()).describe('Headers added to each request; ${NAME} is read from the environment.'),
+});
+
 export const ConfigSchema = z.strictObject({
   legacy: section(
     z
@@ -68,8 +72,15 @@ export const ConfigSchema = z.strictObject({
   specs: RelativePath.default('specs').describe('Directory of spec files.'),
   store: RelativePath.default('.parity/parity.db').describe('SQLite store for runs, shadow comparisons and caches.'),
   reports: RelativePath.default('reports').describe('Directory readiness reports are written to.'),
+  auth: section(
+    z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'an auth profile name is letters, digits, "_" and "-"' }), AuthProfileSchema)
+      .default({})
+      .describe('Named credentials that spec examples use with `auth: <name>`.'),
+  ),
   shadow: section(ShadowConfigSchema.default(() => ShadowConfigSchema.parse({}))),
 });
 
 export type ConfigFile = z.output<typeof ConfigSchema>;
 export type ShadowConfig = z.output<typeof ShadowConfigSchema>;
+export type AuthProfile = z.output<typeof AuthProfileSchema>;

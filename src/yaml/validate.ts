@@ -3,7 +3,7 @@
  * `file:line:col: key: message` diagnostic pointing at the offending node.
  */
 import type { z } from 'zod';
-import type { Diagnostic } from '../diagnostics.js';
+import { compareDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { closest } from '../text.js';
 import { formatPath, locate, toData, type PathSegment, type YamlSource } from './source.js';
 
@@ -16,7 +16,7 @@ export function validateSource<S extends z.ZodType>(source: YamlSource, schema: 
   if (result.success) return { ok: true, value: result.data, data };
   const diagnostics: Diagnostic[] = [];
   for (const issue of result.error.issues) diagnostics.push(...issueToDiagnostics(source, schema, issue));
-  return { ok: false, diagnostics };
+  return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
 type Issue = z.core.$ZodIssue;
@@ -44,7 +44,8 @@ function issueToDiagnostics(source: YamlSource, schema: z.ZodType, issue: Issue)
     const key = path[path.length - 1];
     const message =
       key === undefined ? `the document is empty: expected ${article(issue.expected)}` : `${formatPath(parent)}: missing required key "${String(key)}"`;
-    return [diag(source, at(parent), message)];
+    // Point at the key that owns the incomplete mapping (`acme:`), where the user reads it.
+    return [diag(source, at(parent, typeof parent[parent.length - 1] === 'string' ? 'key' : 'value'), message)];
   }
 
   const target = issue.code === 'custom' && issue.params?.at === AT_KEY.at ? 'key' : 'value';

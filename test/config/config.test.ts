@@ -161,3 +161,16 @@ describe('parity init', () => {
     expect(fs.readFileSync(path.join(root, 'ws', 'parity.yaml'), 'utf8')).toContain('  source: ../app\n');
   });
 });
+
+describe('auth profiles', () => {
+  const tmp = useTempDir('auth');
+
+  it('loads named header sets and rejects a malformed one at its position', () => {
+    const root = tmp();
+    writeFiles(root, { 'parity.yaml': 'auth:\n  acme:\n    headers:\n      Authorization: Bearer ${ACME_KEY}\n' });
+    expect(loadWorkspace({ cwd: root }).auth).toEqual({ acme: { headers: { Authorization: 'Bearer ${ACME_KEY}' } } });
+    writeFiles(root, { 'parity.yaml': 'auth:\n  acme:\n    header:\n      Authorization: x\n' });
+    const { lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
+    expect(lines).toEqual(['parity.yaml:2:3: auth.acme: missing required key "headers"', 'parity.yaml:3:5: auth.acme.header: unknown key (did you mean "headers"?)']);
+  });
+});

@@ -11,7 +11,7 @@ import { startBilling, type RunningBilling } from '../../examples/billing/index.
 import { generateTraffic, TRAFFIC_ENDPOINTS } from '../../examples/billing/traffic/generate.js';
 import { compareResponses, differenceSignature, type Difference, type ResponseData } from '../../src/compare/response.js';
 
-/** Fresh on every create, on both sides; and refunds made in the same second have no defined order. */
+/** Fresh on every create, on both sides. */
 const RULES = {
   ignore: [
     '$.id',
@@ -27,7 +27,6 @@ const RULES = {
     '$.refunds[*].id',
     '$.refunds[*].created',
   ],
-  unordered: ['$.refunds'],
 };
 
 /** Which planted difference explains a difference on an endpoint, if any. */

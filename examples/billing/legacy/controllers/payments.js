@@ -16,7 +16,7 @@ function loadPayment(conn, accountId, id) {
 }
 
 function loadRefunds(conn, paymentId) {
-  return conn.prepare('SELECT * FROM refunds WHERE payment_id = ? ORDER BY created ASC, id ASC').all(paymentId);
+  return conn.prepare('SELECT * FROM refunds WHERE payment_id = ? ORDER BY created ASC, rowid ASC').all(paymentId);
 }
 
 function customerEmailForInvoice(conn, invoiceId) {

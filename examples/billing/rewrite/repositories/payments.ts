@@ -95,7 +95,7 @@ export class PaymentRepository {
 
   /** The payment's refunds, oldest first. */
   refundsOf(paymentId: string): Refund[] {
-    const rows = this.db.prepare('SELECT * FROM refund WHERE payment_id = ? ORDER BY created_at ASC, id ASC').all(paymentId) as RefundRow[];
+    const rows = this.db.prepare('SELECT * FROM refund WHERE payment_id = ? ORDER BY created_at ASC, rowid ASC').all(paymentId) as RefundRow[];
     return rows.map(toRefund);
   }
 }

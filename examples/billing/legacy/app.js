@@ -49,7 +49,7 @@ function createApp(options) {
     errors.sendError(res, 404, 'not_found', 'Unrecognized request URL (' + req.method + ': ' + req.path + ')');
   });
 
-  // eslint-disable-next-line no-unused-vars
+  // express only treats a middleware with four parameters as an error handler, so `next` stays
   app.use(function (err, req, res, next) {
     if (err.type === 'entity.parse.failed') {
       return errors.badRequest(res, 'Invalid JSON body');

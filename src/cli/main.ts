@@ -5,7 +5,7 @@
 import { CommanderError } from 'commander';
 import { isParityError, type ParityError } from '../errors.js';
 import { createContext, type CliContext } from './context.js';
-import type { CliIo } from './io.js';
+import { colorsFor, type CliIo } from './io.js';
 import { buildProgram } from './program.js';
 import { diagnosticLines } from './render.js';
 
@@ -44,6 +44,6 @@ function renderError(ctx: CliContext, error: ParityError): void {
     return;
   }
   if (error.diagnostics.length > 0) ctx.err(diagnosticLines(error.diagnostics));
-  ctx.err(`${ctx.colors.red('error')}: ${error.message}`);
+  ctx.err(`${colorsFor(ctx.io, ctx.io.stderr).red('error')}: ${error.message}`);
   if (error.hint) ctx.err(`hint: ${error.hint}`);
 }

@@ -4,31 +4,13 @@
  * comparing their answers with parity's comparator.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { billingDir, DEFAULT_WEBHOOK_SECRET, loadSeed, startBilling, type RunningBilling, type Seed } from '../../examples/billing/index.js';
+import { readAnswerKey, type AnswerCategory } from '../../examples/billing/answer-key.js';
+import { DEFAULT_WEBHOOK_SECRET, loadSeed, startBilling, type RunningBilling, type Seed } from '../../examples/billing/index.js';
 import { compareResponses, type Difference, type ResponseData } from '../../src/compare/response.js';
 
 /** Fields that are fresh on every create, on both sides: not differences. */
 const VOLATILE = ['$.id', '$.created', '$.finalized_at', '$.paid_at', '$.voided_at', '$.canceled_at', '$.current_period_start', '$.current_period_end'];
-
-export interface Row {
-  id: string;
-  category: 'quirk kept' | 'bug fixed' | 'regression';
-  endpoint: string;
-}
-
-export function readAnswerKey(): Row[] {
-  const text = fs.readFileSync(path.join(billingDir(), 'DIFFERENCES.md'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => /^\| [QBR]\d+ \|/.test(line))
-    .map((line) => {
-      const cells = line.split('|').map((c) => c.trim());
-      return { id: cells[1]!, category: cells[2] as Row['category'], endpoint: cells[3]! };
-    });
-}
 
 /** What JSON.parse returns: the scenarios read response fields freely and assert on them. */
 type ParsedJson = ReturnType<typeof JSON.parse>;
@@ -356,14 +338,14 @@ describe('the planted differences of the billing pair (DIFFERENCES.md)', () => {
 
   it('has a scenario for every row, and a row for every scenario', () => {
     expect(rows.map((r) => r.id)).toEqual(Object.keys(SCENARIOS));
-    const count = (category: Row['category']) => rows.filter((r) => r.category === category).length;
+    const count = (category: AnswerCategory) => rows.filter((r) => r.category === category).length;
     expect(count('quirk kept')).toBeGreaterThanOrEqual(8);
     expect(count('bug fixed')).toBe(3);
     expect(count('regression')).toBe(2);
   });
 
   for (const row of rows) {
-    it(`${row.id} (${row.category}): ${row.endpoint}`, async () => {
+    it(`${row.id} (${row.category}): ${row.endpoints.join(', ') || 'every endpoint'}`, async () => {
       const scenario = SCENARIOS[row.id];
       expect(scenario, `no scenario for ${row.id}`).toBeDefined();
       await scenario!();

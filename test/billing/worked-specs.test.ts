@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readAnswerKey } from '../../examples/billing/answer-key.js';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-info.js';
 import { lintSpecs } from '../../src/spec/lint.js';
@@ -18,7 +19,6 @@ import { locate } from '../../src/yaml/source.js';
 const root = packageRoot();
 const specsDir = path.join(root, 'specs', 'billing');
 const legacyDir = path.join(root, 'examples', 'billing', 'legacy');
-const differencesFile = path.join(root, 'examples', 'billing', 'DIFFERENCES.md');
 
 const ENDPOINTS: Record<string, string> = {
   'customers.create': 'POST /customers',
@@ -37,25 +37,6 @@ const ENDPOINTS: Record<string, string> = {
   'subscriptions.cancel': 'POST /subscriptions/{subscription_id}/cancel',
   'webhooks.provider': 'POST /webhooks/provider',
 };
-
-interface AnswerKeyRow {
-  id: string;
-  category: string;
-  /** The endpoints the row names; empty for "every endpoint". */
-  endpoints: string[];
-}
-
-function readAnswerKey(): AnswerKeyRow[] {
-  return fs
-    .readFileSync(differencesFile, 'utf8')
-    .split('\n')
-    .filter((line) => /^\| [QBR]\d+ \|/.test(line))
-    .map((line) => {
-      const cells = line.split('|').map((cell) => cell.trim());
-      const column = cells[3]!;
-      return { id: cells[1]!, category: cells[2]!, endpoints: column === 'every endpoint' ? [] : column.split(/,\s*/) };
-    });
-}
 
 interface AnswerKeyComment {
   row: string;
@@ -162,12 +143,13 @@ describe('the worked specs of the billing example', () => {
 
   it('mark every row of DIFFERENCES.md on a behaviour of an endpoint the row names', () => {
     const rows = readAnswerKey();
-    expect(rows.map((r) => r.id).sort()).toEqual(
-      ['B1', 'B2', 'B3', 'R1', 'R2', ...Array.from({ length: 15 }, (_, i) => `Q${i + 1}`)].sort(),
-    );
+    expect(rows.map((r) => r.id).sort()).toEqual(['B1', 'B2', 'B3', 'R1', 'R2', ...Array.from({ length: 15 }, (_, i) => `Q${i + 1}`)].sort());
     const comments = specs.flatMap(answerKeyComments);
     for (const comment of comments) {
-      expect(rows.map((r) => r.id), `${comment.spec.source.file}:${comment.line}`).toContain(comment.row);
+      expect(
+        rows.map((r) => r.id),
+        `${comment.spec.source.file}:${comment.line}`,
+      ).toContain(comment.row);
       expect(comment.behavior, `${comment.spec.source.file}:${comment.line}: "# answer key: ${comment.row}" must sit directly above a behaviour`).toBeDefined();
     }
     for (const row of rows) {
@@ -183,7 +165,8 @@ describe('the worked specs of the billing example', () => {
       }
       // and it is not marked on endpoints the row does not name
       for (const c of marked) {
-        if (row.endpoints.length > 0) expect(row.endpoints, `${c.spec.source.file}:${c.line}: ${row.id} does not concern ${c.spec.spec.endpoint}`).toContain(c.spec.spec.endpoint);
+        if (row.endpoints.length > 0)
+          expect(row.endpoints, `${c.spec.source.file}:${c.line}: ${row.id} does not concern ${c.spec.spec.endpoint}`).toContain(c.spec.spec.endpoint);
       }
     }
     for (const every of ['Q1', 'Q11']) {

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { loadWorkspace, type Workspace, type WorkspaceOverrides } from '../config/load.js';
-import { colorsFor, type CliIo, type Colors } from './io.js';
+import type { CliIo } from './io.js';
 import type { ExitCode } from '../errors.js';
 
 /** What a command's action gets: the io, the workspace loader and the exit code to set. */
 export interface CliContext {
   io: CliIo;
-  colors: Colors;
   exitCode: ExitCode;
   out(text: string): void;
   err(text: string): void;
@@ -17,7 +16,6 @@ export interface CliContext {
 export function createContext(io: CliIo): CliContext {
   const context: CliContext = {
     io,
-    colors: colorsFor(io, io.stdout),
     exitCode: 0,
     out: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

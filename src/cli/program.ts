@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerExtract } from './commands/extract.js';
 import { registerInit } from './commands/init.js';
 import { PLANNED_COMMANDS } from './commands/planned.js';
 import { registerSpec } from './commands/spec.js';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   const registry: Record<string, (program: Command) => void> = {
     ...PLANNED_COMMANDS,
     init: (p) => registerInit(p, ctx),
+    extract: (p) => registerExtract(p, ctx),
     spec: (p) => registerSpec(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));

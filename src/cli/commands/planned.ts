@@ -15,22 +15,6 @@ function notImplemented(name: string): () => never {
 type Register = (program: Command) => void;
 
 export const PLANNED_COMMANDS: Record<string, Register> = {
-  extract: (program) =>
-    withExamples(
-      program
-        .command('extract')
-        .description('read the legacy source and write one spec draft per endpoint, with file:line evidence')
-        .option('--source <dir>', 'legacy source directory (default: legacy.source from parity.yaml)')
-        .option('--specs <dir>', 'where drafts are written (default: from parity.yaml)')
-        .option('--only <glob>', 'only endpoints whose "METHOD /path" matches')
-        .option('--llm', 'add behaviour descriptions written by Claude')
-        .option('--dry-run', 'show what would be written (and, with --llm, sent) without doing it')
-        .option('--no-cache', 'with --llm: ignore cached descriptions')
-        .option('--json', 'print the extraction result as JSON')
-        .action(notImplemented('extract')),
-      ['parity extract --source ./legacy', 'parity extract --llm --dry-run'],
-    ),
-
   test: (program) =>
     withExamples(
       program

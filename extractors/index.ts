@@ -1,0 +1,4 @@
+/** Every extractor parity ships; `parity extract` runs those whose framework a codebase uses. */
+import type { Extractor } from './types.js';
+
+export const ALL_EXTRACTORS: readonly Extractor[] = [];

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EndpointFacts } from '../../extractors/types.js';
+import { specIdFor, writeDrafts } from '../../src/extract/drafts.js';
+import { approveSpec } from '../../src/spec/approve.js';
+import { lintSpecs } from '../../src/spec/lint.js';
+import { listSpecs } from '../../src/spec/list.js';
+import { parity } from '../helpers/cli.js';
+import { useTempDir, writeFiles } from '../helpers/tmp.js';
+
+const HASH = (c: string) => `sha256:${c.repeat(64)}`;
+
+function facts(method: EndpointFacts['method'], route: string, overrides: Partial<EndpointFacts> = {}): EndpointFacts {
+  return {
+    method,
+    path: route,
+    framework: 'express',
+    handler: 'controllers/things.js:10-20',
+    params: [{ name: 'id', in: 'path', type: 'string', required: true, evidence: 'routes/things.js:4' }],
+    guards: [{ kind: 'auth', text: 'requireApiKey', level: 'router', evidence: 'routes/things.js:2' }],
+    outcomes: [
+      { status: 200, evidence: 'controllers/things.js:19' },
+      { status: 404, when: '!thing', body: { error: 'not found' }, evidence: 'controllers/things.js:14' },
+    ],
+    side_effects: [{ kind: 'db_write', target: 'things', evidence: 'controllers/things.js:17' }],
+    volatile: [{ field: '$.created', reason: 'Date.now()', evidence: 'controllers/things.js:16' }],
+    source_hash: HASH('a'),
+    ...overrides,
+  };
+}
+
+describe('spec ids for drafts', () => {
+  it.each([
+    ['GET', '/customers', 'customers.list'],
+    ['GET', '/customers/{id}', 'customers.get'],
+    ['POST', '/customers', 'customers.create'],
+    ['PATCH', '/customers/{id}', 'customers.update'],
+    ['DELETE', '/customers/{id}', 'customers.delete'],
+    ['GET', '/customers/{id}/invoices', 'customers.invoices.list'],
+    ['POST', '/invoices/{id}/finalize', 'invoices.finalize'],
+    ['POST', '/payments/{id}/refunds', 'payments.refunds'],
+    ['GET', '/', 'root.list'],
+    ['GET', '/v1/Users-Export', 'v1.users-export.list'],
+  ])('%s %s is %s', (method, route, id) => {
+    expect(specIdFor(method, route)).toBe(id);
+  });
+});
+
+describe('writeDrafts', () => {
+  const tmp = useTempDir('drafts');
+
+  it('creates one lint-clean draft per endpoint, with behaviours proposed from the facts, undecided', () => {
+    const dir = tmp();
+    const specsDir = path.join(dir, 'specs');
+    const result = writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}'), facts('POST', '/things', { params: [] })] });
+    expect(result.created.map((c) => [c.id, c.file])).toEqual([
+      ['things.get', 'specs/things.get.yaml'],
+      ['things.create', 'specs/things.create.yaml'],
+    ]);
+    expect(lintSpecs({ specsDir, cwd: dir }).problems).toEqual([]);
+    const listing = listSpecs({ specsDir, cwd: dir });
+    expect(listing.specs.map((s) => s.status)).toEqual(['draft', 'draft']);
+    const text = fs.readFileSync(path.join(specsDir, 'things.get.yaml'), 'utf8');
+    expect(text).toMatch(/^# yaml-language-server: \$schema=.*specs\/schema\.json\n# Drafted by `parity extract` from controllers\/things\.js:10-20\.\n/);
+    expect(text).toContain('  - id: answers-404-thing\n    says: Answers 404 with {"error":"not found"} when !thing.\n    disposition: undecided\n');
+    expect(text).toContain('  - id: guard-auth\n');
+    expect(text).toContain('  - id: db-write-things\n');
+    expect(text).toMatch(/\nwho_may_call:\n/);
+  });
+
+  it('is idempotent: the same facts change nothing, byte for byte', () => {
+    const dir = tmp();
+    const specsDir = path.join(dir, 'specs');
+    writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}')] });
+    const before = fs.readFileSync(path.join(specsDir, 'things.get.yaml'), 'utf8');
+    const again = writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}')] });
+    expect(again).toMatchObject({ created: [], updated: [], unchanged: [{ id: 'things.get' }] });
+    expect(fs.readFileSync(path.join(specsDir, 'things.get.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('replaces only the extracted block of an existing spec, keeps what reviewers wrote, and reports drift of an approved one', () => {
+    const dir = tmp();
+    const specsDir = path.join(dir, 'specs');
+    writeFiles(dir, {
+      'specs/mine.yaml': `# reviewed by the billing team
+id: things.show   # our own id
+endpoint: GET /things/{thing_id}
+extracted:
+  handler: controllers/things.js:10-20
+  source_hash: ${HASH('a')}
+summary: Shows a thing.
+who_may_call: its owner
+rate_limit: none, intentionally
+behaviors:
+  - {id: shows, says: "Answers the thing", disposition: preserve}
+`,
+    });
+    approveSpec({ specsDir, cwd: dir, id: 'things.show', by: 'Ada', now: new Date('2026-11-01T00:00:00Z') });
+    const approved = fs.readFileSync(path.join(specsDir, 'mine.yaml'), 'utf8');
+
+    const result = writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}', { source_hash: HASH('b') })] });
+    expect(result.updated).toEqual([{ id: 'things.show', endpoint: 'GET /things/{thing_id}', file: 'specs/mine.yaml' }]);
+    expect(result.drifted).toEqual([{ id: 'things.show', endpoint: 'GET /things/{thing_id}', file: 'specs/mine.yaml', from: HASH('a'), to: HASH('b') }]);
+    const after = fs.readFileSync(path.join(specsDir, 'mine.yaml'), 'utf8');
+    const withoutExtracted = (text: string) => text.replace(/^extracted:\n(?: .*\n)*/m, '');
+    expect(withoutExtracted(after)).toBe(withoutExtracted(approved));
+    expect(after).toContain(`  source_hash: ${HASH('b')}\n`);
+    expect(after).toContain('  outcomes:\n');
+    const status = listSpecs({ specsDir, cwd: dir }).specs[0]!;
+    expect(status.status).toBe('drifted');
+    expect(status.reasons[0]).toContain('the legacy source changed');
+  });
+
+  it('skips a route that answers any method, saying why', () => {
+    const dir = tmp();
+    const result = writeDrafts({ specsDir: path.join(dir, 'specs'), cwd: dir, endpoints: [facts('*', '/health')] });
+    expect(result.created).toEqual([]);
+    expect(result.skipped).toEqual([{ endpoint: '* /health', reason: expect.stringContaining('answers any method') }]);
+  });
+
+  it('never overwrites an unrelated file that has the name a draft would take', () => {
+    const dir = tmp();
+    writeFiles(dir, { 'specs/things.list.yaml': 'id: other\nendpoint: GET /other\n' });
+    const result = writeDrafts({ specsDir: path.join(dir, 'specs'), cwd: dir, endpoints: [facts('GET', '/things')] });
+    expect(result.created).toEqual([{ id: 'things.list', endpoint: 'GET /things', file: 'specs/things.list-2.yaml' }]);
+    expect(fs.readFileSync(path.join(dir, 'specs', 'things.list.yaml'), 'utf8')).toBe('id: other\nendpoint: GET /other\n');
+  });
+});
+
+describe('parity extract', () => {
+  const tmp = useTempDir('extract-cli');
+
+  it('exits 2 without a legacy source, and when it is not a directory', async () => {
+    const dir = tmp();
+    const none = await parity(dir, 'extract');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error: no legacy source directory');
+    const missing = await parity(dir, 'extract', '--source', 'nope');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('legacy source nope is not a directory');
+  });
+
+  it('exits 1 when no supported framework is found', async () => {
+    const dir = tmp();
+    writeFiles(dir, { 'app/main.c': 'int main() { return 0; }\n' });
+    const run = await parity(dir, 'extract', '--source', 'app');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('no supported framework found in app\n');
+  });
+
+  it('says --llm is not built yet', async () => {
+    const run = await parity(tmp(), 'extract', '--llm', '--source', '.');
+    expect(run).toEqual({ code: 2, stdout: '', stderr: 'not implemented yet: extract --llm\n' });
+  });
+});

@@ -6,6 +6,7 @@ import { specIdFor, writeDrafts } from '../../src/extract/drafts.js';
 import { approveSpec } from '../../src/spec/approve.js';
 import { lintSpecs } from '../../src/spec/lint.js';
 import { listSpecs } from '../../src/spec/list.js';
+import { packageRoot } from '../../src/package-info.js';
 import { parity } from '../helpers/cli.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -152,5 +153,66 @@ describe('parity extract', () => {
   it('says --llm is not built yet', async () => {
     const run = await parity(tmp(), 'extract', '--llm', '--source', '.');
     expect(run).toEqual({ code: 2, stdout: '', stderr: 'not implemented yet: extract --llm\n' });
+  });
+});
+
+describe('parity extract on the billing legacy', () => {
+  const tmp = useTempDir('extract-billing');
+  const legacy = path.join(packageRoot(), 'examples', 'billing', 'legacy');
+
+  it('--json prints the endpoints and writes nothing', async () => {
+    const dir = tmp();
+    const run = await parity(dir, 'extract', '--source', legacy, '--json');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { endpoints: EndpointFacts[]; warnings: { file: string; line: number; message: string }[] };
+    expect(result.endpoints).toHaveLength(15);
+    expect(result.endpoints[0]).toMatchObject({
+      method: 'GET',
+      path: '/customers',
+      framework: 'express',
+      handler: expect.stringMatching(/^controllers\/customers\.js:\d+-\d+$/),
+    });
+    expect(Object.keys(result)).toEqual(['endpoints', 'warnings']);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes lint-clean drafts, then changes nothing on a second run', async () => {
+    const dir = tmp();
+    const first = await parity(dir, 'extract', '--source', legacy, '--specs', 'drafts');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('15 endpoints in ');
+    expect(first.stdout).toContain('drafts: 15 created, 0 updated, 0 unchanged');
+    expect(lintSpecs({ specsDir: path.join(dir, 'drafts'), cwd: dir }).problems).toEqual([]);
+    const before = Object.fromEntries(fs.readdirSync(path.join(dir, 'drafts')).map((f) => [f, fs.readFileSync(path.join(dir, 'drafts', f), 'utf8')]));
+    const second = await parity(dir, 'extract', '--source', legacy, '--specs', 'drafts');
+    expect(second.stdout).toContain('drafts: 0 created, 0 updated, 15 unchanged');
+    const after = Object.fromEntries(fs.readdirSync(path.join(dir, 'drafts')).map((f) => [f, fs.readFileSync(path.join(dir, 'drafts', f), 'utf8')]));
+    expect(after).toEqual(before);
+  });
+
+  it('keeps the worked, approved specs approved: only their extracted blocks are rewritten', async () => {
+    const dir = tmp();
+    fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
+    const run = await parity(dir, 'extract', '--source', legacy, '--specs', 'specs', '--only', 'POST /invoices*');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('drifted');
+    const listing = listSpecs({ specsDir: path.join(dir, 'specs'), cwd: dir });
+    expect(listing.counts).toEqual({ draft: 0, reviewed: 0, approved: 15, drifted: 0 });
+  });
+
+  it('reports drift when the legacy handler changes', async () => {
+    const dir = tmp();
+    fs.cpSync(legacy, path.join(dir, 'legacy'), { recursive: true });
+    fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
+    const controller = path.join(dir, 'legacy', 'controllers', 'payments.js');
+    fs.writeFileSync(
+      controller,
+      fs.readFileSync(controller, 'utf8').replace('function refund(req, res) {', 'function refund(req, res) {\n  // audited 2026-11'),
+    );
+    const run = await parity(dir, 'extract', '--source', 'legacy', '--specs', 'specs');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('drifted: refunds.create (specs/refunds.create.yaml)');
+    const status = await parity(dir, 'spec', 'status', 'refunds.create', '--json');
+    expect(JSON.parse(status.stdout).specs[0]).toMatchObject({ status: 'drifted' });
   });
 });

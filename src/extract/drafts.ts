@@ -9,6 +9,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { EndpointFacts } from '../../extractors/types.js';
 import { writeFileAtomic } from '../fsutil.js';
+import { describeChanges } from './changes.js';
 import { canonicalJson } from '../hash.js';
 import { packageRoot } from '../package-info.js';
 import { displayPath } from '../paths.js';
@@ -27,7 +28,7 @@ export interface DraftsResult {
   updated: DraftChange[];
   unchanged: DraftChange[];
   /** Approved specs whose legacy source hash changed with this extraction. */
-  drifted: (DraftChange & { from: string | undefined; to: string })[];
+  drifted: (DraftChange & { from: string | undefined; to: string; changes: string[] })[];
   /** Endpoints no draft could be written for, and why. */
   skipped: { endpoint: string; reason: string }[];
 }
@@ -52,18 +53,27 @@ export function writeDrafts(options: WriteDraftsOptions): DraftsResult {
       result.skipped.push({ endpoint, reason: 'the route answers any method; a spec names one method, so write it by hand for the methods clients use' });
       continue;
     }
-    const extracted = extractedOf(facts);
     const existing = byRoute.get(parseEndpoint(endpoint).routeKey);
+    const extracted = extractedOf(facts);
     if (existing) {
       const change = { id: existing.spec.id, endpoint: existing.spec.endpoint, file: displayPath(existing.file, options.cwd) };
+      const approval = existing.spec.approval;
+      // An approved spec whose legacy moved keeps a running account of what moved since, so that
+      // `parity spec status` can say it; approving again clears it at the next extraction.
+      const drifted = approval !== undefined && approval.source_hash !== facts.source_hash;
+      if (drifted) {
+        const previous = existing.spec.extracted;
+        const known = previous?.changes_since_approval ?? [];
+        const fresh = previous?.source_hash === facts.source_hash ? [] : describeChanges(previous, extracted);
+        extracted.changes_since_approval = [...new Set([...known, ...fresh])];
+      }
       if (canonicalJson(existing.spec.extracted ?? null) === canonicalJson(extracted)) {
         result.unchanged.push(change);
         continue;
       }
       writeFileAtomic(existing.file, setTopLevelBlock(existing.source, 'extracted', extracted, { insertAfter: ['approval', 'endpoint', 'id'] }));
       result.updated.push(change);
-      const approvedHash = existing.spec.approval?.source_hash;
-      if (existing.spec.approval && approvedHash !== facts.source_hash) result.drifted.push({ ...change, from: approvedHash, to: facts.source_hash });
+      if (drifted) result.drifted.push({ ...change, from: approval.source_hash, to: facts.source_hash, changes: extracted.changes_since_approval ?? [] });
       continue;
     }
     const id = uniqueId(specIdFor(facts.method, facts.path), takenIds);

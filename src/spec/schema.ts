@@ -200,6 +200,10 @@ export const ExtractedSchema = z
     volatile: z.array(ExtractedVolatile).optional(),
     narrative: z.string().optional(),
     questions: z.array(z.string()).optional(),
+    changes_since_approval: z
+      .array(z.string())
+      .optional()
+      .describe('What extraction found changed in the legacy since the spec was approved; cleared by the next extraction after approval.'),
   })
   .describe('Machine-owned: rewritten by every `parity extract`. Edit the human sections instead.');
 

@@ -60,7 +60,8 @@ export function specStatus(spec: Spec): StatusInfo {
   if ((approval.source_hash ?? null) !== (current ?? null)) {
     const what =
       current === undefined ? 'the extracted source hash is gone' : `the legacy source changed (${short(approval.source_hash)} -> ${short(current)})`;
-    return { status: 'drifted', reasons: [`${what} since approved by ${approval.by} at ${approval.at}: review what moved, then approve again`] };
+    const changes = spec.extracted?.changes_since_approval ?? [];
+    return { status: 'drifted', reasons: [`${what} since approved by ${approval.by} at ${approval.at}: review what moved, then approve again`, ...changes] };
   }
   return { status: 'approved', reasons: [] };
 }

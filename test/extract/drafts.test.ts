@@ -102,7 +102,23 @@ behaviors:
 
     const result = writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}', { source_hash: HASH('b') })] });
     expect(result.updated).toEqual([{ id: 'things.show', endpoint: 'GET /things/{thing_id}', file: 'specs/mine.yaml' }]);
-    expect(result.drifted).toEqual([{ id: 'things.show', endpoint: 'GET /things/{thing_id}', file: 'specs/mine.yaml', from: HASH('a'), to: HASH('b') }]);
+    expect(result.drifted).toEqual([
+      {
+        id: 'things.show',
+        endpoint: 'GET /things/{thing_id}',
+        file: 'specs/mine.yaml',
+        from: HASH('a'),
+        to: HASH('b'),
+        changes: [
+          'new param: path id (string)',
+          'new guard: auth requireApiKey',
+          'new outcome: 200',
+          'new outcome: 404 when !thing',
+          'new side effect: db_write things',
+          'new volatile field: $.created',
+        ],
+      },
+    ]);
     const after = fs.readFileSync(path.join(specsDir, 'mine.yaml'), 'utf8');
     const withoutExtracted = (text: string) => text.replace(/^extracted:\n(?: .*\n)*/m, '');
     expect(withoutExtracted(after)).toBe(withoutExtracted(approved));
@@ -111,6 +127,16 @@ behaviors:
     const status = listSpecs({ specsDir, cwd: dir }).specs[0]!;
     expect(status.status).toBe('drifted');
     expect(status.reasons[0]).toContain('the legacy source changed');
+    expect(status.reasons).toContain('new outcome: 404 when !thing');
+
+    // A later extraction keeps the account of what moved since approval; approving again clears it.
+    writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}', { source_hash: HASH('c'), outcomes: [] })] });
+    const later = listSpecs({ specsDir, cwd: dir }).specs[0]!;
+    expect(later.reasons).toEqual(expect.arrayContaining(['new outcome: 404 when !thing', 'outcome gone: 404 when !thing']));
+    approveSpec({ specsDir, cwd: dir, id: 'things.show', by: 'Ada' });
+    writeDrafts({ specsDir, cwd: dir, endpoints: [facts('GET', '/things/{id}', { source_hash: HASH('c'), outcomes: [] })] });
+    expect(fs.readFileSync(path.join(specsDir, 'mine.yaml'), 'utf8')).not.toContain('changes_since_approval');
+    expect(listSpecs({ specsDir, cwd: dir }).specs[0]!.status).toBe('approved');
   });
 
   it('skips a route that answers any method, saying why', () => {
@@ -212,7 +238,9 @@ describe('parity extract on the billing legacy', () => {
     const run = await parity(dir, 'extract', '--source', 'legacy', '--specs', 'specs');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('drifted: refunds.create (specs/refunds.create.yaml)');
+    expect(run.stdout).toContain('  handler is now controllers/payments.js:92-136 (was controllers/payments.js:92-135)\n');
     const status = await parity(dir, 'spec', 'status', 'refunds.create', '--json');
     expect(JSON.parse(status.stdout).specs[0]).toMatchObject({ status: 'drifted' });
+    expect(JSON.parse(status.stdout).specs[0].reasons).toContain('handler is now controllers/payments.js:92-136 (was controllers/payments.js:92-135)');
   });
 });

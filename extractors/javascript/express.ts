@@ -20,7 +20,7 @@
  * handlers that are not project functions, routers reached only through function parameters.
  */
 import path from 'node:path/posix';
-import { Node, Project, SyntaxKind, type SourceFile } from 'ts-morph';
+import { Node, Project, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
 import type { HttpMethod } from '../../src/spec/schema.js';
@@ -234,9 +234,14 @@ class ExpressReader {
   private readonly routers = new Map<Node, RouterInfo>();
   private readonly evalCache = new Map<Node, Val>();
   private readonly evaluating = new Set<Node>();
-  private readonly scopeCache = new Map<Node, Map<string, Node>>();
+  private readonly scopeCache = new Map<ts.Node, Map<string, ts.Node>>();
   private readonly exportCache = new Map<string, Val>();
   private readonly warned = new Set<string>();
+  private readonly newlines = new Map<SourceFile, number[]>();
+  /** Per function body: the nodes `scan` looks at, in tree order. */
+  private readonly scanNodesCache = new Map<Node, Node[]>();
+  /** Per function: the nodes `typeHint` looks at, in tree order. */
+  private readonly hintNodesCache = new Map<Node, Node[]>();
 
   constructor(private readonly context: ExtractorContext) {}
 
@@ -265,12 +270,32 @@ class ExpressReader {
   // ---- loading ---------------------------------------------------------------------------------
 
   private load(): void {
+    // parse every file first, then read the syntactic diagnostics from one program: asking the
+    // project for its program after each file would rebuild it once per file
+    const loaded: Array<{ file: string; sf?: SourceFile; error?: unknown }> = [];
     for (const file of this.context.project.files) {
       if (!SOURCE_FILE.test(file) || file.endsWith('.d.ts') || file.split('/').includes('node_modules')) continue;
       try {
         const text = this.context.project.read(file);
-        const sf = this.project.createSourceFile(`/${file}`, text, { overwrite: true });
-        const diagnostics = this.project.getProgram().compilerObject.getSyntacticDiagnostics(sf.compilerNode);
+        loaded.push({ file, sf: this.project.createSourceFile(`/${file}`, text, { overwrite: true }) });
+      } catch (error) {
+        loaded.push({ file, error });
+      }
+    }
+    let program: ReturnType<Project['getProgram']>['compilerObject'] | undefined;
+    let programError: unknown;
+    if (loaded.some((l) => l.sf)) {
+      try {
+        program = this.project.getProgram().compilerObject;
+      } catch (error) {
+        programError = error;
+      }
+    }
+    for (const { file, sf, error } of loaded) {
+      try {
+        if (!sf) throw error;
+        if (!program) throw programError;
+        const diagnostics = program.getSyntacticDiagnostics(sf.compilerNode);
         const first = diagnostics[0];
         if (first) {
           const line = first.start === undefined ? 1 : sf.getLineAndColumnAtPos(first.start).line;
@@ -291,7 +316,34 @@ class ExpressReader {
   }
 
   private line(node: Node): number {
-    return node.getStartLineNumber();
+    return this.lineAt(node.getSourceFile(), node.getStart());
+  }
+
+  /** The line of a position as ts-morph's getStartLineNumber counts it: 1 + the `\n`s before it. */
+  private lineAt(sf: SourceFile, pos: number): number {
+    let breaks = this.newlines.get(sf);
+    if (!breaks) {
+      breaks = [];
+      const text = sf.getFullText();
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) breaks.push(i);
+      this.newlines.set(sf, breaks);
+    }
+    let lo = 0;
+    let hi = breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (breaks[mid]! < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  }
+
+  private endLine(node: Node): number {
+    return this.lineAt(node.getSourceFile(), node.getEnd());
+  }
+
+  private span(node: Node): HashedSpan {
+    return { file: this.rel(node), start: this.line(node), end: this.endLine(node), text: node.getText() };
   }
 
   private at(node: Node): string {
@@ -308,55 +360,53 @@ class ExpressReader {
 
   // ---- scopes and evaluation -------------------------------------------------------------------
 
-  private scopeNames(scope: Node): Map<string, Node> {
+  /** The names a function or file scope declares (walked on the compiler nodes: no wrapping). */
+  private scopeNames(scope: ts.Node, sf: ts.SourceFile): Map<string, ts.Node> {
     let names = this.scopeCache.get(scope);
     if (names) return names;
-    names = new Map();
-    const add = (name: string, decl: Node) => {
-      if (!names!.has(name)) names!.set(name, decl);
+    const found = new Map<string, ts.Node>();
+    const add = (name: string, decl: ts.Node) => {
+      if (!found.has(name)) found.set(name, decl);
     };
-    const addBinding = (nameNode: Node, decl: Node) => {
-      if (Node.isIdentifier(nameNode)) add(nameNode.getText(), decl);
-      else if (Node.isObjectBindingPattern(nameNode) || Node.isArrayBindingPattern(nameNode)) {
-        for (const el of nameNode.getElements()) if (Node.isBindingElement(el)) addBinding(el.getNameNode(), el);
+    const addBinding = (nameNode: ts.Node, decl: ts.Node) => {
+      if (ts.isIdentifier(nameNode)) add(nameNode.getText(sf), decl);
+      else if (ts.isObjectBindingPattern(nameNode) || ts.isArrayBindingPattern(nameNode)) {
+        for (const el of nameNode.elements) if (ts.isBindingElement(el)) addBinding(el.name, el);
       }
     };
-    if (isFunction(scope)) {
-      for (const p of (scope as FnNode).getParameters()) if (Node.isParameterDeclaration(p)) addBinding(p.getNameNode(), p);
-      if (Node.isFunctionExpression(scope)) {
-        const n = scope.getNameNode();
-        if (n) add(n.getText(), scope);
-      }
+    const fn = FUNCTION_KINDS.has(scope.kind);
+    if (fn) {
+      for (const p of (scope as ts.SignatureDeclarationBase).parameters) addBinding(p.name, p);
+      if (ts.isFunctionExpression(scope) && scope.name) add(scope.name.getText(sf), scope);
     }
-    const visit = (node: Node) => {
-      node.forEachChild((child) => {
-        if (Node.isVariableDeclaration(child)) addBinding(child.getNameNode(), child);
-        else if (Node.isFunctionDeclaration(child) || Node.isClassDeclaration(child)) {
-          const n = child.getName();
-          if (n) add(n, child);
-        } else if (Node.isImportDeclaration(child)) {
-          const clause = child.getImportClause();
-          const def = clause?.getDefaultImport();
-          if (def) add(def.getText(), child);
-          const ns = clause?.getNamespaceImport();
-          if (ns) add(ns.getText(), child);
-          for (const spec of clause?.getNamedImports() ?? []) add((spec.getAliasNode() ?? spec.getNameNode()).getText(), spec);
+    const visit = (node: ts.Node) => {
+      ts.forEachChild(node, (child) => {
+        if (ts.isVariableDeclaration(child)) addBinding(child.name, child);
+        else if (ts.isFunctionDeclaration(child) || ts.isClassDeclaration(child)) {
+          if (child.name) add(child.name.getText(sf), child);
+        } else if (ts.isImportDeclaration(child)) {
+          const clause = child.importClause;
+          if (clause?.name) add(clause.name.getText(sf), child);
+          const bindings = clause?.namedBindings;
+          if (bindings && ts.isNamespaceImport(bindings)) add(bindings.name.getText(sf), child);
+          else if (bindings && ts.isNamedImports(bindings)) for (const spec of bindings.elements) add(spec.name.getText(sf), spec);
         }
-        if (isFunction(child) || Node.isClassDeclaration(child)) return;
+        if (FUNCTION_KINDS.has(child.kind) || ts.isClassDeclaration(child)) return;
         visit(child);
       });
     };
-    visit(isFunction(scope) ? ((scope as unknown as { getBody(): Node | undefined }).getBody() ?? scope) : scope);
-    this.scopeCache.set(scope, names);
-    return names;
+    visit(fn ? ((scope as ts.FunctionLikeDeclarationBase).body ?? scope) : scope);
+    this.scopeCache.set(scope, found);
+    return found;
   }
 
   /** The declaration an identifier refers to, by lexical lookup through function and file scopes. */
   private lookup(name: string, from: Node): Node | undefined {
-    for (let node: Node | undefined = from; node; node = node.getParent()) {
-      if (isFunction(node) || Node.isSourceFile(node)) {
-        const decl = this.scopeNames(node).get(name);
-        if (decl) return decl;
+    const sf = from.getSourceFile();
+    for (let node: ts.Node | undefined = from.compilerNode; node; node = node.parent) {
+      if (FUNCTION_KINDS.has(node.kind) || node.kind === SyntaxKind.SourceFile) {
+        const decl = this.scopeNames(node, sf.compilerNode).get(name);
+        if (decl) return wrap(sf, decl);
       }
     }
     return undefined;
@@ -405,13 +455,18 @@ class ExpressReader {
     const sf = this.files.get(file);
     if (!sf) return result;
     let baseExpr: Node | undefined;
-    for (const bin of sf.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
-      if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
-      const left = bin.getLeft().getText().replace(/\s+/g, '');
-      if (left === 'module.exports') baseExpr = bin.getRight();
-      const m = /^(?:module\.exports|exports)\.([A-Za-z_$][\w$]*)$/.exec(left);
-      if (m) members.set(m[1]!, bin.getRight());
-    }
+    const sfc = sf.compilerNode;
+    const visit = (node: ts.Node): undefined => {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === SyntaxKind.EqualsToken) {
+        const left = node.left.getText(sfc).replace(/\s+/g, '');
+        if (left === 'module.exports') baseExpr = wrap(sf, node.right);
+        const m = /^(?:module\.exports|exports)\.([A-Za-z_$][\w$]*)$/.exec(left);
+        if (m) members.set(m[1]!, wrap(sf, node.right));
+      }
+      ts.forEachChild(node, visit);
+      return undefined;
+    };
+    ts.forEachChild(sfc, visit);
     for (const stmt of sf.getStatements()) {
       if (Node.isExportAssignment(stmt)) members.set('default', stmt.getExpression());
       else if (Node.isFunctionDeclaration(stmt) || Node.isClassDeclaration(stmt)) {
@@ -625,8 +680,21 @@ class ExpressReader {
   // ---- routes ----------------------------------------------------------------------------------
 
   private collectEntries(): void {
+    // only calls of a method named like a route method or `use` can register anything: find them
+    // on the compiler nodes and wrap just those
     const calls: Node[] = [];
-    for (const sf of this.files.values()) calls.push(...sf.getDescendantsOfKind(SyntaxKind.CallExpression));
+    for (const sf of this.files.values()) {
+      const sfc = sf.compilerNode;
+      const visit = (node: ts.Node): undefined => {
+        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+          const name = node.expression.name.getText(sfc);
+          if (name in ROUTE_METHODS || name === 'use') calls.push(wrap(sf, node));
+        }
+        ts.forEachChild(node, visit);
+        return undefined;
+      };
+      ts.forEachChild(sfc, visit);
+    }
     for (const call of calls) {
       if (!Node.isCallExpression(call)) continue;
       const callee = call.getExpression();
@@ -822,12 +890,12 @@ class ExpressReader {
     let handlerSpan: HashedSpan;
     if (handlerVal.k === 'fn') {
       const node = handlerVal.node;
-      handlerSpan = { file: this.rel(node), start: node.getStartLineNumber(), end: node.getEndLineNumber(), text: node.getText() };
+      handlerSpan = this.span(node);
       this.scanFunction(node, facts, 'handler');
     } else {
       this.warn(route.handlerExpr, `cannot resolve the handler ${truncate(route.handlerExpr.getText())} to a function in the project; its facts are left out`);
       const node = route.handlerExpr;
-      handlerSpan = { file: this.rel(node), start: node.getStartLineNumber(), end: node.getEndLineNumber(), text: node.getText() };
+      handlerSpan = this.span(node);
     }
     for (const h of route.errorHandlers) if (h.fn.k === 'fn') this.scanFunction(h.fn.node, facts, 'error');
 
@@ -847,7 +915,7 @@ class ExpressReader {
     const helpers: HashedSpan[] = [];
     for (const [node, depth] of facts.helpers) {
       if (depth > HASH_DEPTH) continue;
-      helpers.push({ file: this.rel(node), start: node.getStartLineNumber(), end: node.getEndLineNumber(), text: node.getText() });
+      helpers.push(this.span(node));
     }
 
     return {
@@ -914,7 +982,12 @@ class ExpressReader {
   private typeHint(fn: Node, accesses: string[]): string | undefined {
     if (accesses.length === 0) return undefined;
     const set = new Set(accesses);
-    for (const node of fn.getDescendants()) {
+    let nodes = this.hintNodesCache.get(fn);
+    if (!nodes) {
+      nodes = descendantsOfKinds(fn, HINT_KINDS, false);
+      this.hintNodesCache.set(fn, nodes);
+    }
+    for (const node of nodes) {
       if (Node.isTypeOfExpression(node) && set.has(node.getExpression().getText())) {
         const parent = node.getParent();
         if (parent && Node.isBinaryExpression(parent)) {
@@ -958,8 +1031,13 @@ class ExpressReader {
   private scan(env: Env, facts: Facts): void {
     const body = (env.fn as unknown as { getBody(): Node | undefined }).getBody?.();
     if (!body) return;
-    const aliases = this.requestAliases(env, body);
-    for (const node of [body, ...body.getDescendants()]) {
+    let nodes = this.scanNodesCache.get(body);
+    if (!nodes) {
+      nodes = descendantsOfKinds(body, SCAN_KINDS, true);
+      this.scanNodesCache.set(body, nodes);
+    }
+    const aliases = this.requestAliases(env, nodes);
+    for (const node of nodes) {
       if (env.depth === 0 || env.reqNames.size > 0) this.param(node, env, aliases, facts);
       if (Node.isNewExpression(node)) this.volatileNew(node, env, facts);
       if (!Node.isCallExpression(node)) continue;
@@ -1122,7 +1200,7 @@ class ExpressReader {
     const callee = this.evaluate(call.getExpression());
     if (callee.k !== 'fn') return;
     const fn = callee.node;
-    if (env.stack.includes(fn) || fn.getAncestors().includes(env.fn as never) || fn === env.fn) return;
+    if (env.stack.includes(fn) || isAncestor(env.fn, fn) || fn === env.fn) return;
     const depth = env.depth + 1;
     const known = facts.helpers.get(fn);
     if (known === undefined || depth < known) facts.helpers.set(fn, depth);
@@ -1312,16 +1390,22 @@ class ExpressReader {
   }
 
   private returned(node: Node, env: Env): boolean {
-    const ret = node.getFirstAncestor((a) => Node.isReturnStatement(a) || isFunction(a));
-    return ret !== undefined && Node.isReturnStatement(ret) && enclosingFunction(ret) === env.fn;
+    let ret: ts.Node | undefined = node.compilerNode.parent;
+    while (ret && ret.kind !== SyntaxKind.ReturnStatement && !FUNCTION_KINDS.has(ret.kind)) ret = ret.parent;
+    if (ret?.kind !== SyntaxKind.ReturnStatement) return false;
+    let fn: ts.Node | undefined = ret.parent;
+    while (fn && !FUNCTION_KINDS.has(fn.kind)) fn = fn.parent;
+    return fn === env.fn.compilerNode;
   }
 
   // ---- params
 
   /** Local names bound to `req.body`, `req.query`, `req.params`, `req.headers` (`var body = req.body || {}`). */
-  private requestAliases(env: Env, body: Node): Map<string, Param['in']> {
+  private requestAliases(env: Env, nodes: readonly Node[]): Map<string, Param['in']> {
     const aliases = new Map<string, Param['in']>();
-    for (const decl of body.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    for (const decl of nodes) {
+      // the body itself is never a declaration, so these are its declarations in tree order
+      if (!Node.isVariableDeclaration(decl)) continue;
       const init = decl.getInitializer();
       if (!init) continue;
       let src: Node = init;
@@ -1392,20 +1476,57 @@ class ExpressReader {
 
 const MISSING = Symbol('missing');
 
-function isFunction(node: Node): boolean {
-  return (
-    Node.isFunctionDeclaration(node) ||
-    Node.isFunctionExpression(node) ||
-    Node.isArrowFunction(node) ||
-    Node.isMethodDeclaration(node) ||
-    Node.isConstructorDeclaration(node) ||
-    Node.isGetAccessorDeclaration(node) ||
-    Node.isSetAccessorDeclaration(node)
-  );
+const FUNCTION_KINDS: ReadonlySet<SyntaxKind> = new Set([
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.MethodDeclaration,
+  SyntaxKind.Constructor,
+  SyntaxKind.GetAccessor,
+  SyntaxKind.SetAccessor,
+]);
+/** What `scan` looks at: the kinds `param`, `volatileNew` and the call handlers act on. */
+const SCAN_KINDS: ReadonlySet<SyntaxKind> = new Set([
+  SyntaxKind.PropertyAccessExpression,
+  SyntaxKind.ElementAccessExpression,
+  SyntaxKind.VariableDeclaration,
+  SyntaxKind.CallExpression,
+  SyntaxKind.NewExpression,
+]);
+const HINT_KINDS: ReadonlySet<SyntaxKind> = new Set([SyntaxKind.TypeOfExpression, SyntaxKind.CallExpression]);
+
+/** The ts-morph node of a compiler node of the same file (ts-morph keeps one wrapper per node, so this is a lookup after the first time). */
+function wrap(sf: SourceFile, node: ts.Node): Node {
+  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(node);
+}
+
+/**
+ * The descendants of `root` of the given kinds (and `root` itself when asked and of one of them),
+ * in the order `getDescendants()` lists them, walked on the compiler nodes and wrapping only those.
+ */
+function descendantsOfKinds(root: Node, kinds: ReadonlySet<SyntaxKind>, includeRoot: boolean): Node[] {
+  const sf = root.getSourceFile();
+  const found: ts.Node[] = [];
+  if (includeRoot && kinds.has(root.getKind())) found.push(root.compilerNode);
+  const visit = (node: ts.Node): undefined => {
+    if (kinds.has(node.kind)) found.push(node);
+    ts.forEachChild(node, visit);
+    return undefined;
+  };
+  ts.forEachChild(root.compilerNode, visit);
+  return found.map((n) => wrap(sf, n));
+}
+
+/** Is `ancestor` a (strict) ancestor of `node`? ts-morph keeps one wrapper per node, so compiler nodes compare alike. */
+function isAncestor(ancestor: Node, node: Node): boolean {
+  const target = ancestor.compilerNode;
+  for (let cur = node.compilerNode.parent; cur; cur = cur.parent) if (cur === target) return true;
+  return false;
 }
 
 function enclosingFunction(node: Node): Node | undefined {
-  return node.getFirstAncestor((a) => isFunction(a));
+  for (let cur = node.compilerNode.parent; cur; cur = cur.parent) if (FUNCTION_KINDS.has(cur.kind)) return wrap(node.getSourceFile(), cur);
+  return undefined;
 }
 
 function isParamOf(decl: Node, fn: Node): boolean {

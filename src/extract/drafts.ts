@@ -29,8 +29,6 @@ export interface DraftsResult {
   unchanged: DraftChange[];
   /** Approved specs whose legacy source hash changed with this extraction. */
   drifted: (DraftChange & { from: string | undefined; to: string; changes: string[] })[];
-  /** Endpoints no draft could be written for, and why. */
-  skipped: { endpoint: string; reason: string }[];
 }
 
 export interface WriteDraftsOptions {
@@ -45,14 +43,10 @@ export function writeDrafts(options: WriteDraftsOptions): DraftsResult {
   const byRoute = new Map<string, LoadedSpec>(set.specs.map((s) => [s.endpoint.routeKey, s]));
   const takenIds = new Set(set.specs.map((s) => s.spec.id));
   const takenFiles = new Set(set.files);
-  const result: DraftsResult = { created: [], updated: [], unchanged: [], drifted: [], skipped: [] };
+  const result: DraftsResult = { created: [], updated: [], unchanged: [], drifted: [] };
 
   for (const facts of options.endpoints) {
     const endpoint = `${facts.method} ${facts.path}`;
-    if (facts.method === '*') {
-      result.skipped.push({ endpoint, reason: 'the route answers any method; a spec names one method, so write it by hand for the methods clients use' });
-      continue;
-    }
     const existing = byRoute.get(parseEndpoint(endpoint).routeKey);
     const extracted = extractedOf(facts);
     if (existing) {
@@ -104,6 +98,7 @@ const ACTIONS: Record<string, [collection: string, item: string]> = {
   DELETE: ['delete', 'delete'],
   HEAD: ['head', 'head'],
   OPTIONS: ['options', 'options'],
+  '*': ['any', 'any'],
 };
 
 /**

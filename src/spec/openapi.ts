@@ -55,16 +55,24 @@ export function exportOpenApi(specs: readonly LoadedSpec[], options: OpenApiOpti
     const template = templates.get(route) ?? loaded.endpoint.path;
     templates.set(route, template);
     const item = (paths[template] ??= {});
-    const method = loaded.endpoint.method.toLowerCase() as Lowercase<HttpMethod>;
-    const existing = item[method];
-    if (existing) {
-      // A duplicate endpoint is a lint error; keep the export going but do not lose the fact.
-      existing['x-parity-duplicates'] = [...((existing['x-parity-duplicates'] as string[] | undefined) ?? []), loaded.spec.id];
-      continue;
+    // OpenAPI has no "any method": a `*` route is documented under every method, each its own operation.
+    const any = loaded.endpoint.method === '*';
+    for (const upper of any ? HTTP_METHODS : [loaded.endpoint.method as HttpMethod]) {
+      const method = upper.toLowerCase() as Lowercase<HttpMethod>;
+      const existing = item[method];
+      if (existing) {
+        // A duplicate endpoint is a lint error; keep the export going but do not lose the fact.
+        existing['x-parity-duplicates'] = [...((existing['x-parity-duplicates'] as string[] | undefined) ?? []), loaded.spec.id];
+        continue;
+      }
+      const operation = buildOperation(loaded, template, upper);
+      if (any) {
+        operation.operationId = `${loaded.spec.id}.${method}`;
+        operation['x-parity-any-method'] = true;
+      }
+      for (const tag of operation.tags ?? []) tags.add(tag);
+      item[method] = operation;
     }
-    const operation = buildOperation(loaded, template);
-    for (const tag of operation.tags ?? []) tags.add(tag);
-    item[method] = operation;
   }
 
   const sortedPaths: Record<string, PathItem> = {};
@@ -86,11 +94,11 @@ export function exportOpenApi(specs: readonly LoadedSpec[], options: OpenApiOpti
   return JSON.parse(JSON.stringify(doc)) as OpenApiDocument;
 }
 
-function buildOperation(loaded: LoadedSpec, template: string): Operation {
+function buildOperation(loaded: LoadedSpec, template: string, method: HttpMethod): Operation {
   const { spec, endpoint } = loaded;
   const extracted = spec.extracted ?? {};
   const params = extracted.params ?? [];
-  const requests = matchingRequests(spec.examples, endpoint.method, template);
+  const requests = matchingRequests(spec.examples, method, template);
   // Group by resource: the first literal segment (`invoices` for /invoices/{id}/refunds).
   const tag = segments(template).find((s) => !s.startsWith('{'));
 

@@ -14,7 +14,10 @@ import { matcherProblems } from './matchers.js';
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export const DISPOSITIONS = ['preserve', 'fix', 'drop', 'undecided'] as const;
 
-const ENDPOINT_PATTERN = new RegExp(`^(${HTTP_METHODS.join('|')}) (/[^\\s]*)$`);
+/** A route that answers any method (Express `all`, Rails `via: :all`, a Go pattern without a method). */
+export const ANY_METHOD = '*';
+
+const ENDPOINT_PATTERN = new RegExp(`^(${HTTP_METHODS.join('|')}|\\*) (/[^\\s]*)$`);
 
 const Id = z
   .string()
@@ -27,7 +30,9 @@ const Endpoint = z
     const problem = endpointProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe('"METHOD /path" with OpenAPI-style path parameters, such as "POST /invoices/{invoice_id}/refunds".');
+  .describe(
+    '"METHOD /path" with OpenAPI-style path parameters, such as "POST /invoices/{invoice_id}/refunds"; METHOD `*` for a route that answers any method.',
+  );
 
 const Evidence = z
   .string()
@@ -261,7 +266,7 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface ParsedEndpoint {
-  method: HttpMethod;
+  method: HttpMethod | typeof ANY_METHOD;
   path: string;
   /** Path parameter names in order. */
   params: string[];
@@ -271,7 +276,7 @@ export interface ParsedEndpoint {
 
 export function endpointProblem(value: string): string | undefined {
   const match = ENDPOINT_PATTERN.exec(value);
-  if (!match) return `expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(', ')}, such as "POST /invoices/{invoice_id}/refunds"`;
+  if (!match) return `expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(', ')} or * (any), such as "POST /invoices/{invoice_id}/refunds"`;
   const path = match[2]!;
   const stripped = path.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, '');
   if (/[{}]/.test(stripped)) return `path parameters are written {name} with a name of letters, digits and "_", got ${JSON.stringify(path)}`;
@@ -287,5 +292,5 @@ export function parseEndpoint(value: string): ParsedEndpoint {
   const [, method, path] = ENDPOINT_PATTERN.exec(value)!;
   const params = [...path!.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
   const normalized = path!.length > 1 ? path!.replace(/\/+$/, '') : path!;
-  return { method: method as HttpMethod, path: path!, params, routeKey: `${method} ${normalized.replace(/\{[^}]+\}/g, '{}')}` };
+  return { method: method as ParsedEndpoint['method'], path: path!, params, routeKey: `${method} ${normalized.replace(/\{[^}]+\}/g, '{}')}` };
 }

@@ -40,8 +40,20 @@ describe('compareResponses', () => {
   });
 
   it('leaves out ignored paths, with wildcards', () => {
-    const a = json({ id: 'in_1', data: [{ id: 'a', n: 1 }, { id: 'b', n: 2 }] });
-    const b = json({ id: 'in_2', data: [{ id: 'c', n: 1 }, { id: 'd', n: 3 }] });
+    const a = json({
+      id: 'in_1',
+      data: [
+        { id: 'a', n: 1 },
+        { id: 'b', n: 2 },
+      ],
+    });
+    const b = json({
+      id: 'in_2',
+      data: [
+        { id: 'c', n: 1 },
+        { id: 'd', n: 3 },
+      ],
+    });
     expect(compareResponses(a, b, { ignore: ['$.id', '$.data[*].id'] }).map((d) => d.path)).toEqual(['$.data[1].n']);
   });
 
@@ -89,7 +101,9 @@ describe('compareResponses', () => {
     const png = (bytes: number[]): ResponseData => ({ status: 200, headers: { 'content-type': 'image/png' }, body: Uint8Array.from(bytes) });
     expect(compareResponses(png([1, 2]), png([1, 2]))).toEqual([]);
     expect(compareResponses(png([1, 2]), png([1, 3]))[0]).toMatchObject({ kind: 'body' });
-    expect(compareResponses(json({ a: 1 }), text('{"a":1}'), { headers: [] })).toEqual([{ kind: 'type', path: '$', pattern: '$', primary: 'json', candidate: 'text' }]);
+    expect(compareResponses(json({ a: 1 }), text('{"a":1}'), { headers: [] })).toEqual([
+      { kind: 'type', path: '$', pattern: '$', primary: 'json', candidate: 'text' },
+    ]);
   });
 
   it('compares a body that claims JSON but is not as text', () => {

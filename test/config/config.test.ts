@@ -171,6 +171,9 @@ describe('auth profiles', () => {
     expect(loadWorkspace({ cwd: root }).auth).toEqual({ acme: { headers: { Authorization: 'Bearer ${ACME_KEY}' } } });
     writeFiles(root, { 'parity.yaml': 'auth:\n  acme:\n    header:\n      Authorization: x\n' });
     const { lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
-    expect(lines).toEqual(['parity.yaml:2:3: auth.acme: missing required key "headers"', 'parity.yaml:3:5: auth.acme.header: unknown key (did you mean "headers"?)']);
+    expect(lines).toEqual([
+      'parity.yaml:2:3: auth.acme: missing required key "headers"',
+      'parity.yaml:3:5: auth.acme.header: unknown key (did you mean "headers"?)',
+    ]);
   });
 });

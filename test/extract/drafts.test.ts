@@ -43,6 +43,7 @@ describe('spec ids for drafts', () => {
     ['POST', '/payments/{id}/refunds', 'payments.refunds'],
     ['GET', '/', 'root.list'],
     ['GET', '/v1/Users-Export', 'v1.users-export.list'],
+    ['*', '/health', 'health.any'],
   ])('%s %s is %s', (method, route, id) => {
     expect(specIdFor(method, route)).toBe(id);
   });
@@ -139,11 +140,12 @@ behaviors:
     expect(listSpecs({ specsDir, cwd: dir }).specs[0]!.status).toBe('approved');
   });
 
-  it('skips a route that answers any method, saying why', () => {
+  it('drafts a route that answers any method as a `*` endpoint', () => {
     const dir = tmp();
-    const result = writeDrafts({ specsDir: path.join(dir, 'specs'), cwd: dir, endpoints: [facts('*', '/health')] });
-    expect(result.created).toEqual([]);
-    expect(result.skipped).toEqual([{ endpoint: '* /health', reason: expect.stringContaining('answers any method') }]);
+    const specsDir = path.join(dir, 'specs');
+    const result = writeDrafts({ specsDir, cwd: dir, endpoints: [facts('*', '/health', { params: [] })] });
+    expect(result.created).toEqual([{ id: 'health.any', endpoint: '* /health', file: 'specs/health.any.yaml' }]);
+    expect(lintSpecs({ specsDir, cwd: dir }).problems).toEqual([]);
   });
 
   it('never overwrites an unrelated file that has the name a draft would take', () => {

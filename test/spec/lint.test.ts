@@ -72,7 +72,7 @@ examples:
     const run = await lint(tmp(), { 'a.yaml': text });
     expect(run.code).toBe(1);
     expect(run.lines).toEqual([
-      'specs/a.yaml:2:11: endpoint: expected "METHOD /path" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, such as "POST /invoices/{invoice_id}/refunds"',
+      'specs/a.yaml:2:11: endpoint: expected "METHOD /path" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or * (any), such as "POST /invoices/{invoice_id}/refunds"',
       'specs/a.yaml:3:15: who_may_call: expected a string, got 12',
       'specs/a.yaml:4:1: behaviours: unknown key (did you mean "behaviors"?)',
       'specs/a.yaml:8:18: behaviors[0].disposition: expected "preserve" | "fix" | "drop" | "undecided", got "keep"',

@@ -298,3 +298,19 @@ describe('parity spec export-openapi', () => {
     expect(fs.existsSync(path.join(dir, 'openapi.json'))).toBe(false);
   });
 });
+
+describe('a route that answers any method', () => {
+  const tmp = useTempDir('export-any');
+
+  it('is documented under every method, each a valid operation of its own', async () => {
+    const dir = tmp();
+    writeFiles(dir, { 'specs/health.yaml': 'id: health\nendpoint: "* /health"\nextracted:\n  outcomes: [{status: 200, when: always}]\n' });
+    const run = await parity(dir, 'spec', 'export-openapi');
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as { paths: Record<string, Record<string, { operationId: string; 'x-parity-any-method': boolean }>> };
+    expect(Object.keys(document.paths['/health']!)).toEqual(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
+    expect(document.paths['/health']!.post).toMatchObject({ operationId: 'health.post', 'x-parity-any-method': true });
+    const validator = new Validator();
+    expect((await validator.validate(document as unknown as Record<string, unknown>)).valid).toBe(true);
+  });
+});

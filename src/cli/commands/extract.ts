@@ -80,7 +80,6 @@ export function registerExtract(program: Command, ctx: CliContext): void {
         ctx.out(`drifted: ${drift.id} (${drift.file}): the legacy code changed since approval; see \`parity spec status ${drift.id}\``);
         for (const change of drift.changes) ctx.out(`  ${change}`);
       }
-      for (const skip of drafts.skipped) ctx.err(`skipped ${skip.endpoint}: ${skip.reason}`);
       for (const warning of report.warnings)
         ctx.err(`${displayPath(path.join(report.source, warning.file), ctx.io.cwd)}:${warning.line}: warning: ${warning.message}`);
     });

@@ -3,10 +3,8 @@
  * project (a WeakMap keyed by the SourceProject, so the four extractors running over the same
  * project share the trees), plus the small node helpers everything else uses.
  */
-import { createRequire } from 'node:module';
 import type { SourceProject } from '../types.js';
-
-const require = createRequire(import.meta.url);
+import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Go extractors use. */
 export interface Node {
@@ -28,27 +26,9 @@ export interface Node {
 interface Tree {
   readonly rootNode: Node;
 }
-interface ParserInstance {
-  setLanguage(language: unknown): void;
-  parse(source: string): Tree;
-}
 
-let parser: ParserInstance | undefined;
-let parserFailure: string | undefined;
-
-function getParser(): ParserInstance | undefined {
-  if (parser || parserFailure) return parser;
-  try {
-    const Parser = require('tree-sitter') as new () => ParserInstance;
-    const Go = require('tree-sitter-go') as unknown;
-    const p = new Parser();
-    p.setLanguage(Go);
-    parser = p;
-  } catch (error) {
-    parserFailure = error instanceof Error ? error.message : String(error);
-  }
-  return parser;
-}
+const goGrammar = grammar<Tree>('tree-sitter-go');
+const getParser = goGrammar.parser;
 
 export interface GoFile {
   file: string;
@@ -89,10 +69,7 @@ export function parseGoFile(project: SourceProject, file: string): GoFile | null
   return result;
 }
 
-export function parserProblem(): string | undefined {
-  getParser();
-  return parserFailure;
-}
+export const parserProblem = goGrammar.problem;
 
 export function dirOf(file: string): string {
   const i = file.lastIndexOf('/');
@@ -150,23 +127,7 @@ export function stringValue(node: Node): string | undefined {
   return undefined;
 }
 
-export const line = (node: Node): number => node.startPosition.row + 1;
-export const endLine = (node: Node): number => node.endPosition.row + 1;
-
-export function span(file: string, node: Node): string {
-  const a = line(node);
-  const b = endLine(node);
-  return a === b ? `${file}:${a}` : `${file}:${a}-${b}`;
-}
-
-export function at(file: string, node: Node): string {
-  return `${file}:${line(node)}`;
-}
-
-/** Whitespace collapsed, for texts that end up in specs. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
+export { at, endLine, line, oneLine, span };
 
 export function args(call: Node): Node[] {
   return call.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];

@@ -4,10 +4,8 @@
  * same project share the trees), module naming and import tables, symbol resolution across
  * modules, and the small node helpers everything else uses.
  */
-import { createRequire } from 'node:module';
 import type { SourceProject } from '../types.js';
-
-const require = createRequire(import.meta.url);
+import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Python extractors use. */
 export interface Node {
@@ -26,32 +24,10 @@ export interface Node {
   descendantsOfType(type: string | string[]): Node[];
 }
 
-interface ParserInstance {
-  setLanguage(language: unknown): void;
-  parse(source: string): { readonly rootNode: Node };
-}
+const pythonGrammar = grammar<{ readonly rootNode: Node }>('tree-sitter-python');
+const getParser = pythonGrammar.parser;
 
-let parser: ParserInstance | undefined;
-let parserFailure: string | undefined;
-
-function getParser(): ParserInstance | undefined {
-  if (parser || parserFailure) return parser;
-  try {
-    const Parser = require('tree-sitter') as new () => ParserInstance;
-    const Python = require('tree-sitter-python') as unknown;
-    const p = new Parser();
-    p.setLanguage(Python);
-    parser = p;
-  } catch (error) {
-    parserFailure = error instanceof Error ? error.message : String(error);
-  }
-  return parser;
-}
-
-export function parserProblem(): string | undefined {
-  getParser();
-  return parserFailure;
-}
+export const parserProblem = pythonGrammar.problem;
 
 /** What a local name was imported as: `from m import n as a` → {module: m, name: n}; `import a.b as c` → {module: a.b}. */
 export interface ImportRef {
@@ -304,23 +280,7 @@ export function same(a: Node | null | undefined, b: Node | null | undefined): bo
   return !!a && !!b && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
 }
 
-export const line = (node: Node): number => node.startPosition.row + 1;
-export const endLine = (node: Node): number => node.endPosition.row + 1;
-
-export function span(file: string, node: Node): string {
-  const a = line(node);
-  const b = endLine(node);
-  return a === b ? `${file}:${a}` : `${file}:${a}-${b}`;
-}
-
-export function at(file: string, node: Node): string {
-  return `${file}:${line(node)}`;
-}
-
-/** Whitespace collapsed, for texts that end up in specs. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
+export { at, endLine, line, oneLine, span };
 
 /** The value of a plain (non-f, non-concatenated-with-expressions) string literal, else undefined. */
 export function stringValue(node: Node | null | undefined): string | undefined {

@@ -4,10 +4,8 @@
  * Sinatra extractors running over the same project share the trees), plus the node helpers and a
  * small evaluator for Ruby literals that everything else uses.
  */
-import { createRequire } from 'node:module';
 import type { ExtractorContext, SourceProject } from '../types.js';
-
-const require = createRequire(import.meta.url);
+import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Ruby extractors use. */
 export interface Node {
@@ -28,32 +26,11 @@ export interface Node {
 interface Tree {
   readonly rootNode: Node;
 }
-interface ParserInstance {
-  setLanguage(language: unknown): void;
-  parse(input: string | ((index: number) => string | null)): Tree;
-}
 
-let parser: ParserInstance | undefined;
-let parserFailure: string | undefined;
+const rubyGrammar = grammar<Tree>('tree-sitter-ruby');
+const getParser = rubyGrammar.parser;
 
-function getParser(): ParserInstance | undefined {
-  if (parser || parserFailure) return parser;
-  try {
-    const Parser = require('tree-sitter') as new () => ParserInstance;
-    const Ruby = require('tree-sitter-ruby') as unknown;
-    const p = new Parser();
-    p.setLanguage(Ruby);
-    parser = p;
-  } catch (error) {
-    parserFailure = error instanceof Error ? error.message : String(error);
-  }
-  return parser;
-}
-
-export function parserProblem(): string | undefined {
-  getParser();
-  return parserFailure;
-}
+export const parserProblem = rubyGrammar.problem;
 
 export interface RubyFile {
   file: string;
@@ -133,23 +110,7 @@ function firstErrorLine(root: Node): number {
   return (found ?? root).startPosition.row + 1;
 }
 
-export const line = (node: Node): number => node.startPosition.row + 1;
-export const endLine = (node: Node): number => node.endPosition.row + 1;
-
-export function span(file: string, node: Node): string {
-  const a = line(node);
-  const b = endLine(node);
-  return a === b ? `${file}:${a}` : `${file}:${a}-${b}`;
-}
-
-export function at(file: string, node: Node): string {
-  return `${file}:${line(node)}`;
-}
-
-/** Whitespace collapsed, for texts that end up in specs. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
+export { at, endLine, line, oneLine, span };
 
 /** Every named node under `node` (itself included), depth first, in source order. */
 export function* walk(node: Node): Generator<Node> {

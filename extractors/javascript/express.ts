@@ -23,6 +23,7 @@ import path from 'node:path/posix';
 import { Node, Project, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
+import { assignedName, cmp, propName, sqlEffect, truncate } from './js-common.js';
 import type { HttpMethod } from '../../src/spec/schema.js';
 
 /** Calls to project functions are followed this deep for outcomes, side effects and volatile values. */
@@ -1229,7 +1230,7 @@ class ExpressReader {
       bindings,
       when: text,
       whenIf: ifNode,
-      fieldHint: this.assignedName(call) ?? (this.returned(call, env) ? env.fieldHint : undefined),
+      fieldHint: assignedName(call) ?? (this.returned(call, env) ? env.fieldHint : undefined),
       returnFlows: env.depth === 0 || (this.returned(call, env) && env.returnFlows),
       stack: [...env.stack, fn],
     };
@@ -1346,7 +1347,7 @@ class ExpressReader {
   private addVolatile(node: Node, reason: string, env: Env, facts: Facts): void {
     // in a helper, only a value the helper hands back to the route matters
     if (env.depth > 0 && !(env.returnFlows && this.returned(node, env))) return;
-    const name = this.assignedName(node) ?? (this.returned(node, env) ? env.fieldHint : undefined);
+    const name = assignedName(node) ?? (this.returned(node, env) ? env.fieldHint : undefined);
     let field = '$';
     if (name !== undefined) field = ID_LIKE.test(name) ? '$.id' : /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : '$';
     const fullReason =
@@ -1358,35 +1359,6 @@ class ExpressReader {
         : reason;
     if (facts.volatile.some((v) => v.field === field)) return;
     facts.volatile.push({ field, reason: fullReason, evidence: this.evidence(node, env) });
-  }
-
-  /** The variable or property an expression's value is assigned to, looking through wrapping expressions. */
-  private assignedName(node: Node): string | undefined {
-    let cur: Node = node;
-    for (let parent = cur.getParent(); parent; cur = parent, parent = parent.getParent()) {
-      if (Node.isVariableDeclaration(parent)) return Node.isIdentifier(parent.getNameNode()) ? parent.getName() : undefined;
-      if (Node.isPropertyAssignment(parent)) return propName(parent.getNameNode());
-      if (Node.isBinaryExpression(parent) && parent.getOperatorToken().getKind() === SyntaxKind.EqualsToken && parent.getRight() === cur) {
-        const left = parent.getLeft();
-        if (Node.isIdentifier(left)) return left.getText();
-        if (Node.isPropertyAccessExpression(left)) return left.getName();
-        return undefined;
-      }
-      if (
-        Node.isParenthesizedExpression(parent) ||
-        Node.isBinaryExpression(parent) ||
-        Node.isPropertyAccessExpression(parent) ||
-        Node.isCallExpression(parent) ||
-        Node.isConditionalExpression(parent) ||
-        Node.isTemplateSpan(parent) ||
-        Node.isTemplateExpression(parent) ||
-        Node.isAwaitExpression(parent) ||
-        Node.isAsExpression(parent)
-      )
-        continue;
-      return undefined;
-    }
-    return undefined;
   }
 
   private returned(node: Node, env: Env): boolean {
@@ -1544,12 +1516,6 @@ function fnName(fn: Node): string {
   return 'anonymous function';
 }
 
-function propName(node: Node): string | undefined {
-  if (Node.isIdentifier(node) || Node.isPrivateIdentifier(node)) return node.getText();
-  if (Node.isStringLiteral(node) || Node.isNumericLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return String(node.getLiteralValue());
-  return undefined;
-}
-
 function rootIdentifier(node: Node): string | undefined {
   let cur = node;
   while (Node.isPropertyAccessExpression(cur) || Node.isElementAccessExpression(cur) || Node.isCallExpression(cur)) cur = cur.getExpression();
@@ -1572,28 +1538,6 @@ function underPrefix(full: string, scope: string): boolean {
   return full === scope || full.startsWith(`${scope}/`);
 }
 
-function sqlEffect(sql: string): { kind: 'db_write' | 'db_read'; table: string } | undefined {
-  const s = sql.trim();
-  const write =
-    /^INSERT\s+(?:OR\s+\w+\s+)?INTO\s+[`"[]?(\w+)/i.exec(s) ??
-    /^REPLACE\s+INTO\s+[`"[]?(\w+)/i.exec(s) ??
-    /^UPDATE\s+(?:OR\s+\w+\s+)?[`"[]?(\w+)/i.exec(s) ??
-    /^DELETE\s+FROM\s+[`"[]?(\w+)/i.exec(s);
-  if (write) return { kind: 'db_write', table: write[1]! };
-  const read = /^(?:WITH\b[\s\S]*?\)\s*)?SELECT\b[\s\S]*?\bFROM\s+[`"[]?(\w+)/i.exec(s);
-  if (read) return { kind: 'db_read', table: read[1]! };
-  return undefined;
-}
-
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function truncate(text: string): string {
-  const one = text.replace(/\s+/g, ' ');
-  return one.length > 80 ? `${one.slice(0, 77)}...` : one;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -204,6 +204,12 @@ describe('parity extract on the billing legacy', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('--only keeps the endpoints whose "METHOD /path" matches, a * crossing slashes', async () => {
+    const run = await parity(tmp(), 'extract', '--source', legacy, '--json', '--only', 'post /invoices*');
+    const result = JSON.parse(run.stdout) as { endpoints: EndpointFacts[] };
+    expect(result.endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(['POST /invoices', 'POST /invoices/{id}/finalize', 'POST /invoices/{id}/void']);
+  });
+
   it('writes lint-clean drafts, then changes nothing on a second run', async () => {
     const dir = tmp();
     const first = await parity(dir, 'extract', '--source', legacy, '--specs', 'drafts');

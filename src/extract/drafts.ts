@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { EndpointFacts } from '../../extractors/types.js';
+import { ParityError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { describeChanges } from './changes.js';
 import { canonicalJson } from '../hash.js';
@@ -40,6 +41,11 @@ export interface WriteDraftsOptions {
 export function writeDrafts(options: WriteDraftsOptions): DraftsResult {
   fs.mkdirSync(options.specsDir, { recursive: true });
   const set = loadSpecs(options.specsDir, options.cwd);
+  // A spec that does not load cannot be matched to its endpoint, and a second draft for that
+  // endpoint would be written beside it: nothing is written until every spec loads.
+  if (set.diagnostics.length > 0) {
+    throw new ParityError('SPEC_INVALID', 'some specs do not load, so drafts cannot be matched to them; fix these first', { diagnostics: set.diagnostics });
+  }
   const byRoute = new Map<string, LoadedSpec>(set.specs.map((s) => [s.endpoint.routeKey, s]));
   const takenIds = new Set(set.specs.map((s) => s.spec.id));
   const takenFiles = new Set(set.files);

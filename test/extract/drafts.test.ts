@@ -148,6 +148,13 @@ behaviors:
     expect(lintSpecs({ specsDir, cwd: dir }).problems).toEqual([]);
   });
 
+  it('writes nothing while a spec in the directory does not load, saying which', async () => {
+    const dir = tmp();
+    writeFiles(dir, { 'specs/broken.yaml': 'id: [\n' });
+    expect(() => writeDrafts({ specsDir: path.join(dir, 'specs'), cwd: dir, endpoints: [facts('GET', '/things')] })).toThrow('some specs do not load');
+    expect(fs.readdirSync(path.join(dir, 'specs'))).toEqual(['broken.yaml']);
+  });
+
   it('never overwrites an unrelated file that has the name a draft would take', () => {
     const dir = tmp();
     writeFiles(dir, { 'specs/things.list.yaml': 'id: other\nendpoint: GET /other\n' });

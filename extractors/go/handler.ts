@@ -549,7 +549,10 @@ function readSideEffects(index: GoIndex, f: Fn, out: SideEffect[], covered: Set<
       const d = resolveCall(f.env, call);
       if (d) covered.add(`${d.file.file}:${d.node.startIndex}`);
     };
-    if (/mail/i.test(callee) && !/valid|pars|format|normali|bind|header/i.test(callee)) {
+    // Mail is sent by a mailer or by a sending verb; `FindUserByEmail` only mentions mail.
+    const receiver = callee.slice(0, Math.max(0, callee.length - name.length));
+    const sendsMail = /mail/i.test(callee) && (/^(send|deliver|queue|enqueue|notify)/i.test(name) || /mail|smtp/i.test(receiver));
+    if (sendsMail && !/valid|pars|format|normali|bind|header/i.test(callee)) {
       if (covered.has(self)) continue;
       add('email', callee.replace(/^\w+\.(?=\w+\.)/, ''));
       cover();

@@ -55,12 +55,11 @@ describe('gin blind fixture', () => {
       const guards = got.guards.map((g) => g.text);
       for (const g of want.guards) if (!guards.includes(g)) misses.push(`${key(want)}: guard ${g} missing (got ${JSON.stringify(guards)})`);
       const statuses = got.outcomes.map((o) => o.status);
-      for (const s of want.outcomes) if (!statuses.includes(s)) misses.push(`${key(want)}: outcome ${s} missing (got ${JSON.stringify([...new Set(statuses)].sort())})`);
+      for (const s of want.outcomes)
+        if (!statuses.includes(s)) misses.push(`${key(want)}: outcome ${s} missing (got ${JSON.stringify([...new Set(statuses)].sort())})`);
       for (const e of want.side_effects)
         if (!got.side_effects.some((x) => x.kind === e.kind && sameTarget(e.target, x.target)))
-          misses.push(
-            `${key(want)}: side effect ${e.kind} ${e.target} missing (got ${JSON.stringify(got.side_effects.map((x) => `${x.kind} ${x.target}`))})`,
-          );
+          misses.push(`${key(want)}: side effect ${e.kind} ${e.target} missing (got ${JSON.stringify(got.side_effects.map((x) => `${x.kind} ${x.target}`))})`);
     }
     expect(misses).toEqual([]);
   });

@@ -476,6 +476,62 @@ function modelOf(value: Node | undefined, bindings: Map<string, Node>, depth = 0
   return undefined;
 }
 
+/**
+ * The model a bare `session.commit()` saves: the model of an instance whose attributes the
+ * function assigns (`order.status = ...`), else the first model it reads or adds.
+ */
+function committedModel(body: Node, bindings: Map<string, Node>): string | undefined {
+  for (const n of walk(body)) {
+    if (n.type !== 'assignment') continue;
+    const left = n.childForFieldName('left');
+    const obj = left?.type === 'attribute' ? left.childForFieldName('object') : undefined;
+    if (obj?.type !== 'identifier' || /^[A-Z]/.test(obj.text)) continue;
+    const model = modelOf(obj, bindings);
+    if (model) return model;
+  }
+  for (const call of calls(body)) {
+    const object = call.childForFieldName('function')?.childForFieldName('object');
+    const qs = object ? /^([A-Z]\w*)\.(objects|query)$/.exec(object.text) : null;
+    if (qs) return qs[1];
+    const name = calleeName(call);
+    if (!object || !(/(^|\.)session$/.test(object.text) || object.text === 'db')) continue;
+    const first = positional(call)[0];
+    if (['get', 'query', 'get_or_404', 'scalars', 'scalar'].includes(name) && first && /^[A-Z]\w*$/.test(first.text)) return first.text;
+    if (['add', 'delete', 'merge'].includes(name)) {
+      const model = modelOf(first, bindings);
+      if (model) return model;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A URL argument's text, with f-string interpolations of module-level string constants (in this
+ * module or imported from another) replaced by their value; other interpolations stay `{expr}`.
+ */
+function urlTemplate(project: SourceProject, py: PyFile, node: Node, bindings: Map<string, Node>): string | undefined {
+  const constant = (name: string): string | undefined => {
+    if (bindings.has(name)) return undefined;
+    const sym = resolveName(project, py, name);
+    return sym?.kind === 'value' ? stringValue(sym.node) : undefined;
+  };
+  if (node.type === 'identifier') return constant(node.text);
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map((c) => urlTemplate(project, py, c, bindings));
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  if (node.type !== 'string') return undefined;
+  return node.namedChildren
+    .filter((c) => c.type === 'string_content' || c.type === 'escape_sequence' || c.type === 'interpolation')
+    .map((c) => {
+      if (c.type !== 'interpolation') return c.text;
+      const expr = c.namedChildren[0];
+      const plain = c.namedChildren.length === 1 && expr?.type === 'identifier';
+      return (plain ? constant(expr.text) : undefined) ?? c.text;
+    })
+    .join('');
+}
+
 /** SQL text → the statement kind and its table. */
 function sqlEffect(sql: string): { kind: 'db_write' | 'db_read'; table: string } | undefined {
   const s = sql.replace(/\s+/g, ' ').trim();
@@ -520,7 +576,7 @@ function scanEffects(project: SourceProject, ref: FunctionRef, atMaxDepth: boole
     const args = positional(call);
     const urlArg = () => {
       const u = args[0] ?? keyword(call, 'url');
-      return u ? (stringTemplate(u) ?? u.text) : text;
+      return u ? (urlTemplate(project, py, u, bindings) ?? u.text) : text;
     };
 
     // ORM: Model.objects.<method>(...) / Model.query.<method>(...), judged by the whole chain.
@@ -551,7 +607,7 @@ function scanEffects(project: SourceProject, ref: FunctionRef, atMaxDepth: boole
         continue;
       }
       if (name === 'commit' && !hasSessionWrite) {
-        push('db_write', objectText, call);
+        push('db_write', committedModel(body, bindings) ?? objectText, call);
         continue;
       }
       if (

@@ -35,6 +35,16 @@ import {
 
 type Target = { kind: 'app' } | { kind: 'bp'; key: string };
 
+/**
+ * A rule joined under its prefix as Flask registers it: a rule ending in `/` keeps that slash
+ * (`'/'` under `/users` is `/users/`; Flask answers `/users` with a 308 redirect), while an empty
+ * rule under a prefix stays without one.
+ */
+export function flaskPath(prefix: string, rule: string): string {
+  const joined = joinPaths(prefix, rule);
+  return rule.endsWith('/') && joined !== '/' ? `${joined}/` : joined;
+}
+
 interface Blueprint {
   key: string;
   py: PyFile;
@@ -226,7 +236,7 @@ function extractFlask(context: ExtractorContext): EndpointFacts[] {
         if (!method || method === 'HEAD' || method === 'OPTIONS') continue;
         endpoints.push({
           method,
-          path: joinPaths(mount.prefix, converted),
+          path: flaskPath(mount.prefix, converted),
           framework: 'flask',
           handler: facts.handler,
           params: mergeParams(params, facts.params),

@@ -661,6 +661,22 @@ function readVolatile(index: GoIndex, f: Fn, out: Volatile[]): void {
     const outer = call.parent?.parent;
     if (outer?.type === 'call_expression' && outer.childForFieldName('function')?.text === 'uuid.Must') continue;
     const field = fieldFor(index, f, call);
+    if (field === undefined && feedsStorageOrLog(call)) continue;
     out.push({ field: field ? jsonPath(field) : '$', reason, evidence: at(f.file.file, call) });
   }
+}
+
+/**
+ * A clock or random value passed straight to SQL or a logger does not reach the response; reporting
+ * it as volatile `$` would tell comparisons to distrust the whole body.
+ */
+function feedsStorageOrLog(value: Node): boolean {
+  for (let node: Node | null = value.parent; node; node = node.parent) {
+    if (node.type === 'argument_list') {
+      const callee = node.parent?.childForFieldName('function')?.text ?? '';
+      return /\.(Exec|Query|QueryRow|Prepare)\w*$|^(log|slog)\.|\.(Print\w*|Debug\w*|Info\w*|Warn\w*|Error\w*)$/.test(callee);
+    }
+    if (node.type.endsWith('statement') || node.type === 'block') return false;
+  }
+  return false;
 }

@@ -73,4 +73,10 @@ describe('gin blind fixture', () => {
     }
     expect(extra).toEqual([]);
   });
+
+  it('does not call a clock value volatile when it only goes into SQL (it never reaches the response)', () => {
+    const restock = facts.find((f) => key(f) === 'POST /api/v1/admin/books/{id}/restock');
+    expect(restock).toBeDefined();
+    expect(restock!.volatile.filter((v) => v.field === '$')).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Start the bundled billing services in-process: for tests, the demo and the benchmarks.
  *
- *   const legacy = await startBilling('legacy');   // port 0: any free port
+ *   const legacy = await startBilling('legacy');   // port 0 picks a free port
  *   await fetch(`${legacy.url}/customers`, { headers: { authorization: `Bearer ${ACME_KEY}` } });
  *   await legacy.close();
  */

@@ -60,3 +60,26 @@ export function at(file: string, node: Positioned): string {
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+interface ErrorNode extends Positioned {
+  type: string;
+  isMissing: boolean;
+  hasError: boolean;
+  children: readonly ErrorNode[];
+}
+
+/** The line of the first syntax error in a tree (an ERROR or a MISSING node), for a warning. */
+export function firstErrorLine(root: ErrorNode): number {
+  let found: ErrorNode | undefined;
+  const visit = (n: ErrorNode): void => {
+    if (found) return;
+    if (n.type === 'ERROR' || n.isMissing) {
+      found = n;
+      return;
+    }
+    if (!n.hasError) return;
+    for (const c of n.children) visit(c);
+  };
+  visit(root);
+  return line(found ?? root);
+}

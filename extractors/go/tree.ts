@@ -4,7 +4,7 @@
  * project share the trees), plus the small node helpers everything else uses.
  */
 import type { SourceProject } from '../types.js';
-import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
+import { at, endLine, firstErrorLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Go extractors use. */
 export interface Node {
@@ -74,21 +74,6 @@ export const parserProblem = goGrammar.problem;
 export function dirOf(file: string): string {
   const i = file.lastIndexOf('/');
   return i < 0 ? '' : file.slice(0, i);
-}
-
-function firstErrorLine(root: Node): number {
-  let found: Node | undefined;
-  const visit = (n: Node): void => {
-    if (found) return;
-    if (n.type === 'ERROR' || n.isMissing) {
-      found = n;
-      return;
-    }
-    if (!n.hasError) return;
-    for (const c of n.children) visit(c);
-  };
-  visit(root);
-  return (found ?? root).startPosition.row + 1;
 }
 
 /** `github.com/labstack/echo/v4` → `echo`; `github.com/go-chi/chi/v5` → `chi`. */

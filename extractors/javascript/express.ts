@@ -23,7 +23,20 @@ import path from 'node:path/posix';
 import { Node, Project, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
-import { assignedName, cmp, propName, sqlEffect, truncate } from './js-common.js';
+import {
+  assignedName,
+  BUILTIN_OBJECTS,
+  CACHE_RECEIVER,
+  cmp,
+  ID_LIKE,
+  JOB_FUNCTION,
+  JOB_RECEIVER,
+  MAIL,
+  propName,
+  SOURCE_FILE,
+  sqlEffect,
+  truncate,
+} from './js-common.js';
 import type { HttpMethod } from '../../src/spec/schema.js';
 
 /** Calls to project functions are followed this deep for outcomes, side effects and volatile values. */
@@ -56,7 +69,6 @@ const ROUTE_METHODS: Record<string, HttpMethod | '*'> = {
   options: 'OPTIONS',
   all: '*',
 };
-const SOURCE_FILE = /\.(c|m)?(j|t)sx?$/;
 const SEND_METHODS = new Set(['json', 'send', 'end', 'sendStatus', 'jsonp', 'sendFile', 'redirect', 'render', 'download']);
 const SQL_METHODS = new Set(['prepare', 'query', 'exec', 'run', 'execute', 'raw', 'none', 'one', 'oneOrNone', 'many', 'any']);
 const ORM_WRITES = new Set([
@@ -93,36 +105,10 @@ const ORM_READS = new Set([
   'findAndCountAll',
   'aggregate',
 ]);
-const BUILTIN_OBJECTS = new Set([
-  'Object',
-  'Array',
-  'Promise',
-  'Buffer',
-  'Math',
-  'JSON',
-  'Reflect',
-  'Symbol',
-  'Date',
-  'Number',
-  'String',
-  'Error',
-  'Map',
-  'Set',
-  'URL',
-  'Intl',
-  'Boolean',
-  'RegExp',
-]);
-const JOB_RECEIVER = /outbox|enqueue|queue|job|mail|email|notif/i;
-const JOB_FUNCTION =
-  /^(send\w*(mail|notification|sms)|queue|enqueue|notify|schedule|deliver|dispatch|publish|mail|email|push(Job|Email|Mail))|outbox|enqueue|^(job|mail|email)$/i;
 const JOB_METHOD = /^(send.*mail|enqueue|notify|queue|schedule|dispatch)/i;
-const MAIL = /mail/i;
 const HTTP_GLOBALS = new Set(['fetch', 'got', 'axios', 'superagent', 'request', 'needle', 'ky']);
 const HTTP_MODULES = /^(axios|got|superagent|needle|ky|node-fetch|undici|http|https|node:http|node:https|request)$/;
-const CACHE_RECEIVER = /cache|redis|memcache/i;
 const CACHE_METHODS = new Set(['set', 'setex', 'setEx', 'del', 'hset', 'hSet', 'incr', 'expire', 'put', 'mset', 'delete']);
-const ID_LIKE = /^(id|uuid|guid|key|token)$|(Id|_id|Uuid|_uuid|Key|_key|Token)$/;
 
 type FnNode = Node & { getParameters(): Node[] };
 

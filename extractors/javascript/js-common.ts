@@ -165,7 +165,7 @@ const ORM_READS = new Set([
   'aggregate',
   'exists',
 ]);
-const BUILTIN_OBJECTS = new Set([
+export const BUILTIN_OBJECTS = new Set([
   'Object',
   'Array',
   'Promise',
@@ -185,18 +185,18 @@ const BUILTIN_OBJECTS = new Set([
   'Boolean',
   'RegExp',
 ]);
-const JOB_RECEIVER = /outbox|enqueue|queue|job|mail|email|notif/i;
-const JOB_FUNCTION =
+export const JOB_RECEIVER = /outbox|enqueue|queue|job|mail|email|notif/i;
+export const JOB_FUNCTION =
   /^(send\w*(mail|notification|sms)|queue|enqueue|notify|schedule|deliver|dispatch|publish|mail|email|push(Job|Email|Mail))|outbox|enqueue|^(job|mail|email)$/i;
 const JOB_METHOD = /^(send.*mail|enqueue|notify|queue|schedule|dispatch|publish)/i;
-const MAIL = /mail/i;
+export const MAIL = /mail/i;
 const HTTP_GLOBALS = new Set(['fetch', 'got', 'axios', 'superagent', 'needle', 'ky']);
 const HTTP_RECEIVER = /^(axios|got|superagent|needle|ky|undici|http|https|httpService|httpClient|http_client)$/i;
 const HTTP_METHODS_CALLED = /^(get|post|put|patch|delete|request|head|fetch)$/;
-const CACHE_RECEIVER = /cache|redis|memcache/i;
+export const CACHE_RECEIVER = /cache|redis|memcache/i;
 const CACHE_METHODS = new Set(['set', 'setex', 'setEx', 'del', 'hset', 'hSet', 'incr', 'expire', 'put', 'mset', 'delete', 'reset']);
 const EVENT_RECEIVER = /emitter|events|eventBus|bus/i;
-const ID_LIKE = /^(id|uuid|guid|key|token)$|(Id|_id|Uuid|_uuid|Key|_key|Token)$/;
+export const ID_LIKE = /^(id|uuid|guid|key|token)$|(Id|_id|Uuid|_uuid|Key|_key|Token)$/;
 
 export type FnNode = Node & { getParameters(): Node[]; getBody(): Node | undefined };
 

@@ -5,7 +5,7 @@
  * modules, and the small node helpers everything else uses.
  */
 import type { SourceProject } from '../types.js';
-import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
+import { at, endLine, firstErrorLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Python extractors use. */
 export interface Node {
@@ -90,21 +90,6 @@ export function parsePyFile(project: SourceProject, file: string): PyFile | null
   }
   files.set(file, result);
   return result;
-}
-
-function firstErrorLine(root: Node): number {
-  let found: Node | undefined;
-  const visit = (n: Node): void => {
-    if (found) return;
-    if (n.type === 'ERROR' || n.isMissing) {
-      found = n;
-      return;
-    }
-    if (!n.hasError) return;
-    for (const c of n.children) visit(c);
-  };
-  visit(root);
-  return (found ?? root).startPosition.row + 1;
 }
 
 function readTopLevel(py: PyFile): void {

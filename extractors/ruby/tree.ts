@@ -5,7 +5,7 @@
  * small evaluator for Ruby literals that everything else uses.
  */
 import type { ExtractorContext, SourceProject } from '../types.js';
-import { at, endLine, grammar, line, oneLine, span } from '../tree-sitter.js';
+import { at, endLine, firstErrorLine, grammar, line, oneLine, span } from '../tree-sitter.js';
 
 /** The part of tree-sitter's SyntaxNode the Ruby extractors use. */
 export interface Node {
@@ -93,21 +93,6 @@ export function rubyFiles(context: ExtractorContext, framework: string): RubyFil
     context.progress?.(file);
   }
   return out;
-}
-
-function firstErrorLine(root: Node): number {
-  let found: Node | undefined;
-  const visit = (n: Node): void => {
-    if (found) return;
-    if (n.type === 'ERROR' || n.isMissing) {
-      found = n;
-      return;
-    }
-    if (!n.hasError) return;
-    for (const c of n.children) visit(c);
-  };
-  visit(root);
-  return (found ?? root).startPosition.row + 1;
 }
 
 export { at, endLine, line, oneLine, span };

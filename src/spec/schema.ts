@@ -125,7 +125,10 @@ export const ExampleSchema = z
     name: z.string().min(1),
     behavior: Id.optional().describe('The id of the behaviour this example demonstrates; it decides which side must meet which expectation.'),
     description: Text,
-    origin: z.enum(['written', 'recorded']).optional().describe('"recorded" when `parity record` made it from real traffic.'),
+    recorded: z
+      .boolean()
+      .optional()
+      .describe('true when `parity record` or `parity import har` made it from real traffic; review it, then remove the flag or the example.'),
     request: RequestSchema.optional(),
     expect: ExpectSchema.optional(),
     expect_legacy: ExpectSchema.optional(),

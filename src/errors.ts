@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'FILE_EXISTS'
   | 'STORE_TOO_NEW'
   | 'STORE_INVALID'
-  | 'STORE_MIGRATION_FAILED';
+  | 'STORE_MIGRATION_FAILED'
+  | 'TARGET_UNREACHABLE'
+  | 'HOOKS_INVALID'
+  | 'HAR_INVALID';
 
 /** 0 = ok, 1 = a check failed, 2 = usage or input error. */
 export type ExitCode = 0 | 1 | 2;

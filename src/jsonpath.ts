@@ -82,3 +82,23 @@ export function jsonPathProblem(path: string): string | undefined {
     throw error;
   }
 }
+
+/** Every value the path selects in `root`, in document order; a wildcard visits each element or field. */
+export function selectJsonPath(root: unknown, segments: readonly PathSegment[]): unknown[] {
+  let current: unknown[] = [root];
+  for (const segment of segments) {
+    const next: unknown[] = [];
+    for (const value of current) {
+      if (segment.kind === 'wildcard') {
+        if (Array.isArray(value)) next.push(...value);
+        else if (value !== null && typeof value === 'object') next.push(...Object.values(value));
+      } else if (segment.kind === 'index') {
+        if (Array.isArray(value) && segment.index < value.length) next.push(value[segment.index]);
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, segment.name)) {
+        next.push((value as Record<string, unknown>)[segment.name]);
+      }
+    }
+    current = next;
+  }
+  return current;
+}

@@ -14,6 +14,12 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: Output;
   stderr: Output;
+  /**
+   * For commands that run until stopped (record, shadow, dashboard) or may be interrupted (test):
+   * a signal that aborts on Ctrl-C / SIGTERM. Only a command that asks for it changes what
+   * Ctrl-C does; the others keep the default of ending the process.
+   */
+  interruptSignal?(): AbortSignal;
 }
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -25,12 +31,13 @@ export function colorsFor(io: CliIo, stream: Output): Colors {
 }
 
 /** A CliIo that collects output in memory. */
-export function memoryIo(cwd: string, env: Record<string, string | undefined> = {}): CliIo & { out: () => string; err: () => string } {
+export function memoryIo(cwd: string, env: Record<string, string | undefined> = {}, interrupt?: AbortSignal): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     cwd,
     env,
+    ...(interrupt && { interruptSignal: () => interrupt }),
     stdout: { write: (t) => void (out += t) },
     stderr: { write: (t) => void (err += t) },
     out: () => out,

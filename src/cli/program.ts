@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { registerExtract } from './commands/extract.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { PLANNED_COMMANDS } from './commands/planned.js';
+import { registerRecord } from './commands/record.js';
 import { registerSpec } from './commands/spec.js';
+import { registerTest } from './commands/test.js';
 import type { CliContext } from './context.js';
 import { withExamples } from './help.js';
 import { packageVersion } from '../package-info.js';
@@ -28,6 +31,9 @@ export function buildProgram(ctx: CliContext): Command {
     init: (p) => registerInit(p, ctx),
     extract: (p) => registerExtract(p, ctx),
     spec: (p) => registerSpec(p, ctx),
+    import: (p) => registerImport(p, ctx),
+    test: (p) => registerTest(p, ctx),
+    record: (p) => registerRecord(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);
@@ -40,4 +46,4 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-const WORKFLOW = ['init', 'extract', 'spec', 'test', 'record', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
+const WORKFLOW = ['init', 'extract', 'spec', 'test', 'record', 'import', 'shadow', 'replay', 'dashboard', 'report', 'demo'];

@@ -65,12 +65,18 @@ export function differenceSignature(endpoint: string, differences: readonly Diff
 
 type LiftedBody = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'text'; value: string } | { kind: 'bytes'; value: Buffer };
 
-export function liftBody(response: ResponseData): LiftedBody {
-  if (response.body === null || response.body.length === 0) return { kind: 'none' };
-  const raw = decode(
+/** The body's bytes with any content-encoding (gzip, br, deflate) undone. */
+export function decodedBody(response: ResponseData): Buffer {
+  if (response.body === null) return Buffer.alloc(0);
+  return decode(
     typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : Buffer.from(response.body),
     headerValue(response.headers, 'content-encoding'),
   );
+}
+
+export function liftBody(response: ResponseData): LiftedBody {
+  if (response.body === null || response.body.length === 0) return { kind: 'none' };
+  const raw = decodedBody(response);
   const contentType = (headerValue(response.headers, 'content-type') ?? '').toLowerCase();
   const text = raw.toString('utf8');
   if (/[/+]json\b/.test(contentType)) {

@@ -145,6 +145,16 @@ auth:
   #   headers:
   #     Authorization: Bearer \${LEGACY_API_KEY}
 
+# A JavaScript module whose requestVariables(request) returns values for {{name}} in request
+# headers, computed per request (an HMAC signature over the body, a fresh token).
+# hooks: ./parity-hooks.mjs
+
+# \`parity test\`: examples run at once (steps of one example always run in order), and the
+# per-request timeout.
+test:
+  concurrency: 8
+  timeout_ms: 10000
+
 shadow:
   # Where the shadow proxy listens. It forwards to legacy.url and mirrors to rewrite.url
   # unless primary / candidate / secondary are set here.

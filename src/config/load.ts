@@ -10,7 +10,7 @@ import { displayPath } from '../paths.js';
 import { plural } from '../text.js';
 import { parseYamlSource } from '../yaml/source.js';
 import { validateSource } from '../yaml/validate.js';
-import { CONFIG_FILE_NAME, ConfigSchema, httpUrlProblem, type AuthProfile, type ConfigFile, type ShadowConfig } from './schema.js';
+import { CONFIG_FILE_NAME, ConfigSchema, httpUrlProblem, type AuthProfile, type ConfigFile, type ShadowConfig, type TestConfig } from './schema.js';
 
 export interface Workspace {
   /** Absolute path of the parity.yaml in use, or null when none was found and defaults apply. */
@@ -24,6 +24,9 @@ export interface Workspace {
   reportsDir: string;
   /** Named credentials for spec examples (`auth: <name>`); `${NAME}` is expanded when used. */
   auth: Record<string, AuthProfile>;
+  /** Absolute path of the request hooks module, when configured. */
+  hooks?: string;
+  test: TestConfig;
   shadow: ShadowConfig;
 }
 
@@ -111,6 +114,8 @@ export function loadWorkspace(options: LoadWorkspaceOptions): Workspace {
     storePath: o.store !== undefined ? fromFlag(o.store) : fromFile(file.store),
     reportsDir: o.reports !== undefined ? fromFlag(o.reports) : fromFile(file.reports),
     auth: file.auth,
+    ...(file.hooks !== undefined && { hooks: fromFile(file.hooks) }),
+    test: file.test,
     shadow: file.shadow,
   };
 }

@@ -49,6 +49,11 @@ export const ShadowConfigSchema = z.strictObject({
   max_body_bytes: z.int().min(0).default(1_048_576).describe('Bodies larger than this are recorded as not compared.'),
 });
 
+export const TestConfigSchema = z.strictObject({
+  concurrency: z.int().min(1).max(256).default(8).describe('Examples run at once (the steps of one example always run in order).'),
+  timeout_ms: z.int().min(1).default(10_000).describe('Per-request timeout of spec tests.'),
+});
+
 export const AuthProfileSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).describe('Headers added to each request; ${NAME} is read from the environment.'),
 });
@@ -78,9 +83,12 @@ export const ConfigSchema = z.strictObject({
       .default({})
       .describe('Named credentials that spec examples use with `auth: <name>`.'),
   ),
+  hooks: RelativePath.optional().describe('A JavaScript module whose requestVariables(request) fills {{name}} in request headers (signatures, tokens).'),
+  test: section(TestConfigSchema.default(() => TestConfigSchema.parse({}))),
   shadow: section(ShadowConfigSchema.default(() => ShadowConfigSchema.parse({}))),
 });
 
 export type ConfigFile = z.output<typeof ConfigSchema>;
 export type ShadowConfig = z.output<typeof ShadowConfigSchema>;
+export type TestConfig = z.output<typeof TestConfigSchema>;
 export type AuthProfile = z.output<typeof AuthProfileSchema>;

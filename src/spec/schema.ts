@@ -72,7 +72,7 @@ const ExpectedValue = z
 export const RequestSchema = z
   .strictObject({
     method: z.enum(HTTP_METHODS),
-    path: z.string().startsWith('/', { error: 'expected a path starting with "/"; {{name}} inserts a captured value' }),
+    path: z.string().regex(/^(\/|\{\{)/, { error: 'expected a path starting with "/" (or a {{name}} holding one, such as a captured Location header)' }),
     query: z.record(z.string(), ScalarOrList).optional(),
     headers: HeaderMap.optional(),
     auth: z.string().optional().describe('Name of an auth profile from parity.yaml to apply to this request.'),

@@ -23,5 +23,50 @@ const storeMeta: Migration = {
   },
 };
 
-// Append new migrations here, numbered 2, 3, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta];
+/**
+ * `parity test` runs: one row per run, one per (example, target). The readiness report reads the
+ * latest run per endpoint; failures and differences are JSON because they are only ever shown,
+ * never queried into.
+ */
+const specTestRuns: Migration = {
+  version: 2,
+  name: 'spec_test_runs',
+  up(db) {
+    db.exec(`
+      CREATE TABLE test_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        legacy_url TEXT NOT NULL,
+        rewrite_url TEXT NOT NULL,
+        specs_dir TEXT NOT NULL,
+        only_glob TEXT,
+        diff INTEGER NOT NULL,
+        examples INTEGER NOT NULL,
+        rewrite_failed INTEGER NOT NULL,
+        legacy_failed INTEGER NOT NULL,
+        differing INTEGER NOT NULL,
+        passed INTEGER NOT NULL
+      );
+      CREATE TABLE test_results (
+        run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+        spec_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        behavior TEXT,
+        disposition TEXT NOT NULL,
+        example TEXT NOT NULL,
+        target TEXT NOT NULL CHECK (target IN ('legacy', 'rewrite')),
+        outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error', 'skipped', 'bug-gone')),
+        reason TEXT,
+        duration_ms REAL NOT NULL,
+        failures TEXT NOT NULL,
+        differences TEXT,
+        PRIMARY KEY (run_id, spec_id, example, target)
+      );
+      CREATE INDEX test_results_by_endpoint ON test_results (endpoint, run_id);
+    `);
+  },
+};
+
+// Append new migrations here, numbered 3, 4, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns];

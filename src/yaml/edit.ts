@@ -61,7 +61,7 @@ function render(key: string, value: unknown, indent: number, column: number, eol
  * comments) after its last entry, which belong to whatever follows; so descend to the last
  * entry instead. Scalars and flow collections end where their range says.
  */
-function contentEnd(node: Node): number {
+export function contentEnd(node: Node): number {
   if ((isMap(node) || isSeq(node)) && !node.flow && node.items.length > 0) {
     const last = node.items[node.items.length - 1];
     if (isPair(last)) return contentEnd((last.value as Node | null) ?? (last.key as Node));
@@ -71,7 +71,7 @@ function contentEnd(node: Node): number {
   return node.range[1];
 }
 
-function lineStart(text: string, offset: number): number {
+export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 

@@ -5,9 +5,9 @@ import { packageRoot } from '../../src/package-info.js';
 import { parity } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/tmp.js';
 
-const TOP_LEVEL = ['init', 'extract', 'spec', 'test', 'record', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
+const TOP_LEVEL = ['init', 'extract', 'spec', 'test', 'record', 'import', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
 const SPEC_COMMANDS = ['lint', 'list', 'status', 'approve', 'export-openapi'];
-const NOT_BUILT_YET = ['test', 'record', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
+const NOT_BUILT_YET = ['shadow', 'replay', 'dashboard', 'report', 'demo'];
 
 describe('the parity command surface', () => {
   const tmp = useTempDir('cli');
@@ -21,12 +21,15 @@ describe('the parity command surface', () => {
     for (const name of SPEC_COMMANDS) expect(spec.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 
-  it.each([...TOP_LEVEL.map((c) => [c]), ...SPEC_COMMANDS.map((c) => ['spec', c])])('%s %s --help shows an example', async (...argv: string[]) => {
-    const run = await parity(tmp(), ...argv.filter(Boolean), '--help');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/\nExamples:\n {2}\$ parity|\nExamples:\n {2}\$ npx parity/);
-    expect(run.stderr).toBe('');
-  });
+  it.each([...TOP_LEVEL.map((c) => [c]), ...SPEC_COMMANDS.map((c) => ['spec', c]), ['import', 'har']])(
+    '%s %s --help shows an example',
+    async (...argv: string[]) => {
+      const run = await parity(tmp(), ...argv.filter(Boolean), '--help');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/\nExamples:\n {2}\$ parity|\nExamples:\n {2}\$ npx parity/);
+      expect(run.stderr).toBe('');
+    },
+  );
 
   it.each(NOT_BUILT_YET)('%s exits 2 with "not implemented yet" and nothing else', async (name) => {
     const run = await parity(tmp(), name);

@@ -76,7 +76,7 @@ examples:
       'specs/a.yaml:3:15: who_may_call: expected a string, got 12',
       'specs/a.yaml:4:1: behaviours: unknown key (did you mean "behaviors"?)',
       'specs/a.yaml:8:18: behaviors[0].disposition: expected "preserve" | "fix" | "drop" | "undecided", got "keep"',
-      'specs/a.yaml:11:34: examples[0].request.path: expected a path starting with "/"; {{name}} inserts a captured value',
+      'specs/a.yaml:11:34: examples[0].request.path: expected a path starting with "/" (or a {{name}} holding one, such as a captured Location header)',
       'specs/a.yaml:12:22: examples[0].expect.status: must be >= 100, got 99',
     ]);
   });

@@ -15,35 +15,6 @@ function notImplemented(name: string): () => never {
 type Register = (program: Command) => void;
 
 export const PLANNED_COMMANDS: Record<string, Register> = {
-  test: (program) =>
-    withExamples(
-      program
-        .command('test')
-        .description('run the spec examples against the legacy and the rewrite in one run')
-        .option('--legacy <url>', 'legacy base URL (default: from parity.yaml)')
-        .option('--rewrite <url>', 'rewrite base URL (default: from parity.yaml)')
-        .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
-        .option('--only <glob>', 'only specs whose id matches')
-        .option('--junit <file>', 'also write JUnit XML')
-        .option('--diff', "also compare the two sides' responses to each other")
-        .option('--json', 'print the results as JSON')
-        .action(notImplemented('test')),
-      ['parity test', 'parity test --only "refunds.*" --diff --junit results.xml'],
-    ),
-
-  record: (program) =>
-    withExamples(
-      program
-        .command('record')
-        .description('record real traffic to the legacy into spec examples')
-        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
-        .option('--legacy <url>', 'legacy base URL to forward to (default: from parity.yaml)')
-        .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
-        .option('--json', 'print what was recorded as JSON')
-        .action(notImplemented('record')),
-      ['parity record --port 8481   # then run your integration suite against http://127.0.0.1:8481'],
-    ),
-
   shadow: (program) =>
     withExamples(
       program

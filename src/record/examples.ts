@@ -1,0 +1,619 @@
+/**
+ * Turning recorded exchanges into spec examples: match each to its spec, drop the ones that add
+ * nothing (same shape as an example the spec already has), write the request without secrets,
+ * loosen the volatile parts of the response into matchers, and chain requests that used a value
+ * an earlier response produced into `steps` with a capture, so the example runs again on a
+ * fresh database.
+ */
+import type { AuthProfile } from '../config/schema.js';
+import type { LoadedSpec } from '../spec/load.js';
+import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type SpecRequest, type Step } from '../spec/schema.js';
+import { plural } from '../text.js';
+import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, isJsonMediaType, jsonShape, mediaType, textShape } from './dedupe.js';
+import type { RecordedExchange } from './exchange.js';
+import { decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { formatJsonPath, jsonType, pathMatches, volatileMatcher, volatilePatterns } from './volatile.js';
+import type { PathSegment } from '../jsonpath.js';
+
+export interface RecordingOptions {
+  /** The workspace's auth profiles: credentials equal to one are written as `auth: <name>`. */
+  auth: Record<string, AuthProfile>;
+  /** For `${NAME}` in profile header values. */
+  env: Record<string, string | undefined>;
+}
+
+export interface SpecRecording {
+  spec: LoadedSpec;
+  examples: Example[];
+}
+
+/** Requests no spec's endpoint matched: endpoints the extraction may have missed. */
+export interface UnmatchedEndpoint {
+  method: string;
+  /** The path, with id-like segments shown as `{id}` so one endpoint is one line. */
+  path: string;
+  count: number;
+}
+
+export interface RecordingResult {
+  /** Specs that gain examples, in the order given, each with its new examples. */
+  specs: SpecRecording[];
+  unmatched: UnmatchedEndpoint[];
+  /** Exchanges that showed nothing a new or existing example does not already show. */
+  duplicates: number;
+  warnings: string[];
+}
+
+/** How many producing requests deep a capture chain may go. */
+const MAX_PRODUCER_DEPTH = 4;
+/** Text bodies up to this many characters are pinned literally; longer ones only by content type. */
+const MAX_TEXT_BODY = 200;
+
+/** Request headers that describe the client or the connection, not what the endpoint is asked. */
+const DROPPED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'user-agent',
+  'accept-encoding',
+  'accept',
+  'accept-language',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'via',
+  'forwarded',
+  'origin',
+  'referer',
+  'dnt',
+  'pragma',
+  'cache-control',
+  'priority',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'b3',
+  'sentry-trace',
+  'uber-trace-id',
+  'x-request-id',
+  'x-correlation-id',
+  'x-amzn-trace-id',
+  'x-cloud-trace-context',
+  'upgrade-insecure-requests',
+]);
+const DROPPED_HEADER_PREFIXES = ['sec-', 'x-forwarded-', 'x-b3-', 'x-datadog-', 'x-real-ip', ':'];
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
+/** Response headers never worth capturing from: they change on every response but mean nothing to a later request. */
+const UNCAPTURED_RESPONSE_HEADERS = new Set(['date', 'content-type', 'content-length', 'etag', 'last-modified', 'expires', 'age', 'server', 'x-powered-by']);
+
+type Body =
+  { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'form'; value: Record<string, string> } | { kind: 'text'; value: string } | { kind: 'binary' };
+
+type ResponseBody =
+  | { kind: 'none' }
+  | { kind: 'json'; value: unknown }
+  | { kind: 'text'; value: string; media: string | undefined }
+  | { kind: 'binary'; media: string | undefined };
+
+/** Somewhere a request used a value: a path segment, a query value or a JSON body string. */
+interface Use {
+  value: string;
+  /** What the value is called there, for naming a capture. */
+  hint: string;
+}
+
+interface Prepared {
+  exchange: RecordedExchange;
+  method: string;
+  path: string;
+  query: [string, string][];
+  match: EndpointMatch | undefined;
+  credentialKey: string;
+  credentialNames: string[];
+  auth: string | undefined;
+  headers: Record<string, string>;
+  body: Body;
+  response: ResponseBody;
+  uses: Use[];
+  /** Tagged ("s:" string, "n:" number) values the request sent, which stay literal when the response echoes them. */
+  sent: Set<string>;
+}
+
+interface Produced {
+  producer: Prepared;
+  /** Where the value is in the producer's response: a JSONPath or "header:Name". */
+  location: string;
+  numeric: boolean;
+}
+
+interface Capture {
+  name: string;
+  produced: Produced;
+}
+
+interface Profile {
+  name: string;
+  headers: Map<string, string>;
+  missing: string[];
+}
+
+export function examplesFromExchanges(exchanges: readonly RecordedExchange[], specs: readonly LoadedSpec[], options: RecordingOptions): RecordingResult {
+  const profiles = expandProfiles(options);
+  const profileValues = new Set(profiles.flatMap((p) => [...p.headers.values()]));
+  const ordered = [...exchanges].sort((a, b) => a.startedAt - b.startedAt);
+
+  const keys = new Set<string>();
+  const names = new Map<LoadedSpec, Set<string>>();
+  for (const spec of specs) {
+    names.set(spec, new Set(spec.spec.examples.map((e) => e.name)));
+    for (const example of spec.spec.examples) for (const key of exampleKeys(example, spec)) keys.add(key);
+  }
+
+  const added = new Map<LoadedSpec, Example[]>();
+  const unmatched = new Map<string, UnmatchedEndpoint>();
+  let duplicates = 0;
+  const unknownCredentials = { count: 0, headers: new Set<string>() };
+  let binaryBodies = 0;
+  // Values per credential set, first response that carried them; values a client sent before
+  // any response carried them are the client's own (seed data, generated keys), never captured.
+  const produced = new Map<string, Map<string, Produced>>();
+  const clientValues = new Set<string>();
+
+  for (const exchange of ordered) {
+    const prepared = prepare(exchange, specs, profiles, profileValues);
+    for (const use of prepared.uses) clientValues.add(use.value);
+    register(prepared, produced, clientValues);
+
+    const { match } = prepared;
+    if (!match || !(HTTP_METHODS as readonly string[]).includes(prepared.method)) {
+      const path = unmatchedPath(prepared.path);
+      const key = `${prepared.method} ${path}`;
+      const entry = unmatched.get(key) ?? { method: prepared.method, path, count: 0 };
+      entry.count++;
+      unmatched.set(key, entry);
+      continue;
+    }
+    if (prepared.credentialKey !== '' && prepared.auth === undefined) {
+      unknownCredentials.count++;
+      for (const name of prepared.credentialNames) unknownCredentials.headers.add(name);
+      continue;
+    }
+    if (prepared.body.kind === 'binary') {
+      binaryBodies++;
+      continue;
+    }
+    const key = dedupeKey(prepared.method, match.spec, exchange.status, responseShape(prepared.response, isCollectionRead(prepared.method, match.spec)));
+    if (keys.has(key)) {
+      duplicates++;
+      continue;
+    }
+    keys.add(key);
+    const example = buildExample(prepared, match, produced, names.get(match.spec)!);
+    added.set(match.spec, [...(added.get(match.spec) ?? []), example]);
+  }
+
+  const warnings: string[] = [];
+  if (unknownCredentials.count > 0) {
+    const unusable = profiles
+      .filter((p) => p.missing.length > 0)
+      .map((p) => `auth profile "${p.name}" is unusable: ${p.missing.map((n) => `\${${n}}`).join(', ')} not set`);
+    warnings.push(
+      `skipped ${plural(unknownCredentials.count, 'exchange')} whose credentials (${[...unknownCredentials.headers].sort().join(', ')}) match no auth profile, ` +
+        `so that no secret is written to a spec: add an auth profile with these headers to the auth section of parity.yaml and run again` +
+        (unusable.length > 0 ? ` (${unusable.join('; ')})` : ''),
+    );
+  }
+  if (binaryBodies > 0) warnings.push(`skipped ${plural(binaryBodies, 'exchange')} with a binary request body, which an example cannot carry`);
+
+  return {
+    specs: specs.filter((s) => added.has(s)).map((spec) => ({ spec, examples: added.get(spec)! })),
+    unmatched: [...unmatched.values()],
+    duplicates,
+    warnings,
+  };
+}
+
+function expandProfiles(options: RecordingOptions): Profile[] {
+  return Object.entries(options.auth).map(([name, profile]) => {
+    const missing: string[] = [];
+    const headers = new Map<string, string>();
+    for (const [header, template] of Object.entries(profile.headers)) {
+      const value = template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
+        const found = options.env[variable];
+        if (found === undefined) missing.push(variable);
+        return found ?? '';
+      });
+      headers.set(header.toLowerCase(), value);
+    }
+    return { name, headers: missing.length > 0 ? new Map() : headers, missing };
+  });
+}
+
+function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[], profiles: readonly Profile[], profileValues: ReadonlySet<string>): Prepared {
+  const method = exchange.method.toUpperCase();
+  const path = targetPath(exchange.target) || '/';
+  const query = [...new URLSearchParams(targetQuery(exchange.target))];
+  const match = matchEndpoint(specs, method, exchange.target);
+
+  const credentials: Record<string, string> = {};
+  const headers: Record<string, string> = {};
+  for (const [rawName, value] of Object.entries(exchange.requestHeaders)) {
+    const name = rawName.toLowerCase();
+    if (CREDENTIAL_HEADERS.has(name) || profileValues.has(value)) credentials[name] = value;
+    else if (!DROPPED_HEADERS.has(name) && !DROPPED_HEADER_PREFIXES.some((p) => name.startsWith(p))) headers[name] = value;
+  }
+  const credentialNames = Object.keys(credentials).sort();
+  const credentialKey = credentialNames.length === 0 ? '' : JSON.stringify(credentialNames.map((n) => [n, credentials[n]]));
+  const auth = credentialNames.length === 0 ? undefined : findProfile(profiles, credentials, exchange.requestHeaders);
+
+  const body = requestBody(exchange);
+  const media = mediaType(exchange.requestHeaders['content-type']);
+  if ((body.kind === 'json' && media === 'application/json') || (body.kind === 'form' && media === 'application/x-www-form-urlencoded')) {
+    delete headers['content-type'];
+  }
+
+  const uses: Use[] = [];
+  const sent = new Set<string>();
+  const segments = path.split('/');
+  const paramSegments = match ? paramPositions(match) : undefined;
+  segments.forEach((segment, i) => {
+    if (segment === '') return;
+    const value = decodeSegment(segment);
+    tagSent(sent, value);
+    const hint = paramSegments ? paramSegments.get(pathIndex(segments, i)) : `${singular(segments[i - 1] ?? '')}_id`;
+    if (hint !== undefined) uses.push({ value, hint });
+  });
+  for (const [key, value] of query) {
+    tagSent(sent, value);
+    uses.push({ value, hint: idName(key) });
+  }
+  if (body.kind === 'json') collectJsonUses(body.value, 'value', uses, sent);
+  if (body.kind === 'form') for (const value of Object.values(body.value)) tagSent(sent, value);
+
+  return {
+    exchange,
+    method,
+    path,
+    query,
+    match,
+    credentialKey,
+    credentialNames,
+    auth,
+    headers,
+    body,
+    response: responseBody(exchange),
+    uses,
+    sent,
+  };
+}
+
+/** The profile whose headers the request carries exactly and which covers every credential it sent. */
+function findProfile(profiles: readonly Profile[], credentials: Record<string, string>, requestHeaders: Record<string, string>): string | undefined {
+  const lower = new Map(Object.entries(requestHeaders).map(([k, v]) => [k.toLowerCase(), v]));
+  let best: Profile | undefined;
+  for (const profile of profiles) {
+    if (profile.headers.size === 0) continue;
+    const carried = [...profile.headers].every(([name, value]) => lower.get(name) === value);
+    const covers = Object.keys(credentials).every((name) => profile.headers.has(name));
+    if (carried && covers && (!best || profile.headers.size > best.headers.size)) best = profile;
+  }
+  return best?.name;
+}
+
+/** Path segment index (among non-empty segments) to the parameter name it carries. */
+function paramPositions(match: EndpointMatch): Map<number, string> {
+  const positions = new Map<number, string>();
+  match.spec.endpoint.path
+    .split('/')
+    .filter((s) => s !== '')
+    .forEach((segment, i) => {
+      const names = [...segment.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+      if (names.length === 1 && segment === `{${names[0]}}`) positions.set(i, names[0]!);
+    });
+  return positions;
+}
+
+function pathIndex(segments: readonly string[], i: number): number {
+  return segments.slice(0, i).filter((s) => s !== '').length;
+}
+
+function singular(word: string): string {
+  return word.replace(/ies$/, 'y').replace(/s$/, '') || 'path';
+}
+
+function idName(key: string): string {
+  return /id$/i.test(key) ? key : `${key}_id`;
+}
+
+function tagSent(sent: Set<string>, value: string | number): void {
+  sent.add(`s:${value}`);
+  if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(value)) sent.add(`n:${Number(value)}`);
+}
+
+function collectJsonUses(value: unknown, key: string, uses: Use[], sent: Set<string>): void {
+  if (typeof value === 'string') {
+    uses.push({ value, hint: idName(key) });
+    sent.add(`s:${value}`);
+  } else if (typeof value === 'number') {
+    sent.add(`n:${value}`);
+    if (Number.isInteger(value) && ID_KEY.test(key)) uses.push({ value: String(value), hint: idName(key) });
+  } else if (Array.isArray(value)) for (const item of value) collectJsonUses(item, key, uses, sent);
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectJsonUses(v, k, uses, sent);
+}
+
+function decodeText(buffer: Buffer): string | undefined {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+    return text.includes('\u0000') ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+function requestBody(exchange: RecordedExchange): Body {
+  const buffer = exchange.requestBody;
+  if (!buffer || buffer.length === 0) return { kind: 'none' };
+  const text = decodeText(buffer);
+  if (text === undefined) return { kind: 'binary' };
+  const media = mediaType(exchange.requestHeaders['content-type']);
+  if (isJsonMediaType(media)) {
+    try {
+      return { kind: 'json', value: JSON.parse(text) };
+    } catch {
+      return { kind: 'text', value: text };
+    }
+  }
+  if (media === 'application/x-www-form-urlencoded') {
+    const pairs = [...new URLSearchParams(text)];
+    // `form` is one value per key; a repeated key is only faithful as the raw text.
+    if (new Set(pairs.map(([k]) => k)).size === pairs.length) return { kind: 'form', value: Object.fromEntries(pairs) };
+  }
+  return { kind: 'text', value: text };
+}
+
+function responseBody(exchange: RecordedExchange): ResponseBody {
+  const buffer = exchange.responseBody;
+  if (!buffer || buffer.length === 0) return { kind: 'none' };
+  const media = mediaType(exchange.responseHeaders['content-type']);
+  const text = decodeText(buffer);
+  if (text === undefined) return { kind: 'binary', media };
+  if (isJsonMediaType(media)) {
+    try {
+      return { kind: 'json', value: JSON.parse(text) };
+    } catch {
+      // Declared JSON that does not parse is compared as what it is: text.
+    }
+  }
+  return { kind: 'text', value: text, media };
+}
+
+/** The shape the example written for this response will imply (see exampleKeys), so recording it again is a duplicate. */
+function responseShape(response: ResponseBody, collection: boolean): unknown {
+  if (response.kind === 'json') {
+    const shape = jsonShape(response.value);
+    return collection ? collectionShape(shape) : shape;
+  }
+  if (response.kind === 'none') return EMPTY_SHAPE;
+  const pinned = response.media !== undefined || (response.kind === 'text' && response.value.length <= MAX_TEXT_BODY);
+  return pinned ? textShape(response.media) : EMPTY_SHAPE;
+}
+
+/** Could this value be an identifier the server made up? Words and small numbers are too common to chain on. */
+/** A key that names an identifier: `id`, `customer_id`, `customerId`. */
+const ID_KEY = /(^|_)id$|[a-z]Id$/;
+
+function capturable(value: string): boolean {
+  return value.length >= 4 && /\d/.test(value) && !/\s/.test(value);
+}
+
+function register(prepared: Prepared, produced: Map<string, Map<string, Produced>>, clientValues: ReadonlySet<string>): void {
+  let values = produced.get(prepared.credentialKey);
+  if (!values) produced.set(prepared.credentialKey, (values = new Map()));
+  const add = (value: string, location: string, numeric: boolean) => {
+    if (!capturable(value) || clientValues.has(value) || values.has(value)) return;
+    values.set(value, { producer: prepared, location, numeric });
+  };
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') add(value, formatJsonPath(path), false);
+    // A number is an identifier only where its key says so; elsewhere it is an amount or a count.
+    else if (typeof value === 'number' && Number.isInteger(value) && ID_KEY.test(String(path[path.length - 1]))) {
+      add(String(value), formatJsonPath(path), true);
+    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  if (prepared.response.kind === 'json') walk(prepared.response.value, []);
+  for (const [name, value] of Object.entries(prepared.exchange.responseHeaders)) {
+    if (!UNCAPTURED_RESPONSE_HEADERS.has(name.toLowerCase())) add(value, `header:${headerCase(name)}`, false);
+  }
+}
+
+function headerCase(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+function captureName(hint: string, taken: Set<string>): string {
+  let base = hint.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(base)) base = `_${base}`;
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+  taken.add(name);
+  return name;
+}
+
+function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<string, Map<string, Produced>>, names: Set<string>): Example {
+  // Walk back from the request to the responses that produced the values it used.
+  const captures = new Map<string, Capture>();
+  const taken = new Set<string>();
+  const producers = new Set<Prepared>();
+  const resolve = (step: Prepared, depth: number) => {
+    if (depth > MAX_PRODUCER_DEPTH) return;
+    const known = produced.get(step.credentialKey);
+    for (const use of step.uses) {
+      if (captures.has(use.value)) continue;
+      const found = known?.get(use.value);
+      if (!found || found.producer.exchange.startedAt >= step.exchange.startedAt) continue;
+      captures.set(use.value, { name: captureName(use.hint, taken), produced: found });
+      producers.add(found.producer);
+      resolve(found.producer, depth + 1);
+    }
+  };
+  resolve(prepared, 1);
+
+  const status = prepared.exchange.status;
+  const name = exampleName(`recorded ${prepared.method} ${match.spec.endpoint.path} → ${status}`, names);
+  const sent = new Set<string>();
+  for (const step of [...producers, prepared]) for (const value of step.sent) sent.add(value);
+  const expectation = expectationFor(prepared, match.spec, captures, sent);
+
+  if (producers.size === 0) return { name, recorded: true, request: requestFor(prepared, captures), expect: expectation };
+  const ordered = [...producers].sort((a, b) => a.exchange.startedAt - b.exchange.startedAt);
+  const steps: Step[] = ordered.map((producer) => {
+    const capture = Object.fromEntries([...captures.values()].filter((c) => c.produced.producer === producer).map((c) => [c.name, c.produced.location]));
+    return {
+      request: requestFor(producer, captures),
+      ...(Object.keys(capture).length > 0 && { capture }),
+      expect: { status: producer.exchange.status },
+    };
+  });
+  steps.push({ request: requestFor(prepared, captures), expect: expectation });
+  return { name, recorded: true, steps };
+}
+
+function exampleName(base: string, names: Set<string>): string {
+  let name = base;
+  for (let n = 2; names.has(name); n++) name = `${base} (${n})`;
+  names.add(name);
+  return name;
+}
+
+function requestFor(step: Prepared, captures: ReadonlyMap<string, Capture>): SpecRequest {
+  // Only values an earlier step produced become {{name}}: the same text sent before it existed is the client's own.
+  const placeholder = (value: string, numeric = false): string | undefined => {
+    const capture = captures.get(value);
+    if (!capture || (numeric && !capture.produced.numeric)) return undefined;
+    return capture.produced.producer.exchange.startedAt < step.exchange.startedAt ? `{{${capture.name}}}` : undefined;
+  };
+  const path = step.path
+    .split('/')
+    .map((segment) => (segment === '' ? segment : (placeholder(decodeSegment(segment)) ?? segment)))
+    .join('/');
+  const request: SpecRequest = { method: step.method as HttpMethod, path };
+  if (step.query.length > 0) {
+    const query: Record<string, string | string[]> = {};
+    for (const [key, raw] of step.query) {
+      const value = placeholder(raw) ?? raw;
+      const existing = query[key];
+      query[key] = existing === undefined ? value : [existing, value].flat();
+    }
+    request.query = query;
+  }
+  if (Object.keys(step.headers).length > 0) request.headers = step.headers;
+  if (step.auth !== undefined) request.auth = step.auth;
+  const { body } = step;
+  if (body.kind === 'json') request.json = substitute(body.value, placeholder);
+  else if (body.kind === 'form') request.form = body.value;
+  else if (body.kind === 'text') request.body = body.value;
+  return request;
+}
+
+function substitute(value: unknown, placeholder: (value: string, numeric?: boolean) => string | undefined): unknown {
+  if (typeof value === 'string') return placeholder(value) ?? value;
+  if (typeof value === 'number') return placeholder(String(value), true) ?? value;
+  if (Array.isArray(value)) return value.map((item) => substitute(item, placeholder));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, placeholder)]));
+  return value;
+}
+
+function expectationFor(step: Prepared, spec: LoadedSpec, captures: ReadonlyMap<string, Capture>, sent: ReadonlySet<string>): Expectation {
+  const expectation: Expectation = { status: step.exchange.status };
+  const { response } = step;
+  if (response.kind === 'json') {
+    const patterns = volatilePatterns((spec.spec.extracted?.volatile ?? []).map((v) => v.field));
+    expectation.json = expectedJson(response.value, [], { at: step.exchange.startedAt, captures, sent, patterns });
+    if (isCollectionRead(step.method, spec)) expectation.json = collectionExpectation(expectation.json);
+  } else if (response.kind !== 'none') {
+    if (response.media !== undefined) expectation.headers = { 'content-type': { $regex: `^${escapeRegex(response.media)}` } };
+    if (response.kind === 'text' && response.value.length <= MAX_TEXT_BODY) expectation.body = response.value;
+  }
+  return expectation;
+}
+
+/**
+ * A GET of a collection (`/customers`, `/customers/{id}/invoices`: the last segment is literal)
+ * answers with whatever the collection holds when it is asked: its items and counts change with
+ * every create, including those of other examples in the same test run. Recorded, such a list is
+ * a snapshot that will not hold, so its items and its numbers (total_count, has_more) are
+ * expected by type; a reviewer pins what matters with examples of their own.
+ */
+function isCollectionRead(method: string, spec: LoadedSpec): boolean {
+  const last = spec.endpoint.path
+    .split('/')
+    .filter((s) => s !== '')
+    .at(-1);
+  return method === 'GET' && last !== undefined && !last.includes('{');
+}
+
+/** The expected JSON of a collection read: root-level arrays, numbers and booleans by type; strings (object: "list", url) kept. */
+function collectionExpectation(expected: unknown): unknown {
+  if (Array.isArray(expected)) return { $type: 'array' };
+  if (expected === null || typeof expected !== 'object') return expected;
+  return Object.fromEntries(
+    Object.entries(expected).map(([key, item]) => [
+      key,
+      Array.isArray(item) ? { $type: 'array' } : typeof item === 'number' || typeof item === 'boolean' ? { $type: jsonType(item) } : item,
+    ]),
+  );
+}
+
+/** The shape `collectionExpectation` implies (see dedupe.ts expectedShape), so recording the list again is a duplicate. */
+function collectionShape(shape: unknown): unknown {
+  if (Array.isArray(shape)) return 'array';
+  if (shape === null || typeof shape !== 'object') return shape;
+  return Object.fromEntries(Object.entries(shape).map(([key, item]) => [key, Array.isArray(item) ? 'array' : item]));
+}
+
+interface ExpectContext {
+  at: number;
+  captures: ReadonlyMap<string, Capture>;
+  sent: ReadonlySet<string>;
+  patterns: PathSegment[][];
+}
+
+/**
+ * The expected JSON for a recorded response. In order: a captured value echoed back is
+ * `{{name}}`; a value the example sent stays literal; a value that looks volatile by itself
+ * becomes its matcher; a field `extracted.volatile` names becomes `$type`; the rest is literal.
+ */
+function expectedJson(value: unknown, path: (string | number)[], ctx: ExpectContext): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => expectedJson(item, [...path, i], ctx));
+  if (value !== null && typeof value === 'object') {
+    // A response key starting with "$" would read as a matcher: such an object is only checked for being one.
+    if (Object.keys(value).some((k) => k.startsWith('$'))) return { $type: 'object' };
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expectedJson(v, [...path, k], ctx)]));
+  }
+  if (typeof value === 'string' || typeof value === 'number') {
+    const capture = ctx.captures.get(String(value));
+    // A whole-value placeholder takes the captured value with its type, so numeric ids echo as numbers.
+    if (capture && (typeof value === 'string' || capture.produced.numeric)) return `{{${capture.name}}}`;
+    if (ctx.sent.has(typeof value === 'string' ? `s:${value}` : `n:${value}`)) return value;
+    const matcher = volatileMatcher(value, ctx.at);
+    if (matcher) return matcher;
+  }
+  if (ctx.patterns.some((pattern) => pathMatches(pattern, path))) return { $type: jsonType(value) };
+  return value;
+}
+
+/** Id-like segments become `{id}`, so requests to one missing endpoint are counted together. */
+function unmatchedPath(path: string): string {
+  const segments = path.split('/').filter((s) => s !== '');
+  const shown = segments.map((segment) => {
+    const value = decodeSegment(segment);
+    const idLike = /^\d+$/.test(value) || volatileMatcher(value, 0) !== undefined || /^[0-9a-f]{16,}$/i.test(value);
+    return idLike ? '{id}' : segment;
+  });
+  return `/${shown.join('/')}`;
+}

@@ -1,0 +1,116 @@
+/**
+ * Which spec a recorded request belongs to: its method and path against every spec's endpoint
+ * template. Recorded traffic is concrete (`/customers/cus_1/invoices`); specs are templates
+ * (`/customers/{customer_id}/invoices`), so this is routing done backwards.
+ */
+import type { LoadedSpec } from '../spec/load.js';
+import { ANY_METHOD } from '../spec/schema.js';
+
+export interface EndpointMatch {
+  spec: LoadedSpec;
+  /** Path parameter values by name, percent-decoded. */
+  params: Record<string, string>;
+}
+
+/** The path of a request target, without query string or fragment. */
+export function targetPath(target: string): string {
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
+
+/** The query string of a request target, without the "?". */
+export function targetQuery(target: string): string {
+  const path = targetPath(target);
+  const rest = target.slice(path.length);
+  if (!rest.startsWith('?')) return '';
+  const hash = rest.indexOf('#');
+  return hash === -1 ? rest.slice(1) : rest.slice(1, hash);
+}
+
+/** Path segments; a trailing slash (and repeated slashes) add no segment. */
+export function pathSegments(path: string): string[] {
+  return path.split('/').filter((segment) => segment !== '');
+}
+
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A malformed escape ("%zz") is kept as sent rather than failing the whole recording.
+    return segment;
+  }
+}
+
+interface CompiledSegment {
+  regex: RegExp;
+  names: string[];
+  literal: boolean;
+}
+
+const compiled = new WeakMap<LoadedSpec, CompiledSegment[]>();
+
+function compile(spec: LoadedSpec): CompiledSegment[] {
+  let segments = compiled.get(spec);
+  if (!segments) {
+    segments = pathSegments(spec.endpoint.path).map((segment) => {
+      const names: string[] = [];
+      // A segment may mix text and parameters ("{name}.json"); each parameter takes at least one character.
+      const source = segment
+        .split(/(\{[A-Za-z_][A-Za-z0-9_]*\})/)
+        .map((part) => {
+          const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
+          if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(param[1]!);
+          return '([^/]+?)';
+        })
+        .join('');
+      return { regex: new RegExp(`^${source}$`), names, literal: names.length === 0 };
+    });
+    compiled.set(spec, segments);
+  }
+  return segments;
+}
+
+interface Candidate extends EndpointMatch {
+  /** Per segment: 1 for a literal, 0 for a parameter; compared left to right. */
+  specificity: number[];
+  exactMethod: boolean;
+}
+
+/**
+ * The spec whose endpoint matches `method` and the path of `target`, or undefined. When several
+ * match, a literal segment beats a parameter segment at the first position where they differ
+ * (`/customers/search` over `/customers/{id}`), then an exact method beats `*`.
+ */
+export function matchEndpoint(specs: readonly LoadedSpec[], method: string, target: string): EndpointMatch | undefined {
+  const segments = pathSegments(targetPath(target));
+  const upper = method.toUpperCase();
+  let best: Candidate | undefined;
+  for (const spec of specs) {
+    const exactMethod = spec.endpoint.method === upper;
+    if (!exactMethod && spec.endpoint.method !== ANY_METHOD) continue;
+    const template = compile(spec);
+    if (template.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let matched = true;
+    for (let i = 0; i < template.length && matched; i++) {
+      const { regex, names } = template[i]!;
+      // Parameters are matched against the raw segment so an encoded "/" (%2F) stays inside its segment.
+      const m = regex.exec(segments[i]!);
+      if (!m) matched = false;
+      else names.forEach((name, j) => (params[name] = decodeSegment(m[j + 1]!)));
+    }
+    if (!matched) continue;
+    const candidate: Candidate = { spec, params, specificity: template.map((s) => (s.literal ? 1 : 0)), exactMethod };
+    if (!best || better(candidate, best)) best = candidate;
+  }
+  return best && { spec: best.spec, params: best.params };
+}
+
+function better(a: Candidate, b: Candidate): boolean {
+  for (let i = 0; i < a.specificity.length; i++) {
+    const d = a.specificity[i]! - b.specificity[i]!;
+    if (d !== 0) return d > 0;
+  }
+  return a.exactMethod && !b.exactMethod;
+}

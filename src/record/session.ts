@@ -1,0 +1,84 @@
+/**
+ * `parity record` as a library function: run the recording proxy until `signal` aborts, then
+ * turn what it saw into examples (checked against the upstream unless `verify` is false) and
+ * append them to the specs.
+ */
+import type { Workspace } from '../config/load.js';
+import { ParityError } from '../errors.js';
+import { displayPath } from '../paths.js';
+import { loadHooks } from '../runner/hooks.js';
+import { HttpClient } from '../runner/http.js';
+import { startRecordingProxy } from './proxy.js';
+import { recordExamples, type RecordExamplesResult } from './record.js';
+
+export interface RecordSessionOptions {
+  workspace: Workspace;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Where requests are forwarded (default: legacy.url). */
+  upstream?: string;
+  host?: string;
+  port: number;
+  /** Send each new example to the upstream before writing it (default true). */
+  verify?: boolean;
+  dryRun?: boolean;
+  /** Recording stops when this aborts. */
+  signal: AbortSignal;
+  onListening?(url: string, upstream: string): void;
+}
+
+export interface RecordSessionResult extends RecordExamplesResult {
+  url: string;
+  upstream: string;
+  exchanges: number;
+  /** Forwarded but not recorded: bodies over the size limit, upstream failures. */
+  skipped: number;
+}
+
+export async function recordSession(options: RecordSessionOptions): Promise<RecordSessionResult> {
+  const { workspace } = options;
+  const upstream = options.upstream ?? workspace.legacy.url;
+  if (upstream === undefined) throw new ParityError('USAGE', 'no upstream to record', { hint: 'pass --upstream URL or set legacy.url in parity.yaml' });
+  // Fail before listening: an unreachable upstream would turn every recorded request into a 502.
+  const client = new HttpClient(5_000, 1);
+  try {
+    const failure = await client.probe(upstream);
+    if (failure && failure.kind !== 'error') throw new ParityError('TARGET_UNREACHABLE', `the upstream at ${upstream} is unreachable: ${failure.message}`);
+  } finally {
+    await client.close();
+  }
+  const hooksShown = workspace.hooks === undefined ? undefined : displayPath(workspace.hooks, options.cwd);
+  const hooks = workspace.hooks === undefined ? undefined : await loadHooks(workspace.hooks, hooksShown!);
+
+  const proxy = await startRecordingProxy({
+    upstream,
+    ...(options.host !== undefined && { host: options.host }),
+    port: options.port,
+    maxBodyBytes: workspace.shadow.max_body_bytes,
+  });
+  try {
+    options.onListening?.(proxy.url, upstream);
+    if (!options.signal.aborted) await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  } finally {
+    await proxy.close();
+  }
+  const exchanges = proxy.exchanges();
+  const result = await recordExamples({
+    exchanges,
+    specsDir: workspace.specsDir,
+    cwd: options.cwd,
+    auth: workspace.auth,
+    env: options.env,
+    dryRun: options.dryRun === true,
+    ...(options.verify !== false && {
+      verify: {
+        baseUrl: upstream,
+        auth: workspace.auth,
+        env: options.env,
+        timeoutMs: workspace.test.timeout_ms,
+        ...(hooks && { hooks, hooksShown: hooksShown! }),
+      },
+    }),
+  });
+  return { ...result, url: proxy.url, upstream, exchanges: exchanges.length, skipped: proxy.skipped() };
+}

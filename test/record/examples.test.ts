@@ -1,0 +1,458 @@
+import { describe, expect, it } from 'vitest';
+import { appendExamples } from '../../src/record/append.js';
+import { examplesFromExchanges, type RecordingOptions } from '../../src/record/examples.js';
+import type { RecordedExchange } from '../../src/record/exchange.js';
+import { parseSpecText, type LoadedSpec } from '../../src/spec/load.js';
+import { ACME_KEY, AUTH, CUSTOMERS_CREATE, CUSTOMERS_GET, exchange, spec, T0 } from './fixtures.js';
+
+const OPTIONS: RecordingOptions = { auth: AUTH, env: {} };
+const BEARER = { Authorization: `Bearer ${ACME_KEY}` };
+
+function run(exchanges: RecordedExchange[], specs: LoadedSpec[], options: RecordingOptions = OPTIONS) {
+  const result = examplesFromExchanges(exchanges, specs, options);
+  return { ...result, byId: Object.fromEntries(result.specs.map((s) => [s.spec.spec.id, s.examples])) };
+}
+
+const customer = (id: string, email: string) => ({ id, object: 'customer', email, created: Math.floor(T0 / 1000) });
+
+describe('examples from exchanges: the request', () => {
+  it('writes method, path, query (repeated keys as lists), JSON body and the headers that mean something', () => {
+    const create = spec(CUSTOMERS_CREATE);
+    const { byId } = run(
+      [
+        exchange({
+          method: 'POST',
+          target: '/customers?expand=address&expand=metadata&dry=1',
+          headers: {
+            ...BEARER,
+            Host: 'legacy:3000',
+            'User-Agent': 'curl/8',
+            Accept: '*/*',
+            'Accept-Encoding': 'gzip',
+            Connection: 'keep-alive',
+            'Content-Length': '30',
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            'X-Request-Id': 'abc',
+            'Idempotency-Key': 'key-1',
+          },
+          json: { email: 'ada@example.test' },
+          status: 201,
+          responseJson: { email: 'ada@example.test' },
+        }),
+      ],
+      [create],
+    );
+    expect(byId['customers.create']).toEqual([
+      {
+        name: 'recorded POST /customers → 201',
+        recorded: true,
+        request: {
+          method: 'POST',
+          path: '/customers',
+          query: { expand: ['address', 'metadata'], dry: '1' },
+          headers: { 'idempotency-key': 'key-1' },
+          auth: 'acme',
+          json: { email: 'ada@example.test' },
+        },
+        expect: { status: 201, json: { email: 'ada@example.test' } },
+      },
+    ]);
+  });
+
+  it('writes form bodies as `form`, other text as `body` with its content type, and text responses by content type', () => {
+    const login = spec('id: login\nendpoint: POST /login\n');
+    const { byId } = run(
+      [
+        exchange({
+          method: 'POST',
+          target: '/login',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'user=ada&remember=1',
+          responseText: 'welcome',
+          responseHeaders: { 'Content-Type': 'text/plain; charset=utf-8' },
+        }),
+        exchange({ method: 'POST', target: '/login', headers: { 'Content-Type': 'text/csv' }, body: 'a,b\n1,2\n', status: 415, at: 1 }),
+      ],
+      [login],
+    );
+    expect(byId.login).toEqual([
+      {
+        name: 'recorded POST /login → 200',
+        recorded: true,
+        request: { method: 'POST', path: '/login', form: { user: 'ada', remember: '1' } },
+        expect: { status: 200, headers: { 'content-type': { $regex: '^text\\/plain' } }, body: 'welcome' },
+      },
+      {
+        name: 'recorded POST /login → 415',
+        recorded: true,
+        request: { method: 'POST', path: '/login', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' },
+        expect: { status: 415 },
+      },
+    ]);
+  });
+});
+
+describe('examples from exchanges: volatile values', () => {
+  it('turns each class of volatile value into its matcher and keeps the rest literal', () => {
+    const create = spec(CUSTOMERS_CREATE);
+    const { byId } = run(
+      [
+        exchange({
+          method: 'POST',
+          target: '/customers',
+          headers: BEARER,
+          json: { email: 'ada@example.test', ref: 'cus_0000000000000001', born: '1990-01-01' },
+          status: 201,
+          responseJson: {
+            id: 'cus_9f2c1a7b3d4e5f60',
+            invoice: 'in_1NvX8kLmQ2pR7sT9',
+            request_uuid: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b',
+            created_at: '2026-11-20T10:00:00.123Z',
+            due_on: '2026-12-01',
+            created: Math.floor(T0 / 1000),
+            updated_ms: T0 + 5,
+            session: 'Zx81kQ2mP0vR5tY7wB3nC6dF',
+            email: 'ada@example.test',
+            ref: 'cus_0000000000000001',
+            born: '1990-01-01',
+            name: 'Ada',
+            amount: 500,
+            long_ago: 86_400,
+            kind: 'invoice_finalized',
+            tags: ['a', 'b'],
+            address: null,
+          },
+        }),
+      ],
+      [create],
+    );
+    expect(byId['customers.create']![0]!.expect).toEqual({
+      status: 201,
+      json: {
+        id: { $regex: '^cus_[0-9a-f]{16}$' },
+        invoice: { $regex: '^in_[0-9A-Za-z]{16}$' },
+        request_uuid: { $uuid: true },
+        created_at: { $iso_date: true },
+        due_on: { $iso_date: true },
+        created: { $type: 'integer' },
+        updated_ms: { $type: 'integer' },
+        session: { $type: 'string' },
+        // Sent by the example itself: stays literal even where it looks volatile.
+        email: 'ada@example.test',
+        ref: 'cus_0000000000000001',
+        born: '1990-01-01',
+        name: 'Ada',
+        amount: 500,
+        long_ago: 86_400,
+        kind: 'invoice_finalized',
+        tags: ['a', 'b'],
+        address: null,
+      },
+    });
+  });
+
+  it('loosens the fields extracted.volatile names to their type, ignoring the unknown field "$"', () => {
+    const counter = spec(`id: counter.bump
+endpoint: POST /counter
+extracted:
+  volatile:
+    - {field: $, reason: something changes}
+    - {field: $.value, reason: a counter}
+    - {field: "$.items[*].label", reason: generated}
+    - {field: $.echo, reason: copied from the request}
+    - {field: $.flag, reason: random}
+`);
+    const { byId } = run(
+      [
+        exchange({
+          method: 'POST',
+          target: '/counter',
+          json: { echo: 'hello' },
+          responseJson: { value: 42, items: [{ label: 'x', n: 1 }], echo: 'hello', flag: true, fixed: 'same' },
+        }),
+      ],
+      [counter],
+    );
+    expect(byId['counter.bump']![0]!.expect!.json).toEqual({
+      value: { $type: 'integer' },
+      items: [{ label: { $type: 'string' }, n: 1 }],
+      echo: 'hello',
+      flag: { $type: 'boolean' },
+      fixed: 'same',
+    });
+  });
+
+  it('checks a response key starting with "$" only as an object, since it would read as a matcher', () => {
+    const schema = spec('id: schema.get\nendpoint: GET /schema\n');
+    const { byId } = run([exchange({ target: '/schema', responseJson: { doc: { $ref: '#/a' } } })], [schema]);
+    expect(byId['schema.get']![0]!.expect!.json).toEqual({ doc: { $type: 'object' } });
+  });
+});
+
+describe('examples from exchanges: dedupe and names', () => {
+  it('keeps the first exchange per method, endpoint, status and response shape, and names the rest apart', () => {
+    const create = spec(CUSTOMERS_CREATE);
+    const post = (at: number, json: unknown, status: number, responseJson: unknown) =>
+      exchange({ method: 'POST', target: '/customers', headers: BEARER, json, status, responseJson, at });
+    const result = run(
+      [
+        post(0, { email: 'a@x.test' }, 201, customer('cus_1111111111111111', 'a@x.test')),
+        post(1, { email: 'b@x.test' }, 201, customer('cus_2222222222222222', 'b@x.test')),
+        post(2, { email: 'c@x.test', name: 'C' }, 201, { ...customer('cus_3333333333333333', 'c@x.test'), name: 'C' }),
+        post(3, {}, 400, { error: { message: 'Missing required param: email' } }),
+        post(4, { email: '' }, 400, { error: { message: 'Missing required param: email' } }),
+        post(5, { email: 'd@x.test', tags: [1] }, 201, { ...customer('cus_4444444444444444', 'd@x.test'), tags: [1, 2] }),
+        post(6, { email: 'e@x.test', tags: [] }, 201, { ...customer('cus_5555555555555555', 'e@x.test'), tags: [3] }),
+      ],
+      [create],
+    );
+    expect(result.duplicates).toBe(3);
+    const examples = result.byId['customers.create']!;
+    expect(examples.map((e) => e.name)).toEqual([
+      'recorded POST /customers → 201',
+      'recorded POST /customers → 201 (2)',
+      'recorded POST /customers → 400',
+      'recorded POST /customers → 201 (3)',
+    ]);
+    expect(examples.map((e) => e.request!.json)).toEqual([{ email: 'a@x.test' }, { email: 'c@x.test', name: 'C' }, {}, { email: 'd@x.test', tags: [1] }]);
+  });
+
+  it('counts an exchange shaped like an existing example as a duplicate, human or recorded, reading matchers as their type', () => {
+    const create = spec(`${CUSTOMERS_CREATE.replace('examples: []\n', '')}examples:
+  - name: recorded POST /customers → 201
+    request: {method: POST, path: /customers, json: {email: x@y.test}}
+    expect:
+      status: [200, 201]
+      json: {id: {$regex: "^cus_"}, object: customer, email: x@y.test, created: {$type: integer}, gone: {$absent: true}}
+`);
+    const result = run(
+      [
+        exchange({ method: 'POST', target: '/customers', json: {}, status: 201, responseJson: customer('cus_1111111111111111', 'a@x.test') }),
+        exchange({ method: 'POST', target: '/customers', json: {}, status: 201, responseJson: { ...customer('cus_1111111111111111', 'a@x.test'), extra: 1 } }),
+      ],
+      [create],
+    );
+    expect(result.duplicates).toBe(1);
+    expect(result.byId['customers.create']!.map((e) => e.name)).toEqual(['recorded POST /customers → 201 (2)']);
+  });
+
+  it('adds nothing when the same traffic is recorded again into the updated spec', () => {
+    const create = spec(CUSTOMERS_CREATE, 'customers.create.yaml');
+    const get = spec(CUSTOMERS_GET, 'customers.get.yaml');
+    const traffic = [
+      exchange({
+        method: 'POST',
+        target: '/customers',
+        headers: BEARER,
+        json: { email: 'a@x.test' },
+        status: 201,
+        responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'),
+      }),
+      exchange({ target: '/customers/cus_9f2c1a7b3d4e5f60', headers: BEARER, responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'), at: 1 }),
+      exchange({ target: '/customers/cus_none', headers: BEARER, status: 404, responseJson: { error: 'not found' }, at: 2 }),
+      exchange({
+        target: '/customers/cus_x/',
+        headers: BEARER,
+        status: 200,
+        responseText: '<p>hi</p>',
+        responseHeaders: { 'content-type': 'text/html' },
+        at: 3,
+      }),
+    ];
+    const first = run(traffic, [create, get]);
+    expect(first.specs.map((s) => s.examples.length)).toEqual([1, 3]);
+    const updated = first.specs.map(({ spec: loaded, examples }) => {
+      const reparsed = parseSpecText(loaded.file, loaded.source.file, appendExamples(loaded, examples));
+      return reparsed.spec!;
+    });
+    const second = run(traffic, updated);
+    expect(second.specs).toEqual([]);
+    expect(second.duplicates).toBe(4);
+  });
+});
+
+describe('examples from exchanges: captures', () => {
+  it('chains a read of a created customer into two steps with a capture', () => {
+    const create = spec(CUSTOMERS_CREATE, 'customers.create.yaml');
+    const get = spec(CUSTOMERS_GET, 'customers.get.yaml');
+    const { byId } = run(
+      [
+        exchange({
+          method: 'POST',
+          target: '/customers',
+          headers: BEARER,
+          json: { email: 'a@x.test' },
+          status: 201,
+          responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'),
+        }),
+        exchange({ target: '/customers/cus_9f2c1a7b3d4e5f60', headers: BEARER, responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'), at: 1 }),
+      ],
+      [create, get],
+    );
+    expect(byId['customers.get']).toEqual([
+      {
+        name: 'recorded GET /customers/{customer_id} → 200',
+        recorded: true,
+        steps: [
+          {
+            request: { method: 'POST', path: '/customers', auth: 'acme', json: { email: 'a@x.test' } },
+            capture: { customer_id: '$.id' },
+            expect: { status: 201 },
+          },
+          {
+            request: { method: 'GET', path: '/customers/{{customer_id}}', auth: 'acme' },
+            expect: { status: 200, json: { id: '{{customer_id}}', object: 'customer', email: 'a@x.test', created: { $type: 'integer' } } },
+          },
+        ],
+      },
+    ]);
+    // The POST is an example of its own spec as well, as one request.
+    expect(byId['customers.create']![0]!.request).toMatchObject({ method: 'POST', path: '/customers' });
+  });
+
+  it('follows producers recursively through bodies, lists, headers and numeric ids, naming captures uniquely', () => {
+    const refunds = spec('id: refunds.create\nendpoint: POST /invoices/{invoice_id}/refunds\n');
+    const traffic = [
+      exchange({ method: 'POST', target: '/customers', json: { email: 'a@x.test' }, status: 201, responseJson: { data: [{ id: 'cus_1a2b3c4d' }] } }),
+      exchange({
+        method: 'POST',
+        target: '/invoices',
+        json: { customer: 'cus_1a2b3c4d', seed_customer: 'cus_seed0001' },
+        status: 201,
+        responseJson: { id: 'in_5e6f7a8b', customer: 'cus_1a2b3c4d', line_id: 90125 },
+        responseHeaders: { 'X-Batch': 'batch_77aa88bb' },
+        at: 1,
+      }),
+      exchange({
+        method: 'POST',
+        target: '/invoices/in_5e6f7a8b/refunds?batch=batch_77aa88bb',
+        json: { line_id: 90125, customer: 'cus_1a2b3c4d' },
+        status: 201,
+        responseJson: { invoice: 'in_5e6f7a8b', line: 90125, customer: 'cus_1a2b3c4d', batch: 'batch_77aa88bb' },
+        at: 2,
+      }),
+    ];
+    const { byId } = run(traffic, [refunds]);
+    expect(byId['refunds.create']![0]!.steps).toEqual([
+      {
+        request: { method: 'POST', path: '/customers', json: { email: 'a@x.test' } },
+        capture: { customer_id: '$.data[0].id' },
+        expect: { status: 201 },
+      },
+      {
+        // cus_seed0001 was never in a response: seed data stays literal.
+        request: { method: 'POST', path: '/invoices', json: { customer: '{{customer_id}}', seed_customer: 'cus_seed0001' } },
+        capture: { invoice_id: '$.id', batch_id: 'header:X-Batch', line_id: '$.line_id' },
+        expect: { status: 201 },
+      },
+      {
+        request: {
+          method: 'POST',
+          path: '/invoices/{{invoice_id}}/refunds',
+          query: { batch: '{{batch_id}}' },
+          json: { line_id: '{{line_id}}', customer: '{{customer_id}}' },
+        },
+        expect: { status: 201, json: { invoice: '{{invoice_id}}', line: '{{line_id}}', customer: '{{customer_id}}', batch: '{{batch_id}}' } },
+      },
+    ]);
+  });
+
+  it('stops at four producers deep', () => {
+    const last = spec('id: chain.get\nendpoint: GET /chain/{id}\n');
+    const traffic = [0, 1, 2, 3, 4].map((i) =>
+      exchange({ target: i === 0 ? '/start' : `/link/node_${i}0000000`, responseJson: { next: `node_${i + 1}0000000` }, at: i }),
+    );
+    traffic.push(exchange({ target: '/chain/node_50000000', responseJson: { ok: true }, at: 5 }));
+    const { byId } = run(traffic, [last]);
+    const steps = byId['chain.get']![0]!.steps!;
+    // /start produced node_1, but it is a fifth producer: node_1 stays literal.
+    expect(steps.map((s) => s.request.path)).toEqual([
+      '/link/node_10000000',
+      '/link/{{link_id_3}}',
+      '/link/{{link_id_2}}',
+      '/link/{{link_id}}',
+      '/chain/{{id}}',
+    ]);
+    expect(steps.map((s) => s.capture)).toEqual([{ link_id_3: '$.next' }, { link_id_2: '$.next' }, { link_id: '$.next' }, { id: '$.next' }, undefined]);
+  });
+
+  it('captures only from responses to the same credentials', () => {
+    const get = spec(CUSTOMERS_GET);
+    const options: RecordingOptions = { auth: { ...AUTH, globex: { headers: { Authorization: 'Bearer sk_test_globex_x' } } }, env: {} };
+    const { byId } = run(
+      [
+        exchange({ method: 'POST', target: '/customers', headers: BEARER, json: {}, status: 201, responseJson: { id: 'cus_9f2c1a7b3d4e5f60' } }),
+        exchange({
+          target: '/customers/cus_9f2c1a7b3d4e5f60',
+          headers: { Authorization: 'Bearer sk_test_globex_x' },
+          status: 404,
+          responseJson: { error: 'No such customer: cus_9f2c1a7b3d4e5f60' },
+          at: 1,
+        }),
+      ],
+      [get],
+      options,
+    );
+    expect(byId['customers.get']).toEqual([
+      {
+        name: 'recorded GET /customers/{customer_id} → 404',
+        recorded: true,
+        request: { method: 'GET', path: '/customers/cus_9f2c1a7b3d4e5f60', auth: 'globex' },
+        expect: { status: 404, json: { error: 'No such customer: cus_9f2c1a7b3d4e5f60' } },
+      },
+    ]);
+  });
+});
+
+describe('examples from exchanges: credentials', () => {
+  it('writes `auth: <profile>` for credentials equal to a profile, expanding ${NAME} from the environment', () => {
+    const get = spec(CUSTOMERS_GET);
+    const options: RecordingOptions = { auth: { ops: { headers: { 'X-Api-Key': '${OPS_KEY}', 'X-Tenant': 't1' } } }, env: { OPS_KEY: 'k_live_123' } };
+    const { byId, warnings } = run([exchange({ target: '/customers/cus_1', headers: { 'x-api-key': 'k_live_123', 'x-tenant': 't1' } })], [get], options);
+    expect(warnings).toEqual([]);
+    expect(byId['customers.get']![0]!.request).toEqual({ method: 'GET', path: '/customers/cus_1', auth: 'ops' });
+  });
+
+  it('never writes a secret: credentials that match no profile skip the exchange with a warning', () => {
+    const get = spec(CUSTOMERS_GET);
+    const options: RecordingOptions = { auth: { ...AUTH, ops: { headers: { 'X-Api-Key': '${OPS_KEY}' } } }, env: {} };
+    const result = run(
+      [
+        exchange({ target: '/customers/cus_1', headers: { Authorization: 'Bearer sk_live_stolen' } }),
+        exchange({ target: '/customers/cus_2', headers: { ...BEARER, Cookie: 'session=s3cr3t' }, at: 1 }),
+        exchange({ target: '/customers/cus_3', headers: BEARER, status: 404, at: 2 }),
+      ],
+      [get],
+      options,
+    );
+    expect(result.byId['customers.get']!.map((e) => e.request!.path)).toEqual(['/customers/cus_3']);
+    expect(result.warnings).toEqual([
+      'skipped 2 exchanges whose credentials (authorization, cookie) match no auth profile, so that no secret is written to a spec: ' +
+        'add an auth profile with these headers to the auth section of parity.yaml and run again (auth profile "ops" is unusable: ${OPS_KEY} not set)',
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/stolen|s3cr3t/);
+  });
+});
+
+describe('examples from exchanges: unmatched', () => {
+  it('groups requests no spec matches by method and path, ids folded into {id}', () => {
+    const get = spec(CUSTOMERS_GET);
+    const { unmatched, specs } = run(
+      [
+        exchange({ target: '/widgets/wid_1a2b3c4d5e', status: 200 }),
+        exchange({ target: '/widgets/wid_9f8e7d6c5b?x=1', status: 200, at: 1 }),
+        exchange({ target: '/widgets/12/parts', at: 2 }),
+        exchange({ method: 'DELETE', target: '/customers/cus_1', at: 3 }),
+        exchange({ method: 'TRACE', target: '/customers/cus_1', at: 4 }),
+      ],
+      [get],
+    );
+    expect(specs).toEqual([]);
+    expect(unmatched).toEqual([
+      { method: 'GET', path: '/widgets/{id}', count: 2 },
+      { method: 'GET', path: '/widgets/{id}/parts', count: 1 },
+      { method: 'DELETE', path: '/customers/cus_1', count: 1 },
+      { method: 'TRACE', path: '/customers/cus_1', count: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { matchEndpoint } from '../../src/record/match.js';
+import { spec } from './fixtures.js';
+
+const specs = [
+  spec('id: customers.get\nendpoint: GET /customers/{customer_id}\n', 'a.yaml'),
+  spec('id: customers.search\nendpoint: GET /customers/search\n', 'b.yaml'),
+  spec('id: customers.list\nendpoint: GET /customers\n', 'c.yaml'),
+  spec('id: refunds.create\nendpoint: POST /invoices/{invoice_id}/refunds\n', 'd.yaml'),
+  spec('id: files.get\nendpoint: GET /files/{name}.json\n', 'e.yaml'),
+  spec('id: webhooks.any\nendpoint: "* /hooks/{hook_id}"\n', 'f.yaml'),
+  spec('id: hooks.delete\nendpoint: DELETE /hooks/{hook_id}\n', 'g.yaml'),
+];
+
+const matched = (method: string, target: string) => {
+  const found = matchEndpoint(specs, method, target);
+  return found && { id: found.spec.spec.id, params: found.params };
+};
+
+describe('matchEndpoint', () => {
+  it('matches a template and returns the parameter values', () => {
+    expect(matched('POST', '/invoices/in_42/refunds')).toEqual({ id: 'refunds.create', params: { invoice_id: 'in_42' } });
+    expect(matched('GET', '/customers/cus_1')).toEqual({ id: 'customers.get', params: { customer_id: 'cus_1' } });
+  });
+
+  it('prefers a literal segment over a parameter, whatever the spec order', () => {
+    expect(matched('GET', '/customers/search')).toEqual({ id: 'customers.search', params: {} });
+    expect(matchEndpoint([...specs].reverse(), 'GET', '/customers/search')?.spec.spec.id).toBe('customers.search');
+  });
+
+  it('tolerates a trailing slash and ignores the query string', () => {
+    expect(matched('GET', '/customers/cus_1/')).toEqual({ id: 'customers.get', params: { customer_id: 'cus_1' } });
+    expect(matched('GET', '/customers/?limit=2')).toEqual({ id: 'customers.list', params: {} });
+    expect(matched('GET', '/customers/search?q=ada#top')?.id).toBe('customers.search');
+  });
+
+  it('percent-decodes parameter values, keeping an encoded slash inside its segment', () => {
+    expect(matched('GET', '/customers/ada%40example.test')?.params).toEqual({ customer_id: 'ada@example.test' });
+    expect(matched('GET', '/customers/a%2Fb')?.params).toEqual({ customer_id: 'a/b' });
+    expect(matched('GET', '/customers/%zz')?.params).toEqual({ customer_id: '%zz' });
+  });
+
+  it('matches parameters inside a segment', () => {
+    expect(matched('GET', '/files/report.json')).toEqual({ id: 'files.get', params: { name: 'report' } });
+    expect(matched('GET', '/files/report.xml')).toBeUndefined();
+  });
+
+  it('needs the method, and prefers an exact method over *', () => {
+    expect(matched('DELETE', '/customers/cus_1')).toBeUndefined();
+    expect(matched('DELETE', '/hooks/h_1')?.id).toBe('hooks.delete');
+    expect(matched('get', '/hooks/h_1')?.id).toBe('webhooks.any');
+  });
+
+  it('answers undefined for paths no spec has', () => {
+    expect(matched('GET', '/customers/cus_1/invoices')).toBeUndefined();
+    expect(matched('GET', '/')).toBeUndefined();
+  });
+});

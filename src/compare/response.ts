@@ -129,7 +129,8 @@ function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules): Diffe
   return [];
 }
 
-function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
+/** A header's value by case-insensitive name; repeated headers joined with ", ". */
+export function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== wanted || value === undefined) continue;

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { decodedBody } from '../compare/response.js';
 import { joinUrl } from '../runner/http.js';
 import type { RecordedExchange } from './exchange.js';
@@ -34,8 +34,11 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+/**
+ * Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business, never forwarded; so is
+ * `expect` (the proxy has already read the whole body, and undici refuses to send it).
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect']);
 
 export async function startRecordingProxy(options: RecordingProxyOptions): Promise<RecordingProxy> {
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
@@ -94,7 +97,7 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
 
   async function forward(target: string, method: string, headers: Record<string, string>, body: Buffer | null) {
     const response = await request(joinUrl(options.upstream, target), {
-      method: method as 'GET',
+      method: method as Dispatcher.HttpMethod,
       headers,
       body,
       dispatcher: agent,

@@ -10,6 +10,7 @@ import { loadHooks } from '../runner/hooks.js';
 import { HttpClient } from '../runner/http.js';
 import { startRecordingProxy } from './proxy.js';
 import { recordExamples, type RecordExamplesResult } from './record.js';
+import type { VerifyOptions } from './verify.js';
 
 export interface RecordSessionOptions {
   workspace: Workspace;
@@ -47,8 +48,8 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
   } finally {
     await client.close();
   }
-  const hooksShown = workspace.hooks === undefined ? undefined : displayPath(workspace.hooks, options.cwd);
-  const hooks = workspace.hooks === undefined ? undefined : await loadHooks(workspace.hooks, hooksShown!);
+  const verify =
+    options.verify === false ? undefined : await verifyOptions({ ...workspace, legacy: { ...workspace.legacy, url: upstream } }, options.cwd, options.env);
 
   const proxy = await startRecordingProxy({
     upstream,
@@ -70,15 +71,15 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
     auth: workspace.auth,
     env: options.env,
     dryRun: options.dryRun === true,
-    ...(options.verify !== false && {
-      verify: {
-        baseUrl: upstream,
-        auth: workspace.auth,
-        env: options.env,
-        timeoutMs: workspace.test.timeout_ms,
-        ...(hooks && { hooks, hooksShown: hooksShown! }),
-      },
-    }),
+    ...(verify && { verify }),
   });
   return { ...result, url: proxy.url, upstream, exchanges: exchanges.length, skipped: proxy.skipped() };
+}
+
+/** How recorded examples are checked against the workspace's legacy: its auth profiles, hooks and test timeout. */
+export async function verifyOptions(workspace: Workspace, cwd: string, env: Record<string, string | undefined>): Promise<VerifyOptions> {
+  if (workspace.legacy.url === undefined) throw new ParityError('USAGE', 'no legacy URL to verify against', { hint: 'set legacy.url in parity.yaml' });
+  const hooksShown = workspace.hooks === undefined ? undefined : displayPath(workspace.hooks, cwd);
+  const hooks = workspace.hooks === undefined ? undefined : await loadHooks(workspace.hooks, hooksShown!);
+  return { baseUrl: workspace.legacy.url, auth: workspace.auth, env, timeoutMs: workspace.test.timeout_ms, ...(hooks && { hooks, hooksShown: hooksShown! }) };
 }

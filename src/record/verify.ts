@@ -80,6 +80,7 @@ function loosen(
   steps: readonly { phase: string; mismatches: readonly Mismatch[] }[],
 ): { example: Example; count: number } | undefined {
   const copy = structuredClone(example);
+  // A single-request example carries `request` and `expect` itself, exactly the fields of a step.
   const ownSteps: Step[] = copy.steps ?? [copy as unknown as Step];
   const setup = loaded.spec.setup?.length ?? 0;
   let count = 0;

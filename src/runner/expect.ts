@@ -6,7 +6,7 @@
  * exactly, element by element, unless `$unordered`. Every mismatch carries the JSONPath where it
  * happened and what was expected versus given, so a failure reads without opening the response.
  */
-import { decodedBody, liftBody, type ResponseData } from '../compare/response.js';
+import { decodedBody, headerValue, liftBody, type ResponseData } from '../compare/response.js';
 import type { Expectation } from '../spec/schema.js';
 
 export interface Mismatch {
@@ -193,14 +193,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function childPath(parent: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? `${parent}.${key}` : `${parent}['${key.replace(/[\\']/g, '\\$&')}']`;
-}
-
-function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted && value !== undefined) return typeof value === 'string' ? value : value.join(', ');
-  }
-  return undefined;
 }
 
 function contentType(response: ResponseData): string | undefined {

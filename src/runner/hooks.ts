@@ -51,9 +51,16 @@ export async function loadHooks(file: string, shown: string): Promise<RequestHoo
 /** The hook's variables for one request, checked to be a mapping of strings. */
 export async function hookVariables(hooks: RequestHooks | undefined, request: HookRequest, shown: string): Promise<Record<string, string>> {
   if (!hooks?.requestVariables) return {};
-  const result = await hooks.requestVariables(request);
+  let result: unknown;
+  try {
+    result = await hooks.requestVariables(request);
+  } catch (error) {
+    throw new ParityError('HOOKS_INVALID', `hooks: ${shown}: requestVariables threw: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
   if (result === null || typeof result !== 'object' || Array.isArray(result) || Object.values(result).some((v) => typeof v !== 'string')) {
     throw new ParityError('HOOKS_INVALID', `hooks: ${shown}: requestVariables must return an object of strings, got ${JSON.stringify(result)}`);
   }
-  return result;
+  return result as Record<string, string>;
 }

@@ -4,7 +4,7 @@
  * that refuses connections is unreachable (the run stops with one message), a slow answer is a
  * timeout (that example errors), anything else is an error of that request.
  */
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { ResponseData } from '../compare/response.js';
 
 export interface OutgoingRequest {
@@ -58,7 +58,7 @@ export class HttpClient {
     const started = performance.now();
     try {
       const response = await request(url, {
-        method: outgoing.method as 'GET',
+        method: outgoing.method as Dispatcher.HttpMethod,
         headers: outgoing.headers,
         body: outgoing.body,
         dispatcher: this.agent,

@@ -143,10 +143,17 @@ export async function runSpecTests(options: RunSpecTestsOptions): Promise<TestRu
     const results = new Array<ExampleResult>(plan.examples.length);
     let done = 0;
     await eachWithLimit(plan.examples, options.concurrency, signal, async (planned, index) => {
-      const result = await runExample(planned, client, options, signal, (target, failure) => {
-        unreachable ??= { target, failure };
+      let result: ExampleResult;
+      try {
+        result = await runExample(planned, client, options, signal, (target, failure) => {
+          unreachable ??= { target, failure };
+          stop.abort();
+        });
+      } catch (error) {
+        // A broken hook or a bug: stop the other workers before the error leaves the run.
         stop.abort();
-      });
+        throw error;
+      }
       if (signal.aborted) return;
       results[index] = result;
       done += 1;

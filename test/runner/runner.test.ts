@@ -369,6 +369,13 @@ examples:
     writeFiles(dir, { 'parity.yaml': `legacy: {url: "${server.url}"}\nhooks: hooks.mjs\n`, 'hooks.mjs': 'export const nothing = 1;\n' });
     const hooks = await run(dir, ['test', '--rewrite', server.url]);
     expect([hooks.code, hooks.stderr.split('\n')[0]]).toEqual([2, 'error: hooks: hooks.mjs does not export a function requestVariables(request)']);
+
+    const withHeader = spec.replace('path: /echo}', 'path: /echo, headers: {X-Sig: "{{sig}}"}}');
+    writeFiles(dir, { 'specs/echo.yaml': withHeader, 'throwing.mjs': "export function requestVariables() { throw new Error('boom'); }\n" });
+    writeFiles(dir, { 'parity.yaml': `legacy: {url: "${server.url}"}\nhooks: throwing.mjs\n` });
+    const throwing = await run(dir, ['test', '--rewrite', server.url]);
+    expect([throwing.code, throwing.stdout, throwing.stderr]).toEqual([2, '', 'error: hooks: throwing.mjs: requestVariables threw: boom\n']);
+    expect(fs.existsSync(path.join(dir, '.parity'))).toBe(false);
   });
 
   it('a target that stops answering during the run ends it with exit 2 and one message, and saves nothing', async () => {

@@ -5,12 +5,14 @@ import { ParityError } from '../../errors.js';
 import { displayPath } from '../../paths.js';
 import { abortedNote, readHar } from '../../record/har.js';
 import { recordExamples, type RecordExamplesResult } from '../../record/record.js';
+import { verifyOptions } from '../../record/session.js';
 import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
 import { withExamples } from '../help.js';
 
 interface ImportFlags {
   specs?: string;
+  verify?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -24,10 +26,14 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .description('add an example to the matching spec for each new kind of exchange in a HAR file')
     .argument('<file>', 'a HAR 1.2 file (browser devtools: "Save all as HAR")')
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
+    .option('--verify <url>', 'send each new example to this legacy first: loosen what changed, leave out what does not reproduce')
     .option('--dry-run', 'show what would be added without changing any spec file')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {
-      const workspace = ctx.workspace(cmd, flags.specs !== undefined ? { specs: flags.specs } : {});
+      const workspace = ctx.workspace(cmd, {
+        ...(flags.specs !== undefined && { specs: flags.specs }),
+        ...(flags.verify !== undefined && { legacyUrl: flags.verify }),
+      });
       const absolute = path.resolve(ctx.io.cwd, file);
       const shown = displayPath(absolute, ctx.io.cwd);
       let text: string;
@@ -44,6 +50,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
         auth: workspace.auth,
         env: ctx.io.env,
         dryRun: flags.dryRun === true,
+        ...(flags.verify !== undefined && { verify: await verifyOptions(workspace, ctx.io.cwd, ctx.io.env) }),
       });
       if (flags.json) return printJson(ctx, { ...result, aborted });
       renderRecording(ctx, result, { exchanges: exchanges.length, aborted, dryRun: flags.dryRun === true });

@@ -4,6 +4,7 @@ import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { PLANNED_COMMANDS } from './commands/planned.js';
 import { registerRecord } from './commands/record.js';
+import { registerShadow } from './commands/shadow.js';
 import { registerSpec } from './commands/spec.js';
 import { registerTest } from './commands/test.js';
 import type { CliContext } from './context.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
     import: (p) => registerImport(p, ctx),
     test: (p) => registerTest(p, ctx),
     record: (p) => registerRecord(p, ctx),
+    shadow: (p) => registerShadow(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);

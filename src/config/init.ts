@@ -167,5 +167,11 @@ shadow:
   queue_limit: 10000
   timeout_ms: 5000
   max_body_bytes: 1048576
+  # Authorization, Cookie, Set-Cookie, X-Api-Key and access_token are always redacted before
+  # anything is stored; name more here.
+  redact:
+    headers: []
+    json_paths: []     # such as "$.card.number"
+    query: []
 `;
 }

@@ -3,6 +3,7 @@
  * directory that holds the file.
  */
 import { z } from 'zod';
+import { jsonPathProblem } from '../jsonpath.js';
 import { HTTP_METHODS } from '../spec/schema.js';
 
 export const CONFIG_FILE_NAME = 'parity.yaml';
@@ -47,6 +48,26 @@ export const ShadowConfigSchema = z.strictObject({
   queue_limit: z.int().min(1).default(10_000).describe('Mirror jobs waiting at most; beyond this they are dropped and counted.'),
   timeout_ms: z.int().min(1).default(5_000).describe('Per-request timeout towards the candidate and secondary.'),
   max_body_bytes: z.int().min(0).default(1_048_576).describe('Bodies larger than this are recorded as not compared.'),
+  redact: section(
+    z
+      .strictObject({
+        headers: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Header names redacted before anything is stored, beside Authorization, Cookie, Set-Cookie, X-Api-Key.'),
+        json_paths: z
+          .array(
+            z.string().superRefine((value, ctx) => {
+              const problem = jsonPathProblem(value);
+              if (problem) ctx.addIssue({ code: 'custom', message: problem });
+            }),
+          )
+          .default([])
+          .describe('JSONPaths redacted inside request and response bodies, such as "$.card.number".'),
+        query: z.array(z.string().min(1)).default([]).describe('Query and form parameters redacted, beside access_token.'),
+      })
+      .default({ headers: [], json_paths: [], query: [] }),
+  ),
 });
 
 export const TestConfigSchema = z.strictObject({

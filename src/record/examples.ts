@@ -170,7 +170,7 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
 
     const { match } = prepared;
     if (!match || !(HTTP_METHODS as readonly string[]).includes(prepared.method)) {
-      const path = unmatchedPath(prepared.path);
+      const path = inferredTemplate(prepared.path);
       const key = `${prepared.method} ${path}`;
       const entry = unmatched.get(key) ?? { method: prepared.method, path, count: 0 };
       entry.count++;
@@ -607,8 +607,8 @@ function expectedJson(value: unknown, path: (string | number)[], ctx: ExpectCont
   return value;
 }
 
-/** Id-like segments become `{id}`, so requests to one missing endpoint are counted together. */
-function unmatchedPath(path: string): string {
+/** Id-like segments become `{id}`, so requests to one endpoint no spec names are counted together (recording, shadowing). */
+export function inferredTemplate(path: string): string {
   const segments = path.split('/').filter((s) => s !== '');
   const shown = segments.map((segment) => {
     const value = decodeSegment(segment);

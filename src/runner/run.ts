@@ -16,12 +16,13 @@
  * extracted volatile fields ignored. What is left are differences no expectation mentions.
  */
 import type { AuthProfile } from '../config/schema.js';
-import { compareResponses, liftBody, type CompareRules, type Difference, type ResponseData } from '../compare/response.js';
+import { compareResponses, liftBody, type Difference, type ResponseData } from '../compare/response.js';
+import { compareRulesOf } from '../compare/rules.js';
 import { ParityError } from '../errors.js';
 import { parseJsonPath, selectJsonPath } from '../jsonpath.js';
 import { matchEndpoint } from '../record/match.js';
 import type { LoadedSpec, SpecSet } from '../spec/load.js';
-import type { Disposition, Expectation, Spec, SpecRequest } from '../spec/schema.js';
+import type { Disposition, Expectation, SpecRequest } from '../spec/schema.js';
 import { checkResponse, type Mismatch } from './expect.js';
 import { hookVariables, type RequestHooks } from './hooks.js';
 import { HttpClient, RequestFailure, type OutgoingRequest, type ReceivedResponse } from './http.js';
@@ -490,17 +491,6 @@ function diffSides(planned: PlannedExample, legacy: SideRun, rewrite: SideRun, s
     if (differences.length > 0) found.push({ line: step.line, method: step.method, path: step.path, differences });
   });
   return found;
-}
-
-/** A spec's compare rules, with the volatile fields extraction found also ignored (never `$`: that means "unknown field"). */
-export function compareRulesOf(spec: Spec): CompareRules {
-  const volatile = (spec.extracted?.volatile ?? []).map((v) => v.field).filter((field) => field !== '$');
-  return {
-    ignore: [...new Set([...(spec.compare?.ignore ?? []), ...volatile])],
-    ...(spec.compare?.unordered && { unordered: spec.compare.unordered }),
-    ...(spec.compare?.tolerance && { tolerance: spec.compare.tolerance }),
-    ...(spec.compare?.headers && { headers: spec.compare.headers }),
-  };
 }
 
 /** The response with each captured string value replaced by `{{name}}`, so per-side ids compare equal. */

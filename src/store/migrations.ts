@@ -68,5 +68,96 @@ const specTestRuns: Migration = {
   },
 };
 
-// Append new migrations here, numbered 3, 4, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns];
+/**
+ * `parity shadow`: what the proxy records, sized by the number of distinct differences rather
+ * than the number of requests. Times are milliseconds since the epoch. Per endpoint and minute:
+ * counts by outcome, HDR latency histograms (microseconds, compressed encoding, mergeable across
+ * minutes and stores) and status pairs (candidate status 0 = no candidate response). Differences
+ * are grouped into signatures; per (pattern, kind) the raw (primary vs candidate) and noise
+ * (primary vs secondary) counts feed Diffy's rule. Full exchanges are kept only as samples: the
+ * first few per signature and a reservoir of matches per endpoint. Sample messages are JSON
+ * documents, already redacted, bodies as UTF-8 text or base64.
+ */
+const shadow: Migration = {
+  version: 3,
+  name: 'shadow',
+  up(db) {
+    db.exec(`
+      CREATE TABLE shadow_sessions (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        stopped_at INTEGER,
+        info TEXT NOT NULL DEFAULT '{}',
+        mirrored INTEGER NOT NULL DEFAULT 0,
+        dropped INTEGER NOT NULL DEFAULT 0,
+        lost INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE shadow_rollups (
+        endpoint TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        match INTEGER NOT NULL DEFAULT 0,
+        mismatch INTEGER NOT NULL DEFAULT 0,
+        expected INTEGER NOT NULL DEFAULT 0,
+        candidate_error INTEGER NOT NULL DEFAULT 0,
+        not_compared INTEGER NOT NULL DEFAULT 0,
+        dropped INTEGER NOT NULL DEFAULT 0,
+        primary_latency BLOB,
+        candidate_latency BLOB,
+        PRIMARY KEY (endpoint, minute)
+      ) WITHOUT ROWID;
+      CREATE INDEX shadow_rollups_by_minute ON shadow_rollups (minute);
+      CREATE TABLE shadow_status_pairs (
+        endpoint TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        primary_status INTEGER NOT NULL,
+        candidate_status INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (endpoint, minute, primary_status, candidate_status)
+      ) WITHOUT ROWID;
+      CREATE TABLE shadow_signatures (
+        id INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        differences TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        expected INTEGER NOT NULL DEFAULT 0,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        samples INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (endpoint, signature)
+      );
+      CREATE TABLE shadow_path_counts (
+        endpoint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        raw INTEGER NOT NULL DEFAULT 0,
+        noise INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (endpoint, pattern, kind)
+      ) WITHOUT ROWID;
+      CREATE TABLE shadow_reservoirs (
+        endpoint TEXT PRIMARY KEY,
+        seen INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE shadow_samples (
+        id INTEGER PRIMARY KEY,
+        signature_id INTEGER REFERENCES shadow_signatures(id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        reservoir_slot INTEGER,
+        at INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('match', 'mismatch', 'expected', 'candidate_error', 'not_compared')),
+        request TEXT NOT NULL,
+        primary_response TEXT NOT NULL,
+        candidate_response TEXT,
+        secondary_response TEXT,
+        differences TEXT NOT NULL,
+        noise TEXT NOT NULL,
+        CHECK ((signature_id IS NULL) <> (reservoir_slot IS NULL))
+      );
+      CREATE INDEX shadow_samples_by_signature ON shadow_samples (signature_id);
+      CREATE UNIQUE INDEX shadow_samples_reservoir ON shadow_samples (endpoint, reservoir_slot) WHERE reservoir_slot IS NOT NULL;
+    `);
+  },
+};
+
+// Append new migrations here, numbered 4, 5, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow];

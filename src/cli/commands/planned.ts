@@ -15,21 +15,6 @@ function notImplemented(name: string): () => never {
 type Register = (program: Command) => void;
 
 export const PLANNED_COMMANDS: Record<string, Register> = {
-  shadow: (program) =>
-    withExamples(
-      program
-        .command('shadow')
-        .description('mirror live traffic to the rewrite, compare responses, record differences')
-        .option('--primary <url>', 'the legacy instance clients are answered from (default: legacy.url)')
-        .option('--candidate <url>', 'the rewrite (default: rewrite.url)')
-        .option('--secondary <url>', 'a second legacy instance, to tell noise from differences')
-        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
-        .option('--db <file>', 'store file (default: from parity.yaml)')
-        .option('--detached', 'receive a copy of traffic from an existing mirror instead of proxying')
-        .action(notImplemented('shadow')),
-      ['parity shadow --primary http://legacy:3000 --candidate http://rewrite:4000 --port 8480'],
-    ),
-
   replay: (program) =>
     withExamples(
       program

@@ -1,0 +1,99 @@
+/**
+ * `parity shadow` as a library function: open the store, start the proxy, run until `signal`
+ * aborts, then drain (client requests in flight, queued comparisons, the store's last batch) and
+ * return what was seen. SIGTERM therefore leaves every acknowledged comparison in the store.
+ */
+import fs from 'node:fs';
+import type { Workspace } from '../src/config/load.js';
+import { ParityError } from '../src/errors.js';
+import { displayPath } from '../src/paths.js';
+import { HttpClient } from '../src/runner/http.js';
+import { loadSpecs } from '../src/spec/load.js';
+import { plural } from '../src/text.js';
+import { startShadowProxy, type ShadowMetrics } from './proxy.js';
+import { openShadowStore } from './store.js';
+
+export interface ShadowSessionOptions {
+  workspace: Workspace;
+  cwd: string;
+  primary?: string;
+  candidate?: string;
+  secondary?: string;
+  port?: number;
+  /** The store file (default: the workspace's store). */
+  db?: string;
+  signal: AbortSignal;
+  onListening?(info: { url: string; primary: string; candidate: string; secondary?: string; store: string; specs: number }): void;
+}
+
+export interface ShadowSessionResult {
+  url: string;
+  store: string;
+  metrics: ShadowMetrics;
+  /** Comparisons the store wrote, and any it could not. */
+  written: number;
+  lost: number;
+}
+
+export async function shadowSession(options: ShadowSessionOptions): Promise<ShadowSessionResult> {
+  const { workspace } = options;
+  const { shadow } = workspace;
+  const primary = options.primary ?? shadow.primary ?? workspace.legacy.url;
+  const candidate = options.candidate ?? shadow.candidate ?? workspace.rewrite.url;
+  const secondary = options.secondary ?? shadow.secondary;
+  if (primary === undefined || candidate === undefined) {
+    const missing = [primary === undefined && 'primary', candidate === undefined && 'candidate'].filter(Boolean).join(' and ');
+    throw new ParityError('USAGE', `no ${missing} to shadow`, { hint: 'pass --primary URL --candidate URL, or set legacy.url and rewrite.url in parity.yaml' });
+  }
+  // The primary answers clients: refuse to start in front of one that is down. A candidate or
+  // secondary that is down is what shadowing records, so they are not probed.
+  const client = new HttpClient(5_000, 1);
+  try {
+    const failure = await client.probe(primary);
+    if (failure && failure.kind !== 'error') throw new ParityError('TARGET_UNREACHABLE', `the primary at ${primary} is unreachable: ${failure.message}`);
+  } finally {
+    await client.close();
+  }
+  const set = fs.existsSync(workspace.specsDir) ? loadSpecs(workspace.specsDir, options.cwd) : undefined;
+  if (set && set.diagnostics.length > 0) {
+    throw new ParityError(
+      'SPEC_INVALID',
+      `${plural(new Set(set.diagnostics.map((d) => d.file)).size, 'spec file')} could not be loaded; their compare rules decide what counts as a difference`,
+      {
+        diagnostics: set.diagnostics,
+      },
+    );
+  }
+  const storeFile = options.db ?? workspace.storePath;
+  const store = openShadowStore(storeFile, {
+    sessionInfo: { mode: 'inline', primary, candidate, ...(secondary !== undefined && { secondary }) },
+    redaction: { headers: shadow.redact.headers, jsonPaths: shadow.redact.json_paths, queryParameters: shadow.redact.query },
+  });
+  let proxy;
+  try {
+    proxy = await startShadowProxy({
+      primary,
+      candidate,
+      ...(secondary !== undefined && { secondary }),
+      host: shadow.host,
+      port: options.port ?? shadow.port,
+      specs: set?.specs ?? [],
+      methods: shadow.methods,
+      samplePercent: shadow.sample_percent,
+      queueLimit: shadow.queue_limit,
+      timeoutMs: shadow.timeout_ms,
+      maxBodyBytes: shadow.max_body_bytes,
+      store,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const shown = displayPath(storeFile, options.cwd);
+  options.onListening?.({ url: proxy.url, primary, candidate, ...(secondary !== undefined && { secondary }), store: shown, specs: set?.specs.length ?? 0 });
+  if (!options.signal.aborted) await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await proxy.close();
+  await store.close();
+  const stats = store.stats();
+  return { url: proxy.url, store: shown, metrics: proxy.metrics(), written: stats.flushed, lost: stats.lost };
+}

@@ -15,15 +15,13 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import { explainedBy, fixFootprints, type FixFootprint } from '../src/compare/expected.js';
-import { compareResponses, differenceSignature, type Difference, type ResponseData } from '../src/compare/response.js';
-import { compareRulesOf } from '../src/compare/rules.js';
-import { inferredTemplate } from '../src/record/examples.js';
-import { matchEndpoint, targetPath } from '../src/record/match.js';
+import { targetPath } from '../src/record/match.js';
 import { joinUrl } from '../src/runner/http.js';
 import type { LoadedSpec } from '../src/spec/load.js';
+import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
 import type { ComparisonRecord, ShadowStore } from './store.js';
+import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
 
 export interface ShadowProxyOptions {
   primary: string;
@@ -65,28 +63,16 @@ export interface ShadowMetrics {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect']);
 
-interface MirrorJob {
+interface MirrorJob extends MirroredRequest {
   at: number;
-  method: string;
-  target: string;
-  headers: Record<string, string>;
-  body: Buffer | null;
-  primary: { status: number; headers: Record<string, string | string[]>; body: Buffer | null; durationMs: number; overCap: boolean };
-}
-
-interface UpstreamAnswer {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: Buffer | null;
-  durationMs: number;
-  overCap: boolean;
+  primary: UpstreamAnswer;
 }
 
 export async function startShadowProxy(options: ShadowProxyOptions): Promise<ShadowProxy> {
   const primaryAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const mirrorAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const methods = new Set(options.methods.map((m) => m.toUpperCase()));
-  const footprints = new Map<LoadedSpec, FixFootprint[]>();
+  const comparator = new ShadowComparator(options.specs);
   const metrics: ShadowMetrics = {
     requests: 0,
     mirrored: 0,
@@ -102,15 +88,9 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     (job) => mirror(job),
     (job) => {
       metrics.dropped += 1;
-      options.store.recordDropped(endpointOf(job.method, job.target).endpoint, job.at);
+      options.store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
     },
   );
-
-  function endpointOf(method: string, target: string): { endpoint: string; spec?: LoadedSpec } {
-    const match = matchEndpoint(options.specs, method, target);
-    if (match) return { endpoint: match.spec.spec.endpoint, spec: match.spec };
-    return { endpoint: `${method} ${inferredTemplate(targetPath(target))}` };
-  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const target = originForm(req.url ?? '/');
@@ -167,99 +147,14 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     });
   }
 
-  async function send(base: string, job: MirrorJob): Promise<UpstreamAnswer | { error: string; durationMs: number }> {
-    const started = performance.now();
-    try {
-      const response = await request(joinUrl(base, job.target), {
-        method: job.method as Dispatcher.HttpMethod,
-        headers: job.headers,
-        body: job.body,
-        dispatcher: mirrorAgent,
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-      const kept: Buffer[] = [];
-      let size = 0;
-      let overCap = false;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > options.maxBodyBytes) {
-          overCap = true;
-          response.body.destroy();
-          break;
-        }
-        kept.push(chunk as Buffer);
-      }
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers[name] = value;
-      return {
-        status: response.statusCode,
-        headers,
-        body: overCap || kept.length === 0 ? null : Buffer.concat(kept),
-        durationMs: performance.now() - started,
-        overCap,
-      };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      const message =
-        error instanceof Error && error.name === 'TimeoutError'
-          ? `no answer within ${options.timeoutMs} ms`
-          : `${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
-      return { error: message, durationMs: performance.now() - started };
-    }
-  }
-
   async function mirror(job: MirrorJob): Promise<void> {
-    const [candidate, secondary] = await Promise.all([send(options.candidate, job), options.secondary ? send(options.secondary, job) : undefined]);
-    const { endpoint, spec } = endpointOf(job.method, job.target);
-    const primaryData: ResponseData = { status: job.primary.status, headers: job.primary.headers, body: job.primary.body };
-    const base = {
-      at: job.at,
-      endpoint,
-      request: { method: job.method, target: job.target, headers: job.headers, body: job.body },
-      primary: { status: job.primary.status, headers: job.primary.headers, body: job.primary.body, durationMs: job.primary.durationMs },
-      ...(secondary && {
-        secondary:
-          'error' in secondary ? secondary : { status: secondary.status, headers: secondary.headers, body: secondary.body, durationMs: secondary.durationMs },
-      }),
-    };
-    let record: ComparisonRecord;
-    if ('error' in candidate) {
-      record = { ...base, outcome: 'candidate_error', candidate, differences: [], noise: [], signature: null };
-    } else {
-      const candidateRecord = { status: candidate.status, headers: candidate.headers, body: candidate.body, durationMs: candidate.durationMs };
-      if (job.primary.overCap || candidate.overCap || (secondary && !('error' in secondary) && secondary.overCap)) {
-        record = { ...base, outcome: 'not_compared', candidate: candidateRecord, differences: [], noise: [], signature: null };
-      } else {
-        const rules = spec ? compareRulesOf(spec.spec) : {};
-        const raw = compareResponses(primaryData, { status: candidate.status, headers: candidate.headers, body: candidate.body }, rules);
-        const noise: Difference[] =
-          secondary && !('error' in secondary)
-            ? compareResponses(primaryData, { status: secondary.status, headers: secondary.headers, body: secondary.body }, rules)
-            : [];
-        // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
-        const noisy = new Set(noise.map((d) => `${d.pattern} ${d.kind}`));
-        const differences = raw.filter((d) => !noisy.has(`${d.pattern} ${d.kind}`));
-        const expected = spec && differences.length > 0 ? explainedBy(footprintsOf(spec), job.primary.status, candidate.status, differences) : undefined;
-        const outcome = differences.length === 0 ? 'match' : expected !== undefined ? 'expected' : 'mismatch';
-        record = {
-          ...base,
-          outcome,
-          candidate: candidateRecord,
-          differences,
-          rawDifferences: raw,
-          noise,
-          signature: differences.length === 0 ? null : differenceSignature(endpoint, differences),
-        };
-      }
-    }
+    const [candidate, secondary] = await Promise.all([
+      sendUpstream(mirrorAgent, options.candidate, job, options),
+      options.secondary ? sendUpstream(mirrorAgent, options.secondary, job, options) : undefined,
+    ]);
+    const record = comparator.compare({ at: job.at, request: job, primary: job.primary, candidate, ...(secondary && { secondary }) });
     metrics.compared[record.outcome] += 1;
     options.store.record(record);
-  }
-
-  function footprintsOf(spec: LoadedSpec): FixFootprint[] {
-    let found = footprints.get(spec);
-    if (!found) footprints.set(spec, (found = fixFootprints(spec.spec)));
-    return found;
   }
 
   function operations(target: string, res: http.ServerResponse): void {

@@ -1,0 +1,81 @@
+/**
+ * One shadow comparison: the primary's answer against the candidate's (and the secondary's, for
+ * noise), classified as match, mismatch, expected (explained by a fix behaviour),
+ * candidate_error or not_compared. Shared by the inline proxy, detached mode and replay.
+ */
+import { explainedBy, fixFootprints, type FixFootprint } from '../src/compare/expected.js';
+import { compareResponses, differenceSignature, type Difference, type ResponseData } from '../src/compare/response.js';
+import { compareRulesOf } from '../src/compare/rules.js';
+import { inferredTemplate } from '../src/record/examples.js';
+import { matchEndpoint, targetPath } from '../src/record/match.js';
+import type { LoadedSpec } from '../src/spec/load.js';
+import type { ComparisonRecord } from './store.js';
+import type { MirroredRequest, UpstreamAnswer, UpstreamFailure } from './upstream.js';
+
+export interface ExchangeToCompare {
+  /** When the client's request arrived, ms since the epoch. */
+  at: number;
+  request: MirroredRequest;
+  primary: UpstreamAnswer;
+  candidate: UpstreamAnswer | UpstreamFailure;
+  secondary?: UpstreamAnswer | UpstreamFailure;
+}
+
+export class ShadowComparator {
+  private readonly footprints = new Map<LoadedSpec, FixFootprint[]>();
+
+  constructor(private readonly specs: readonly LoadedSpec[]) {}
+
+  /** The spec endpoint a request belongs to, or a template inferred from its path. */
+  endpointOf(method: string, target: string): { endpoint: string; spec?: LoadedSpec } {
+    const match = matchEndpoint(this.specs, method, target);
+    if (match) return { endpoint: match.spec.spec.endpoint, spec: match.spec };
+    return { endpoint: `${method} ${inferredTemplate(targetPath(target))}` };
+  }
+
+  compare(exchange: ExchangeToCompare): ComparisonRecord {
+    const { request, primary, candidate, secondary } = exchange;
+    const { endpoint, spec } = this.endpointOf(request.method, request.target);
+    const base = {
+      at: exchange.at,
+      endpoint,
+      request: { method: request.method, target: request.target, headers: request.headers, body: request.body },
+      primary: response(primary),
+      ...(secondary && { secondary: 'error' in secondary ? secondary : response(secondary) }),
+    };
+    if ('error' in candidate) return { ...base, outcome: 'candidate_error', candidate, differences: [], noise: [], signature: null };
+    if (primary.overCap || candidate.overCap || (secondary && !('error' in secondary) && secondary.overCap)) {
+      return { ...base, outcome: 'not_compared', candidate: response(candidate), differences: [], noise: [], signature: null };
+    }
+    const rules = spec ? compareRulesOf(spec.spec) : {};
+    const raw = compareResponses(data(primary), data(candidate), rules);
+    const noise: Difference[] = secondary && !('error' in secondary) ? compareResponses(data(primary), data(secondary), rules) : [];
+    // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
+    const noisy = new Set(noise.map((d) => `${d.pattern} ${d.kind}`));
+    const differences = raw.filter((d) => !noisy.has(`${d.pattern} ${d.kind}`));
+    const expected = spec && differences.length > 0 ? explainedBy(this.footprintsOf(spec), primary.status, candidate.status, differences) : undefined;
+    return {
+      ...base,
+      outcome: differences.length === 0 ? 'match' : expected !== undefined ? 'expected' : 'mismatch',
+      candidate: response(candidate),
+      differences,
+      rawDifferences: raw,
+      noise,
+      signature: differences.length === 0 ? null : differenceSignature(endpoint, differences),
+    };
+  }
+
+  private footprintsOf(spec: LoadedSpec): FixFootprint[] {
+    let found = this.footprints.get(spec);
+    if (!found) this.footprints.set(spec, (found = fixFootprints(spec.spec)));
+    return found;
+  }
+}
+
+function data(answer: UpstreamAnswer): ResponseData {
+  return { status: answer.status, headers: answer.headers, body: answer.body };
+}
+
+function response(answer: UpstreamAnswer) {
+  return { status: answer.status, headers: answer.headers, body: answer.body, durationMs: answer.durationMs };
+}

@@ -15,11 +15,12 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import { targetPath } from '../src/record/match.js';
 import { joinUrl } from '../src/runner/http.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
+import { answerOperations, forwardableHeaders, HOP_BY_HOP } from './serve.js';
+import { compilePolicy, type MirrorPolicy, type MirrorTarget } from './policy.js';
 import type { ComparisonRecord, ShadowStore } from './store.js';
 import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
 
@@ -31,15 +32,20 @@ export interface ShadowProxyOptions {
   /** 0 picks a free port. */
   port?: number;
   specs: readonly LoadedSpec[];
-  /** Methods mirrored to the candidate. */
-  methods: readonly string[];
-  /** Share of eligible requests mirrored, 0 to 100. */
-  samplePercent: number;
+  /**
+   * Which requests are mirrored and what each target is sent (shadow.* in parity.yaml). When given,
+   * methods, samplePercent and timeoutMs are ignored.
+   */
+  policy?: MirrorPolicy;
+  /** Methods mirrored to the candidate, without a policy (default GET, HEAD, OPTIONS). */
+  methods?: readonly string[];
+  /** Share of eligible requests mirrored, 0 to 100, without a policy (default 100). */
+  samplePercent?: number;
   queueLimit: number;
   /** Mirror jobs in flight at most. */
   mirrorConcurrency?: number;
-  /** Per-request timeout towards the candidate and the secondary. */
-  timeoutMs: number;
+  /** Per-request timeout towards the candidate and the secondary, without a policy (default 5000). */
+  timeoutMs?: number;
   /** Bodies larger than this are not compared (recorded as not_compared). */
   maxBodyBytes: number;
   store: Pick<ShadowStore, 'record' | 'recordDropped'>;
@@ -61,8 +67,6 @@ export interface ShadowMetrics {
   queueDepth: number;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect']);
-
 interface MirrorJob extends MirroredRequest {
   at: number;
   primary: UpstreamAnswer;
@@ -71,8 +75,13 @@ interface MirrorJob extends MirroredRequest {
 export async function startShadowProxy(options: ShadowProxyOptions): Promise<ShadowProxy> {
   const primaryAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const mirrorAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-  const methods = new Set(options.methods.map((m) => m.toUpperCase()));
   const comparator = new ShadowComparator(options.specs);
+  const policy =
+    options.policy ??
+    compilePolicy(
+      { methods: options.methods ?? ['GET', 'HEAD', 'OPTIONS'], sample_percent: options.samplePercent ?? 100, timeout_ms: options.timeoutMs ?? 5_000 },
+      {},
+    );
   const metrics: ShadowMetrics = {
     requests: 0,
     mirrored: 0,
@@ -94,7 +103,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const target = originForm(req.url ?? '/');
-    if (target.startsWith('/__parity/')) return operations(target, res);
+    if (target.startsWith('/__parity/')) return answerOperations(target, res, current(), { mode: 'inline' });
     metrics.requests += 1;
     const at = Date.now();
     const started = performance.now();
@@ -102,7 +111,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = chunks.length === 0 ? null : Buffer.concat(chunks);
     const method = (req.method ?? 'GET').toUpperCase();
-    const headers = forwardable(req.headers);
+    const headers = forwardableHeaders(req.headers);
 
     let upstream: Dispatcher.ResponseData;
     try {
@@ -135,7 +144,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     }
     res.end();
     const durationMs = performance.now() - started;
-    if (clientGone || !methods.has(method) || Math.random() * 100 >= options.samplePercent) return;
+    if (clientGone || !policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
     metrics.mirrored += 1;
     queue.offer({
       at,
@@ -148,29 +157,21 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   }
 
   async function mirror(job: MirrorJob): Promise<void> {
+    // Each target gets its own headers (its own auth token) and timeout; the record keeps the client's request.
+    const send = (target: MirrorTarget, base: string) =>
+      sendUpstream(
+        mirrorAgent,
+        base,
+        { method: job.method, target: job.target, headers: policy.headersFor(target, job.headers), body: job.body },
+        { timeoutMs: policy.timeoutFor(target), maxBodyBytes: options.maxBodyBytes },
+      );
     const [candidate, secondary] = await Promise.all([
-      sendUpstream(mirrorAgent, options.candidate, job, options),
-      options.secondary ? sendUpstream(mirrorAgent, options.secondary, job, options) : undefined,
+      send('candidate', options.candidate),
+      options.secondary ? send('secondary', options.secondary) : undefined,
     ]);
     const record = comparator.compare({ at: job.at, request: job, primary: job.primary, candidate, ...(secondary && { secondary }) });
     metrics.compared[record.outcome] += 1;
     options.store.record(record);
-  }
-
-  function operations(target: string, res: http.ServerResponse): void {
-    const path = targetPath(target);
-    if (path === '/__parity/health') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', ...current() }));
-      return;
-    }
-    if (path === '/__parity/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(prometheus(current()));
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: `unknown parity endpoint ${path}; try /__parity/health or /__parity/metrics` }));
   }
 
   function current(): ShadowMetrics {
@@ -214,37 +215,4 @@ export function originForm(requestTarget: string): string {
   } catch {
     return `/${requestTarget}`;
   }
-}
-
-function forwardable(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function prometheus(m: ShadowMetrics): string {
-  const lines = [
-    '# HELP parity_shadow_requests_total Client requests proxied to the primary.',
-    '# TYPE parity_shadow_requests_total counter',
-    `parity_shadow_requests_total ${m.requests}`,
-    '# HELP parity_shadow_mirrored_total Requests queued for mirroring.',
-    '# TYPE parity_shadow_mirrored_total counter',
-    `parity_shadow_mirrored_total ${m.mirrored}`,
-    '# HELP parity_shadow_dropped_total Mirror jobs dropped because the queue was full.',
-    '# TYPE parity_shadow_dropped_total counter',
-    `parity_shadow_dropped_total ${m.dropped}`,
-    '# HELP parity_shadow_compared_total Comparisons by outcome.',
-    '# TYPE parity_shadow_compared_total counter',
-    ...Object.entries(m.compared).map(([outcome, n]) => `parity_shadow_compared_total{outcome="${outcome}"} ${n}`),
-    '# HELP parity_shadow_primary_errors_total Client requests the primary did not answer.',
-    '# TYPE parity_shadow_primary_errors_total counter',
-    `parity_shadow_primary_errors_total ${m.primaryErrors}`,
-    '# HELP parity_shadow_queue_depth Mirror jobs waiting.',
-    '# TYPE parity_shadow_queue_depth gauge',
-    `parity_shadow_queue_depth ${m.queueDepth}`,
-  ];
-  return `${lines.join('\n')}\n`;
 }

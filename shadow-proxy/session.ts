@@ -10,20 +10,26 @@ import { displayPath } from '../src/paths.js';
 import { HttpClient } from '../src/runner/http.js';
 import { loadSpecs } from '../src/spec/load.js';
 import { plural } from '../src/text.js';
+import { startDetachedShadow } from './detached.js';
+import { compilePolicy } from './policy.js';
 import { startShadowProxy, type ShadowMetrics } from './proxy.js';
 import { openShadowStore } from './store.js';
 
 export interface ShadowSessionOptions {
   workspace: Workspace;
   cwd: string;
+  /** For `${NAME}` in per-target header rewrites. */
+  env: Readonly<Record<string, string | undefined>>;
   primary?: string;
   candidate?: string;
   secondary?: string;
   port?: number;
+  /** Receive copies from an existing mirror instead of proxying (default: shadow.mode). */
+  detached?: boolean;
   /** The store file (default: the workspace's store). */
   db?: string;
   signal: AbortSignal;
-  onListening?(info: { url: string; primary: string; candidate: string; secondary?: string; store: string; specs: number }): void;
+  onListening?(info: { url: string; mode: 'inline' | 'detached'; primary: string; candidate: string; secondary?: string; store: string; specs: number }): void;
 }
 
 export interface ShadowSessionResult {
@@ -45,6 +51,8 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     const missing = [primary === undefined && 'primary', candidate === undefined && 'candidate'].filter(Boolean).join(' and ');
     throw new ParityError('USAGE', `no ${missing} to shadow`, { hint: 'pass --primary URL --candidate URL, or set legacy.url and rewrite.url in parity.yaml' });
   }
+  // Which requests are mirrored, and each target's headers and timeout; an unset ${NAME} fails here, before anything starts.
+  const policy = compilePolicy(shadow, options.env);
   // The primary answers clients: refuse to start in front of one that is down. A candidate or
   // secondary that is down is what shadowing records, so they are not probed.
   const client = new HttpClient(5_000, 1);
@@ -64,24 +72,25 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
       },
     );
   }
+  const mode = options.detached ? 'detached' : shadow.mode;
   const storeFile = options.db ?? workspace.storePath;
   const store = openShadowStore(storeFile, {
-    sessionInfo: { mode: 'inline', primary, candidate, ...(secondary !== undefined && { secondary }) },
+    sessionInfo: { mode, primary, candidate, ...(secondary !== undefined && { secondary }) },
     redaction: { headers: shadow.redact.headers, jsonPaths: shadow.redact.json_paths, queryParameters: shadow.redact.query },
   });
   let proxy;
   try {
-    proxy = await startShadowProxy({
+    // Both take the same options: detached answers the mirror at once and calls the primary itself.
+    const start = mode === 'detached' ? startDetachedShadow : startShadowProxy;
+    proxy = await start({
       primary,
       candidate,
       ...(secondary !== undefined && { secondary }),
       host: shadow.host,
       port: options.port ?? shadow.port,
       specs: set?.specs ?? [],
-      methods: shadow.methods,
-      samplePercent: shadow.sample_percent,
+      policy,
       queueLimit: shadow.queue_limit,
-      timeoutMs: shadow.timeout_ms,
       maxBodyBytes: shadow.max_body_bytes,
       store,
     });
@@ -90,7 +99,15 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     throw error;
   }
   const shown = displayPath(storeFile, options.cwd);
-  options.onListening?.({ url: proxy.url, primary, candidate, ...(secondary !== undefined && { secondary }), store: shown, specs: set?.specs.length ?? 0 });
+  options.onListening?.({
+    url: proxy.url,
+    mode,
+    primary,
+    candidate,
+    ...(secondary !== undefined && { secondary }),
+    store: shown,
+    specs: set?.specs.length ?? 0,
+  });
   if (!options.signal.aborted) await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   await proxy.close();
   await store.close();

@@ -4,6 +4,7 @@ import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { PLANNED_COMMANDS } from './commands/planned.js';
 import { registerRecord } from './commands/record.js';
+import { registerReplay } from './commands/replay.js';
 import { registerShadow } from './commands/shadow.js';
 import { registerSpec } from './commands/spec.js';
 import { registerTest } from './commands/test.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
     test: (p) => registerTest(p, ctx),
     record: (p) => registerRecord(p, ctx),
     shadow: (p) => registerShadow(p, ctx),
+    replay: (p) => registerReplay(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);

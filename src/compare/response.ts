@@ -7,9 +7,20 @@
  * concrete path and a pattern with array indices wildcarded: the same bug in every element of
  * a list is one pattern, and a signature (endpoint + sorted patterns and kinds) is the unit the
  * store counts and the dashboard ranks.
+ *
+ * Bodies by content type: JSON as a tree (src/compare/json.ts); text, HTML and XML as text, the
+ * first differing line reported (src/compare/text.ts); anything else as bytes, by length and
+ * SHA-256, so a difference never holds a binary body. Masks (src/compare/mask.ts) rewrite both
+ * sides before any of this.
  */
+import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
 import { compileJsonRules, diffJson, formatConcrete, type JsonDifferenceKind } from './json.js';
+import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
+import { diffText } from './text.js';
+
+export { headerValue } from './headers.js';
 
 export interface ResponseData {
   status: number;
@@ -19,11 +30,23 @@ export interface ResponseData {
 }
 
 export interface CompareRules {
+  /** JSONPaths whose differences never count. */
   ignore?: readonly string[];
+  /** JSONPaths of arrays compared as multisets. */
   unordered?: readonly string[];
+  /** JSONPath -> absolute tolerance for numbers. */
   tolerance?: Readonly<Record<string, number>>;
-  /** Response headers to compare, case-insensitive. Default: content-type. */
+  /**
+   * Response headers to compare, case-insensitive. Default: content-type. `*` means every header
+   * except hop-by-hop, body-derived and per-response ones (see src/compare/headers.ts).
+   */
   headers?: readonly string[];
+  /** Headers never compared, whatever `headers` says; a trailing `*` matches a prefix. */
+  ignore_headers?: readonly string[];
+  /** Target (JSONPath, `body` or `header:Name`) -> regex whose matches are masked on both sides. */
+  mask?: Readonly<Record<string, string>>;
+  /** HTML and XML: whitespace standing alone between tags does not count. */
+  ignore_tag_whitespace?: boolean;
 }
 
 export type DifferenceKind = 'status' | 'header' | 'body' | JsonDifferenceKind;
@@ -38,6 +61,13 @@ export interface Difference {
   candidate?: unknown;
 }
 
+/**
+ * The headers compared when rules name none. Deliberately only content-type, not `*`: a legacy
+ * and its rewrite run on different stacks, and framework headers (Rails' cache-control and
+ * x-frame-options, a Go server's lack of them) would put the same header difference on every
+ * request of every endpoint, burying the body differences the shadow exists to find. `*` is one
+ * word away for a spec or a config that wants every header held to parity.
+ */
 export const DEFAULT_COMPARED_HEADERS = ['content-type'] as const;
 
 export function compareResponses(primary: ResponseData, candidate: ResponseData, rules: CompareRules = {}): Difference[] {
@@ -45,15 +75,19 @@ export function compareResponses(primary: ResponseData, candidate: ResponseData,
   if (primary.status !== candidate.status) {
     differences.push({ kind: 'status', path: 'status', pattern: 'status', primary: primary.status, candidate: candidate.status });
   }
-  for (const name of rules.headers ?? DEFAULT_COMPARED_HEADERS) {
-    const a = headerValue(primary.headers, name);
-    const b = headerValue(candidate.headers, name);
+  const masks = compileMasks(rules.mask);
+  for (const name of comparedHeaderNames(primary.headers, candidate.headers, rules, DEFAULT_COMPARED_HEADERS)) {
+    const regexes = masks.headers.get(name) ?? [];
+    const [a, b] = [primary, candidate].map((r) => {
+      const value = comparedHeaderValue(r.headers, name);
+      return value === undefined ? undefined : maskText(value, regexes);
+    });
     if (a !== b) {
-      const path = `header:${name.toLowerCase()}`;
+      const path = `header:${name}`;
       differences.push({ kind: 'header', path, pattern: path, ...(a !== undefined && { primary: a }), ...(b !== undefined && { candidate: b }) });
     }
   }
-  differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules));
+  differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules, masks));
   return differences;
 }
 
@@ -63,7 +97,12 @@ export function differenceSignature(endpoint: string, differences: readonly Diff
   return `${endpoint} | ${parts.join('; ')}`;
 }
 
-type LiftedBody = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'text'; value: string } | { kind: 'bytes'; value: Buffer };
+export type LiftedBody =
+  | { kind: 'none' }
+  | { kind: 'json'; value: unknown }
+  /** `markup`: HTML or XML, where `ignore_tag_whitespace` applies. */
+  | { kind: 'text'; value: string; markup: boolean }
+  | { kind: 'bytes'; value: Buffer };
 
 /** The body's bytes with any content-encoding (gzip, br, deflate) undone. */
 export function decodedBody(response: ResponseData): Buffer {
@@ -84,10 +123,12 @@ export function liftBody(response: ResponseData): LiftedBody {
       return { kind: 'json', value: JSON.parse(text) };
     } catch {
       // A body that claims JSON but is not: compare it as text rather than hide it.
-      return { kind: 'text', value: text };
+      return { kind: 'text', value: text, markup: false };
     }
   }
-  if (contentType === '' || contentType.startsWith('text/') || /xml|javascript|x-www-form-urlencoded/.test(contentType)) return { kind: 'text', value: text };
+  const markup = /html|xml/.test(contentType);
+  if (contentType === '' || contentType.startsWith('text/') || markup || /javascript|x-www-form-urlencoded/.test(contentType))
+    return { kind: 'text', value: text, markup };
   return { kind: 'bytes', value: raw };
 }
 
@@ -110,9 +151,9 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules): Difference[] {
+function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, masks: CompiledMasks): Difference[] {
   if (a.kind === 'json' && b.kind === 'json') {
-    return diffJson(a.value, b.value, compileJsonRules(rules)).map((d) => ({
+    return diffJson(maskJson(a.value, masks.json), maskJson(b.value, masks.json), compileJsonRules(rules)).map((d) => ({
       kind: d.kind,
       path: formatConcrete(d.path),
       pattern: formatConcrete(d.path, true),
@@ -122,19 +163,20 @@ function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules): Diffe
   }
   if (a.kind === 'none' && b.kind === 'none') return [];
   if (a.kind !== b.kind) return [{ kind: 'type', path: '$', pattern: '$', primary: a.kind, candidate: b.kind }];
-  if (a.kind === 'text' && b.kind === 'text')
-    return a.value === b.value ? [] : [{ kind: 'body', path: '$', pattern: '$', primary: a.value, candidate: b.value }];
-  if (a.kind === 'bytes' && b.kind === 'bytes')
-    return a.value.equals(b.value) ? [] : [{ kind: 'body', path: '$', pattern: '$', primary: `${a.value.length} bytes`, candidate: `${b.value.length} bytes` }];
+  if (a.kind === 'text' && b.kind === 'text') {
+    const found = diffText(maskText(a.value, masks.body), maskText(b.value, masks.body), {
+      // Either side being markup is enough: a content-type change is reported as a header difference already.
+      ignoreTagWhitespace: rules.ignore_tag_whitespace === true && (a.markup || b.markup),
+    });
+    return found ? [{ kind: 'body', path: '$', pattern: '$', ...found }] : [];
+  }
+  if (a.kind === 'bytes' && b.kind === 'bytes') {
+    return a.value.equals(b.value) ? [] : [{ kind: 'body', path: '$', pattern: '$', primary: fingerprint(a.value), candidate: fingerprint(b.value) }];
+  }
   return [];
 }
 
-/** A header's value by case-insensitive name; repeated headers joined with ", ". */
-export function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted || value === undefined) continue;
-    return typeof value === 'string' ? value : value.join(', ');
-  }
-  return undefined;
+/** A binary body as a difference shows it: its length and SHA-256, never its bytes. */
+export function fingerprint(bytes: Uint8Array): string {
+  return `${bytes.length} bytes, sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

@@ -10,5 +10,8 @@ export function compareRulesOf(spec: Spec): CompareRules {
     ...(spec.compare?.unordered && { unordered: spec.compare.unordered }),
     ...(spec.compare?.tolerance && { tolerance: spec.compare.tolerance }),
     ...(spec.compare?.headers && { headers: spec.compare.headers }),
+    ...(spec.compare?.ignore_headers && { ignore_headers: spec.compare.ignore_headers }),
+    ...(spec.compare?.mask && { mask: spec.compare.mask }),
+    ...(spec.compare?.ignore_tag_whitespace !== undefined && { ignore_tag_whitespace: spec.compare.ignore_tag_whitespace }),
   };
 }

@@ -163,10 +163,26 @@ shadow:
   mode: inline           # inline | detached
   # secondary: http://127.0.0.1:3001   # a second legacy instance, to separate noise from differences
   sample_percent: 100
+  # sample_by: header:X-User-Id   # or cookie:session: the same user is always in or always out of the sample
   methods: [GET, HEAD, OPTIONS]   # other methods are mirrored only where an endpoint allows it
+  # Writes reach the candidate's data: allow them per endpoint, or as globs on "METHOD /path".
+  allow_writes: []   # such as ["POST /invoices", "PATCH /customers/{customer_id}"]
+  # Globs on "METHOD /path" ("GET /customers/**", "* /internal/**", "/health"); exclude wins.
+  include: []        # empty: every request
+  exclude: []
   queue_limit: 10000
   timeout_ms: 5000
+  # timeouts: {candidate: 5000, secondary: 5000}   # per target; default timeout_ms
   max_body_bytes: 1048576
+  # Per-target header rewrites, each target its own credentials. \${NAME} is read from the
+  # environment when parity shadow starts; an unset variable stops it. The primary always gets
+  # the client's headers.
+  # headers:
+  #   candidate:
+  #     set: {Authorization: "Bearer \${CANDIDATE_TOKEN}"}
+  #     remove: [Cookie]
+  #   secondary:
+  #     set: {Authorization: "Bearer \${SECONDARY_TOKEN}"}
   # Authorization, Cookie, Set-Cookie, X-Api-Key and access_token are always redacted before
   # anything is stored; name more here.
   redact:

@@ -20,6 +20,23 @@ export function httpUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
+export const SAMPLE_BY = /^(header|cookie):([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
+
+/** Why a `sample_by` value is unusable, or undefined when it is fine. */
+export function sampleByProblem(value: string): string | undefined {
+  return SAMPLE_BY.test(value)
+    ? undefined
+    : `expected "header:NAME" or "cookie:NAME", such as "header:X-User-Id" or "cookie:session", got ${JSON.stringify(value)}`;
+}
+
+/** Why an `include` / `exclude` / `allow_writes` entry is unusable, or undefined when it is fine. */
+export function requestGlobProblem(value: string, methodRequired: boolean): string | undefined {
+  if (methodRequired ? /^\S+ \/\S*$/.test(value) : /^(\S+ )?\/\S*$/.test(value)) return undefined;
+  return methodRequired
+    ? `expected "METHOD /path" such as "POST /invoices" or "PATCH /customers/{customer_id}", got ${JSON.stringify(value)}`
+    : `expected a glob on "METHOD /path" such as "GET /customers/**", "* /internal/**" or "/health", got ${JSON.stringify(value)}`;
+}
+
 export const HttpUrl = z.string().superRefine((value, ctx) => {
   const problem = httpUrlProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -32,6 +49,22 @@ function section<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null ? undefined : value), schema);
 }
 
+/** A string checked by a function that says what is wrong with it. */
+function checked(problemOf: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+const HeaderRewriteSchema = z.strictObject({
+  set: z
+    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header name' }), z.string())
+    .default({})
+    .describe("Headers set on requests to this target, replacing the client's; ${NAME} is read from the environment at start."),
+  remove: z.array(z.string().min(1)).default([]).describe('Header names removed from requests to this target.'),
+});
+
 export const ShadowConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Address the shadow proxy listens on.'),
   port: z.int().min(0).max(65535).default(8480).describe('Port the shadow proxy listens on (0 picks a free one).'),
@@ -39,15 +72,47 @@ export const ShadowConfigSchema = z.strictObject({
   primary: HttpUrl.optional().describe('The legacy instance whose answers clients get (default: legacy.url).'),
   candidate: HttpUrl.optional().describe('The rewrite (default: rewrite.url).'),
   secondary: HttpUrl.optional().describe('A second legacy instance, to tell noise from real differences.'),
-  sample_percent: z.number().min(0).max(100).default(100),
+  sample_percent: z.number().min(0).max(100).default(100).describe('Share of eligible requests mirrored, 0 to 100.'),
+  sample_by: checked(sampleByProblem)
+    .optional()
+    .describe('"header:NAME" or "cookie:NAME": sample by a stable hash of its value, so the same user is always in or always out (default: at random).'),
   methods: z
     .array(z.enum(HTTP_METHODS))
     .min(1)
     .default(['GET', 'HEAD', 'OPTIONS'])
     .describe('Methods mirrored to the candidate; others only when an endpoint is explicitly allowed.'),
+  allow_writes: z
+    .array(checked((value) => requestGlobProblem(value, true)))
+    .default([])
+    .describe('Endpoints ("POST /invoices", "PATCH /customers/{customer_id}") or globs on "METHOD /path" mirrored whatever their method.'),
+  include: z
+    .array(checked((value) => requestGlobProblem(value, false)))
+    .default([])
+    .describe('Globs on "METHOD /path" ("GET /customers/**", "/health"); when set, only matching requests are mirrored.'),
+  exclude: z
+    .array(checked((value) => requestGlobProblem(value, false)))
+    .default([])
+    .describe('Globs on "METHOD /path" never mirrored; exclude wins over include and allow_writes.'),
   queue_limit: z.int().min(1).default(10_000).describe('Mirror jobs waiting at most; beyond this they are dropped and counted.'),
   timeout_ms: z.int().min(1).default(5_000).describe('Per-request timeout towards the candidate and secondary.'),
+  timeouts: section(
+    z
+      .strictObject({
+        candidate: z.int().min(1).optional().describe('Per-request timeout towards the candidate (default: timeout_ms).'),
+        secondary: z.int().min(1).optional().describe('Per-request timeout towards the secondary (default: timeout_ms).'),
+      })
+      .default({}),
+  ),
   max_body_bytes: z.int().min(0).default(1_048_576).describe('Bodies larger than this are recorded as not compared.'),
+  headers: section(
+    z
+      .strictObject({
+        candidate: section(HeaderRewriteSchema.default({ set: {}, remove: [] })),
+        secondary: section(HeaderRewriteSchema.default({ set: {}, remove: [] })),
+      })
+      .default({ candidate: { set: {}, remove: [] }, secondary: { set: {}, remove: [] } })
+      .describe("Per-target header rewrites (each target its own auth token); the primary always gets the client's headers."),
+  ),
   redact: section(
     z
       .strictObject({

@@ -7,6 +7,7 @@
  * by `parity spec approve`, everything else belongs to the humans who review the spec.
  */
 import { z } from 'zod';
+import { maskProblems } from '../compare/mask.js';
 import { jsonPathProblem } from '../jsonpath.js';
 import { AT_KEY } from '../yaml/validate.js';
 import { matcherProblems } from './matchers.js';
@@ -224,17 +225,43 @@ export const ApprovalSchema = z
   })
   .describe('Written by `parity spec approve`.');
 
+const HeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header name such as "cache-control"' })
+  .describe('An HTTP header name, case-insensitive.');
+
 export const CompareSchema = z
   .strictObject({
     ignore: z.array(JsonPath).optional().describe('Fields whose differences never count.'),
     unordered: z.array(JsonPath).optional().describe('Arrays compared without regard to order.'),
     tolerance: z.record(z.string(), z.number().min(0)).optional().describe('Numeric fields compared within an absolute tolerance, keyed by JSONPath.'),
-    headers: z.array(z.string()).optional().describe('Response headers to compare (default: content-type).'),
+    headers: z
+      .array(HeaderName)
+      .optional()
+      .describe(
+        'Response headers to compare (default: content-type); "*" is every header but hop-by-hop, body-derived and per-response ones (date, etag, ...).',
+      ),
+    ignore_headers: z
+      .array(HeaderName)
+      .optional()
+      .describe('Response headers never compared, even under "*"; a trailing "*" matches a prefix, as in "x-amzn-*".'),
+    mask: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'Target -> regex: every match is replaced by "[masked]" on both sides before comparing. Targets: a JSONPath (strings at or beneath it), "body" (a text, HTML or XML body) or "header:Name".',
+      ),
+    ignore_tag_whitespace: z.boolean().optional().describe('HTML and XML bodies: whitespace standing alone between tags does not count.'),
   })
   .superRefine((compare, ctx) => {
     for (const path of Object.keys(compare.tolerance ?? {})) {
       const problem = jsonPathProblem(path);
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['tolerance', path], params: AT_KEY });
+    }
+    for (const [target, regex] of Object.entries(compare.mask ?? {})) {
+      const problems = maskProblems(target, regex);
+      if (problems.target) ctx.addIssue({ code: 'custom', message: problems.target, path: ['mask', target], params: AT_KEY });
+      if (problems.regex) ctx.addIssue({ code: 'custom', message: problems.regex, path: ['mask', target] });
     }
   })
   .describe("Rules for comparing the two implementations' responses (spec tests with --diff, shadow, replay).");

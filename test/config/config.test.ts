@@ -177,3 +177,42 @@ describe('auth profiles', () => {
     ]);
   });
 });
+
+describe('shadow mirror policy keys', () => {
+  const tmp = useTempDir('shadow-policy');
+
+  it('loads the policy keys and rejects a bad sample_by or glob at its position', () => {
+    const root = tmp();
+    writeFiles(root, {
+      'parity.yaml': [
+        'shadow:',
+        '  sample_by: cookie:session',
+        '  allow_writes: ["POST /invoices"]',
+        '  exclude: ["/internal/**"]',
+        '  timeouts: {candidate: 800}',
+        '  headers:',
+        '    candidate:',
+        '      set: {Authorization: "Bearer ${CANDIDATE_TOKEN}"}',
+        '',
+      ].join('\n'),
+    });
+    const { shadow } = loadWorkspace({ cwd: root });
+    expect(shadow).toMatchObject({
+      sample_by: 'cookie:session',
+      allow_writes: ['POST /invoices'],
+      include: [],
+      exclude: ['/internal/**'],
+      timeouts: { candidate: 800 },
+      headers: { candidate: { set: { Authorization: 'Bearer ${CANDIDATE_TOKEN}' }, remove: [] }, secondary: { set: {}, remove: [] } },
+    });
+
+    writeFiles(root, { 'parity.yaml': 'shadow:\n  sample_by: user-id\n  allow_writes: [/invoices]\n  headers:\n    primary: {}\n' });
+    const { error, lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
+    expect(error.exitCode).toBe(2);
+    expect(lines).toEqual([
+      'parity.yaml:2:14: shadow.sample_by: expected "header:NAME" or "cookie:NAME", such as "header:X-User-Id" or "cookie:session", got "user-id"',
+      'parity.yaml:3:18: shadow.allow_writes[0]: expected "METHOD /path" such as "POST /invoices" or "PATCH /customers/{customer_id}", got "/invoices"',
+      'parity.yaml:5:5: shadow.headers.primary: unknown key (expected one of: candidate, secondary)',
+    ]);
+  });
+});

@@ -15,18 +15,6 @@ function notImplemented(name: string): () => never {
 type Register = (program: Command) => void;
 
 export const PLANNED_COMMANDS: Record<string, Register> = {
-  replay: (program) =>
-    withExamples(
-      program
-        .command('replay')
-        .description('send recorded requests from the store to the rewrite again and compare')
-        .option('--db <file>', 'store file (default: from parity.yaml)')
-        .option('--candidate <url>', 'the rewrite (default: rewrite.url)')
-        .option('--json', 'print the results as JSON')
-        .action(notImplemented('replay')),
-      ['parity replay --candidate http://127.0.0.1:4000'],
-    ),
-
   dashboard: (program) =>
     withExamples(
       program

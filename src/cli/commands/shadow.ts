@@ -27,7 +27,6 @@ export function registerShadow(program: Command, ctx: CliContext): void {
     .option('--detached', 'receive a copy of traffic from an existing mirror instead of proxying')
     .option('--json', 'print the final counts as JSON when stopped')
     .action(async (flags: ShadowFlags, cmd: Command) => {
-      if (flags.detached) throw new ParityError('NOT_IMPLEMENTED', 'not implemented yet: shadow --detached');
       for (const [flag, value] of [
         ['--primary', flags.primary],
         ['--candidate', flags.candidate],
@@ -41,15 +40,24 @@ export function registerShadow(program: Command, ctx: CliContext): void {
       const result = await shadowSession({
         workspace,
         cwd: ctx.io.cwd,
+        env: ctx.io.env,
         ...(flags.primary !== undefined && { primary: flags.primary }),
         ...(flags.candidate !== undefined && { candidate: flags.candidate }),
         ...(flags.secondary !== undefined && { secondary: flags.secondary }),
         ...(flags.port !== undefined && { port: flags.port }),
+        ...(flags.detached && { detached: true }),
         signal: ctx.io.interruptSignal(),
         onListening: (info) =>
           ctx.err(
             [
-              `shadowing on ${info.url}: clients are answered by ${info.primary}; copies go to ${info.candidate}${info.secondary ? ` and ${info.secondary} (noise)` : ''}`,
+              info.mode === 'detached'
+                ? `detached shadowing on ${info.url}: mirrored copies are answered 202 at once, then sent to ${info.primary} (primary) and ${info.candidate}${info.secondary ? ` and ${info.secondary} (noise)` : ''}`
+                : `shadowing on ${info.url}: clients are answered by ${info.primary}; copies go to ${info.candidate}${info.secondary ? ` and ${info.secondary} (noise)` : ''}`,
+              ...(info.mode === 'detached'
+                ? [
+                    `point a mirror at it: nginx \`mirror /__mirror;\` + \`proxy_pass ${info.url}$request_uri;\` (docs/nginx-mirror.conf), or Envoy request_mirror_policies (docs/envoy-mirror.yaml)`,
+                  ]
+                : []),
               `${info.specs} specs give endpoints and compare rules; comparisons go to ${info.store}`,
               'health: /__parity/health, metrics: /__parity/metrics; Ctrl-C (SIGTERM) drains and stops',
             ].join('\n'),
@@ -67,5 +75,6 @@ export function registerShadow(program: Command, ctx: CliContext): void {
   withExamples(command, [
     'parity shadow --primary http://legacy:3000 --candidate http://rewrite:4000 --port 8480',
     'parity shadow --secondary http://legacy-2:3000',
+    'parity shadow --detached --primary http://legacy-staging:3000 --candidate http://rewrite:4000 --port 8480',
   ]);
 }

@@ -1,0 +1,241 @@
+/**
+ * The shadow proxy against nginx, on loopback, in one go (autocannon drives the load):
+ *
+ *   direct          clients -> upstream
+ *   nginx           clients -> nginx proxy_pass -> upstream
+ *   nginx+mirror    clients -> nginx (proxy_pass + `mirror` to the candidate) -> upstream
+ *   parity          clients -> parity shadow (inline: mirroring, comparison, recording on) -> upstream
+ *   parity no mirror  the same with sample_percent 0: the cost of the client path alone
+ *
+ * each with a fast candidate, and the two mirroring setups again with a candidate that answers
+ * after 200 ms: nginx's mirror makes the client wait for its subrequest (the known problem);
+ * parity must not. Rounds are interleaved so machine noise hits every setup alike; medians of
+ * the rounds are printed, with the ratios the issue asks for. Then the store: comparisons
+ * written per second, and database bytes per million mirrored requests of repetitive traffic
+ * (GET /items/0..9, one of them with a planted difference).
+ *
+ * Every process (upstream, candidates, nginx, parity, and autocannon in this one) shares the
+ * machine's cores; on a 2-core machine they compete, so compare setups within one run only.
+ *
+ *   npm run build && node dist/bench/shadow.js [--seconds 6] [--rounds 3] [--connections 32]
+ */
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { packageRoot } from '../src/package-info.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' } },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+
+const children: ChildProcess[] = [];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'parity-bench-shadow-'));
+
+function nginxBinary(): string {
+  for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(candidate)) return candidate;
+  const which = spawnSync('which', ['nginx'], { encoding: 'utf8' });
+  if (which.status === 0) return which.stdout.trim();
+  throw new Error('nginx is not installed: run scripts/ensure-test-deps.sh (as root it installs Debian nginx)');
+}
+
+async function upstream(delayMs: number, differ = false): Promise<string> {
+  const child = fork(path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'), [String(delayMs), differ ? 'differ' : 'same'], { stdio: 'inherit' });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** nginx in front of `primary`, optionally mirroring every request to `mirror`. */
+async function nginx(name: string, primary: string, mirror?: string): Promise<string> {
+  const port = await freePort();
+  const prefix = path.join(work, name);
+  fs.mkdirSync(prefix, { recursive: true });
+  const conf = `worker_processes 1;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  upstream primary { server ${new URL(primary).host}; keepalive 64; }
+  ${mirror ? `upstream candidate { server ${new URL(mirror).host}; keepalive 64; }` : ''}
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      ${mirror ? 'mirror /__mirror; mirror_request_body on;' : ''}
+      proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_pass http://primary;
+    }
+    ${mirror ? 'location = /__mirror { internal; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://candidate$request_uri; }' : ''}
+  }
+}
+`;
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const child = spawn(nginxBinary(), ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  children.push(child);
+  await waitForPort(port);
+  return `http://127.0.0.1:${port}`;
+}
+
+/** `parity shadow` (the real bin) in front of `primary`, mirroring to `candidate`. */
+async function parity(name: string, primary: string, candidate: string, samplePercent = 100): Promise<{ url: string; store: string; child: ChildProcess }> {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'parity.yaml'),
+    `legacy: {url: "${primary}"}\nrewrite: {url: "${candidate}"}\nstore: shadow.db\nshadow: {sample_percent: ${samplePercent}}\n`,
+  );
+  const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'parity.js'), 'shadow', '--port', '0'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const found = /shadowing on (http:\/\/\S+):/.exec(stderr)?.[1];
+      if (found) resolve(found);
+    });
+    child.once('exit', (code) => reject(new Error(`parity shadow exited with ${code}: ${stderr}`)));
+  });
+  return { url, store: path.join(dir, 'shadow.db'), child };
+}
+
+async function stopParity(p: { child: ChildProcess }): Promise<void> {
+  const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const PATHS = Array.from({ length: 10 }, (_, i) => ({ method: 'GET' as const, path: `/items/${i}` }));
+
+async function load(url: string, seconds = SECONDS): Promise<Measure> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: PATHS });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const [primary, fast, slow] = await Promise.all([upstream(0), upstream(0, true), upstream(200, true)]);
+  const setups: Record<string, string> = {
+    direct: primary,
+    nginx: await nginx('nginx', primary),
+    'nginx+mirror': await nginx('nginx-mirror', primary, fast),
+    'nginx+mirror slow': await nginx('nginx-mirror-slow', primary, slow),
+  };
+  const parityFast = await parity('parity', primary, fast);
+  const paritySlow = await parity('parity-slow', primary, slow);
+  // The proxy alone, mirroring nothing: what the client path costs before any comparison.
+  const parityOff = await parity('parity-off', primary, fast, 0);
+  setups['parity no mirror'] = parityOff.url;
+  setups.parity = parityFast.url;
+  setups['parity slow'] = paritySlow.url;
+
+  for (const url of Object.values(setups)) await load(url, 1);
+  const results: Record<string, Measure[]> = Object.fromEntries(Object.keys(setups).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of Object.entries(setups)) results[name]!.push(await load(url));
+  }
+  const metricsText = await (await fetch(`${parityFast.url}/__parity/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? 0);
+  const compared = [...metricsText.matchAll(/^parity_shadow_compared_total\{outcome="\w+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const mirrored = metric('parity_shadow_mirrored_total');
+  const dropped = metric('parity_shadow_dropped_total');
+  await Promise.all([stopParity(parityFast), stopParity(paritySlow), stopParity(parityOff)]);
+  const bytes = [parityFast.store, `${parityFast.store}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
+
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([name, runs]) => [
+      name,
+      {
+        rps: median(runs.map((r) => r.rps)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        errors: runs.reduce((n, r) => n + r.errors, 0),
+      },
+    ]),
+  );
+  const rows = Object.entries(summary).map(
+    ([name, m]) =>
+      `${name.padEnd(18)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)} ${String(m.errors).padStart(7)}`,
+  );
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const s = summary as Record<string, Measure>;
+  const measuredSeconds = SECONDS * ROUNDS + 1;
+  process.stdout.write(
+    [
+      `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; GET /items/0..9 (~1 KB JSON)`,
+      '',
+      `setup                   req/s  p50 ms   p99 ms  errors`,
+      ...rows,
+      '',
+      `parity / nginx+mirror throughput: ${ratio(s.parity!.rps, s['nginx+mirror']!.rps)} (goal >= 1)   p99: ${ratio(s.parity!.p99, s['nginx+mirror']!.p99)} (goal <= 1)`,
+      `slow candidate (200 ms), client latency vs fast candidate:`,
+      `  parity  p50 ${ratio(s['parity slow']!.p50, s.parity!.p50)}, p99 ${ratio(s['parity slow']!.p99, s.parity!.p99)} (goal: within 1.10x)`,
+      `  nginx   p50 ${ratio(s['nginx+mirror slow']!.p50, s['nginx+mirror']!.p50)}, p99 ${ratio(s['nginx+mirror slow']!.p99, s['nginx+mirror']!.p99)}`,
+      '',
+      `store: ${compared} comparisons written in ~${measuredSeconds} s of load (${(compared / measuredSeconds).toFixed(0)}/s), ${mirrored} mirrored, ${dropped} dropped by a full queue`,
+      `store: ${bytes} bytes on disk for ${mirrored} mirrored requests: ${(bytes / Math.max(1, mirrored)).toFixed(2)} bytes per request = ${(bytes / Math.max(1, mirrored)).toFixed(2)} MB per million`,
+      '',
+    ].join('\n'),
+  );
+}
+
+async function cleanup(): Promise<void> {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,181 @@
+/**
+ * Detached mode: an existing mirror (nginx `mirror`, Envoy `request_mirror_policies`, Istio
+ * mirroring) sends parity a copy of production traffic; parity answers the copy at once and then
+ * calls the primary, the secondary and the candidate itself (non-production instances), compares
+ * and records, exactly as the inline proxy does after the client has been served.
+ *
+ * The mirror must never wait on parity: it gets `202 Accepted` with an empty body as soon as the
+ * copy's body has arrived, before any upstream is called, whatever the upstreams do later (nginx
+ * holds the client's connection until its mirror subrequests finish). Between the answer and the
+ * comparisons sits the same bounded queue as inline: full means drop and count, never grow.
+ *
+ * Copies carry the production Host, or a suffixed one (Envoy appends "-shadow"): it is ignored,
+ * like an absolute-form request line. Requests only ever go to the configured upstreams.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import type { LoadedSpec } from '../src/spec/load.js';
+import { ShadowComparator } from './compare.js';
+import { MirrorQueue } from './mirror.js';
+import { compilePolicy, type MirrorPolicy, type MirrorTarget } from './policy.js';
+import { originForm, type ShadowMetrics } from './proxy.js';
+import { answerOperations, forwardableHeaders } from './serve.js';
+import type { ShadowStore } from './store.js';
+import { sendUpstream, type MirroredRequest } from './upstream.js';
+
+export interface DetachedShadowOptions {
+  /** A non-production instance of the legacy: its answers are the reference. */
+  primary: string;
+  candidate: string;
+  /** A second legacy instance, for noise. */
+  secondary?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  specs: readonly LoadedSpec[];
+  /**
+   * Which copies are compared and what the candidate and secondary are sent (shadow.* in
+   * parity.yaml), as inline; copies it leaves out are acknowledged and ignored. When given,
+   * methods and samplePercent are ignored.
+   */
+  policy?: MirrorPolicy;
+  /** Methods compared, without a policy (default GET, HEAD, OPTIONS). */
+  methods?: readonly string[];
+  /** Share of received copies compared, 0 to 100, without a policy (default 100). */
+  samplePercent?: number;
+  queueLimit: number;
+  /** Mirror jobs in flight at most. */
+  mirrorConcurrency?: number;
+  /**
+   * Per-request timeout towards the primary (default: the policy's longest), and towards the
+   * candidate and secondary without a policy (default 5000).
+   */
+  timeoutMs?: number;
+  /** Response bodies larger than this are not compared (not_compared); request bodies larger than this are not sent on. */
+  maxBodyBytes: number;
+  store: Pick<ShadowStore, 'record' | 'recordDropped'>;
+}
+
+export interface DetachedShadow {
+  url: string;
+  metrics(): ShadowMetrics;
+  /** Stop accepting copies, then finish the queued comparisons. */
+  close(): Promise<void>;
+}
+
+interface DetachedJob extends MirroredRequest {
+  at: number;
+}
+
+export async function startDetachedShadow(options: DetachedShadowOptions): Promise<DetachedShadow> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  const comparator = new ShadowComparator(options.specs);
+  const policy =
+    options.policy ??
+    compilePolicy(
+      { methods: options.methods ?? ['GET', 'HEAD', 'OPTIONS'], sample_percent: options.samplePercent ?? 100, timeout_ms: options.timeoutMs ?? 5_000 },
+      {},
+    );
+  // The primary is compared against, never waited on by anyone: as patient as the most patient other target.
+  const primaryTimeoutMs = options.timeoutMs ?? Math.max(policy.timeoutFor('candidate'), policy.timeoutFor('secondary'));
+  const metrics: ShadowMetrics = {
+    requests: 0,
+    mirrored: 0,
+    dropped: 0,
+    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0 },
+    primaryErrors: 0,
+    queueDepth: 0,
+  };
+
+  const queue = new MirrorQueue<DetachedJob>(
+    options.queueLimit,
+    options.mirrorConcurrency ?? 16,
+    (job) => compare(job),
+    (job) => {
+      metrics.dropped += 1;
+      options.store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+    },
+  );
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = originForm(req.url ?? '/');
+    if (target.startsWith('/__parity/')) {
+      req.resume();
+      return answerOperations(target, res, current(), { mode: 'detached' });
+    }
+    metrics.requests += 1;
+    const at = Date.now();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // Past the cap the rest is read and thrown away: the copy is acknowledged but not compared.
+      if (size <= options.maxBodyBytes) chunks.push(chunk as Buffer);
+    }
+    // The mirror's answer, before any upstream is called.
+    res.writeHead(202, { 'content-length': '0' });
+    res.end();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const headers = forwardableHeaders(req.headers);
+    if (size > options.maxBodyBytes) return;
+    if (!policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
+    metrics.mirrored += 1;
+    queue.offer({ at, method, target, headers, body: chunks.length === 0 ? null : Buffer.concat(chunks) });
+  }
+
+  async function compare(job: DetachedJob): Promise<void> {
+    // The primary gets the copy's headers as they came; the candidate and the secondary each their own rewrites and timeout.
+    const send = (target: MirrorTarget, base: string) =>
+      sendUpstream(
+        agent,
+        base,
+        { method: job.method, target: job.target, headers: policy.headersFor(target, job.headers), body: job.body },
+        { timeoutMs: policy.timeoutFor(target), maxBodyBytes: options.maxBodyBytes },
+      );
+    const [primary, candidate, secondary] = await Promise.all([
+      sendUpstream(agent, options.primary, job, { timeoutMs: primaryTimeoutMs, maxBodyBytes: options.maxBodyBytes }),
+      send('candidate', options.candidate),
+      options.secondary ? send('secondary', options.secondary) : undefined,
+    ]);
+    // Without the reference answer there is nothing to compare against: counted, not recorded.
+    if ('error' in primary) {
+      metrics.primaryErrors += 1;
+      return;
+    }
+    const record = comparator.compare({ at: job.at, request: job, primary, candidate, ...(secondary && { secondary }) });
+    metrics.compared[record.outcome] += 1;
+    options.store.record(record);
+  }
+
+  function current(): ShadowMetrics {
+    return { ...metrics, compared: { ...metrics.compared }, queueDepth: queue.stats().depth };
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // The copy was cut off mid-body, or parity failed: the mirror gets an answer either way.
+      if (!res.headersSent) res.writeHead(202, { 'content-length': '0' });
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    metrics: current,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.idle();
+      await agent.close();
+    },
+  };
+}

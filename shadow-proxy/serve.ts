@@ -1,0 +1,66 @@
+/**
+ * What the two shadow servers (inline in proxy.ts, detached in detached.ts) share: the request
+ * headers that may travel on to an upstream, and the operations endpoints `/__parity/health`
+ * (JSON) and `/__parity/metrics` (Prometheus text).
+ */
+import type http from 'node:http';
+import { targetPath } from '../src/record/match.js';
+import type { ShadowMetrics } from './proxy.js';
+
+/**
+ * Headers that belong to one connection, not to the request: never forwarded. `host` too, so
+ * that a request only ever reaches the configured upstream, whatever Host it came with.
+ */
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect']);
+
+/** The request's headers minus hop-by-hop ones (and those its Connection header names), repeated headers joined. */
+export function forwardableHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const named = new Set((headers.connection ?? '').split(',').map((name) => name.trim().toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** Answers a request under `/__parity/`: health, metrics, or a 404 naming both. */
+export function answerOperations(target: string, res: http.ServerResponse, metrics: ShadowMetrics, extra: Readonly<Record<string, string>> = {}): void {
+  const path = targetPath(target);
+  if (path === '/__parity/health') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok', ...extra, ...metrics }));
+    return;
+  }
+  if (path === '/__parity/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(prometheusText(metrics));
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: `unknown parity endpoint ${path}; try /__parity/health or /__parity/metrics` }));
+}
+
+export function prometheusText(m: ShadowMetrics): string {
+  const lines = [
+    '# HELP parity_shadow_requests_total Requests received (inline: client requests proxied to the primary; detached: mirrored copies).',
+    '# TYPE parity_shadow_requests_total counter',
+    `parity_shadow_requests_total ${m.requests}`,
+    '# HELP parity_shadow_mirrored_total Requests queued for mirroring.',
+    '# TYPE parity_shadow_mirrored_total counter',
+    `parity_shadow_mirrored_total ${m.mirrored}`,
+    '# HELP parity_shadow_dropped_total Mirror jobs dropped because the queue was full.',
+    '# TYPE parity_shadow_dropped_total counter',
+    `parity_shadow_dropped_total ${m.dropped}`,
+    '# HELP parity_shadow_compared_total Comparisons by outcome.',
+    '# TYPE parity_shadow_compared_total counter',
+    ...Object.entries(m.compared).map(([outcome, n]) => `parity_shadow_compared_total{outcome="${outcome}"} ${n}`),
+    '# HELP parity_shadow_primary_errors_total Requests the primary did not answer.',
+    '# TYPE parity_shadow_primary_errors_total counter',
+    `parity_shadow_primary_errors_total ${m.primaryErrors}`,
+    '# HELP parity_shadow_queue_depth Mirror jobs waiting.',
+    '# TYPE parity_shadow_queue_depth gauge',
+    `parity_shadow_queue_depth ${m.queueDepth}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+/**
+ * Which response headers are compared, and as what value. Pure.
+ *
+ * `headers` lists names (case-insensitive). The name `*` stands for every header either side sent,
+ * except the ones that differ between any two responses whatever the code does:
+ * - hop-by-hop headers (RFC 9110 §7.6.1), which belong to one connection, not to the response,
+ *   plus any name a `Connection` header lists;
+ * - headers derived from the body or its encoding (content-length, content-encoding, digests):
+ *   the body is compared decoded, so these only repeat a body difference or report transport
+ *   (whether a proxy compressed, whether the client asked for gzip);
+ * - clocks and per-response identities: date, expires, last-modified, age, etag, request and
+ *   trace ids, timings, and the server's self-description (server, x-powered-by, via).
+ * Names listed beside `*` are compared even when they are in that set (`["*", "etag"]`), and
+ * `ignore_headers` takes names out of either form (a trailing `*` matches a prefix: `x-amzn-*`).
+ *
+ * Set-Cookie is compared as the sorted list of cookies with their attributes, each value and
+ * Expires replaced: a session id or a clock is never a finding, but a cookie the rewrite no
+ * longer sets, or one that lost HttpOnly, is. (Cookie values that matter are left uncompared:
+ * list them in a spec example instead.)
+ */
+import type { ResponseData } from './response.js';
+
+export const WILDCARD_HEADERS = '*';
+
+/** Never compared under `*`: hop-by-hop, body-derived, and per-response headers. */
+export const VOLATILE_HEADERS: readonly string[] = [
+  // Hop-by-hop.
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-*',
+  // Derived from the body or its encoding.
+  'content-length',
+  'content-encoding',
+  'content-md5',
+  'digest',
+  'content-digest',
+  'repr-digest',
+  // Clocks.
+  'date',
+  'expires',
+  'last-modified',
+  'age',
+  // Per-response identities and timings.
+  'etag',
+  'x-request-id',
+  'request-id',
+  'x-correlation-id',
+  'x-trace-id',
+  'traceparent',
+  'tracestate',
+  'x-b3-*',
+  'x-amzn-trace-id',
+  'x-amzn-requestid',
+  'cf-ray',
+  'x-response-time',
+  'x-runtime',
+  'server-timing',
+  'x-envoy-upstream-service-time',
+  // The server describing itself.
+  'server',
+  'x-powered-by',
+  'via',
+];
+
+export const COOKIE_VALUE_PLACEHOLDER = '…';
+
+export interface HeaderRules {
+  headers?: readonly string[] | undefined;
+  ignore_headers?: readonly string[] | undefined;
+}
+
+/** The lower-case header names to compare for this pair of responses, in reporting order. */
+export function comparedHeaderNames(
+  primary: ResponseData['headers'],
+  candidate: ResponseData['headers'],
+  rules: HeaderRules,
+  defaults: readonly string[],
+): string[] {
+  const listed = (rules.headers ?? defaults).map((name) => name.toLowerCase());
+  const ignored = (rules.ignore_headers ?? []).map((name) => name.toLowerCase());
+  const explicit = listed.filter((name) => name !== WILDCARD_HEADERS);
+  let names: string[];
+  if (listed.includes(WILDCARD_HEADERS)) {
+    const hopByHop = [...connectionTokens(primary), ...connectionTokens(candidate)];
+    const present = new Set([...presentNames(primary), ...presentNames(candidate)]);
+    const all = [...present].filter((name) => !matchesAnyName([...VOLATILE_HEADERS, ...hopByHop], name));
+    names = [...new Set([...all, ...explicit])].sort();
+  } else names = [...new Set(explicit)];
+  return names.filter((name) => !matchesAnyName(ignored, name));
+}
+
+/** The value compared for a header: as received (repeats joined with ", "), Set-Cookie normalised. */
+export function comparedHeaderValue(headers: ResponseData['headers'], name: string): string | undefined {
+  if (name !== 'set-cookie') return headerValue(headers, name);
+  const cookies: string[] = [];
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== 'set-cookie' || value === undefined) continue;
+    for (const line of typeof value === 'string' ? splitSetCookie(value) : value) cookies.push(normaliseCookie(line));
+  }
+  return cookies.length === 0 ? undefined : cookies.sort().join('\n');
+}
+
+function presentNames(headers: ResponseData['headers']): string[] {
+  return Object.entries(headers)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key.toLowerCase());
+}
+
+/** Names a `Connection` header declares hop-by-hop. */
+function connectionTokens(headers: ResponseData['headers']): string[] {
+  return (headerValue(headers, 'connection') ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '');
+}
+
+function matchesAnyName(patterns: readonly string[], name: string): boolean {
+  return patterns.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
+}
+
+/** Set-Cookie lines joined into one string (`a=1; Path=/, b=2`): split at commas that start a new cookie, not inside Expires. */
+function splitSetCookie(value: string): string[] {
+  return value.split(/,\s*(?=[^;,=\s]+=)/);
+}
+
+/** `sid=abc; Path=/; Expires=...; HttpOnly` -> `sid=…; httponly; path=/`: the name and attributes, no value and no clock. */
+function normaliseCookie(line: string): string {
+  const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+  const name = pair.includes('=') ? pair.slice(0, pair.indexOf('=')).trim() : pair;
+  const kept = attributes
+    .filter((attribute) => attribute !== '' && !/^expires\s*=/i.test(attribute))
+    .map((attribute) => {
+      const eq = attribute.indexOf('=');
+      return eq === -1 ? attribute.toLowerCase() : `${attribute.slice(0, eq).trim().toLowerCase()}=${attribute.slice(eq + 1).trim()}`;
+    })
+    .sort();
+  return [`${name}=${COOKIE_VALUE_PLACEHOLDER}`, ...kept].join('; ');
+}
+
+/** A header's value by case-insensitive name; repeated headers joined with ", ". */
+export function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted || value === undefined) continue;
+    return typeof value === 'string' ? value : value.join(', ');
+  }
+  return undefined;
+}

@@ -1,0 +1,238 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { compareResponses, fingerprint, type ResponseData } from '../../src/compare/response.js';
+import { compareRulesOf } from '../../src/compare/rules.js';
+import { compileMasks, maskProblems } from '../../src/compare/mask.js';
+import { diffText } from '../../src/compare/text.js';
+import { SpecSchema } from '../../src/spec/schema.js';
+
+const json = (body: unknown, headers: Record<string, string | string[]> = {}): ResponseData => ({
+  status: 200,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const typed = (contentType: string, body: string | Uint8Array): ResponseData => ({ status: 200, headers: { 'content-type': contentType }, body });
+
+describe('headers: ["*"]', () => {
+  const primary = json(
+    {},
+    {
+      date: 'Mon, 01 Jun 2026 10:00:00 GMT',
+      etag: 'W/"abc"',
+      'Last-Modified': 'Mon, 01 Jun 2026 09:00:00 GMT',
+      'x-request-id': 'req_1',
+      server: 'Puma',
+      'content-length': '2',
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=5',
+      'x-api-version': '2024-01-01',
+      'cache-control': 'no-store',
+    },
+  );
+  const candidate = json(
+    {},
+    {
+      Date: 'Mon, 01 Jun 2026 10:00:01 GMT',
+      ETag: '"xyz"',
+      'x-request-id': 'req_2',
+      server: 'go',
+      'content-length': '3',
+      'X-Api-Version': '2025-01-01',
+      'cache-control': 'no-store',
+      vary: 'Accept',
+    },
+  );
+
+  it('compares every header but hop-by-hop, body-derived and per-response ones, in name order', () => {
+    expect(compareResponses(primary, candidate, { headers: ['*'] })).toEqual([
+      { kind: 'header', path: 'header:vary', pattern: 'header:vary', candidate: 'Accept' },
+      { kind: 'header', path: 'header:x-api-version', pattern: 'header:x-api-version', primary: '2024-01-01', candidate: '2025-01-01' },
+    ]);
+  });
+
+  it('keeps content-type alone as the default', () => {
+    expect(compareResponses(primary, candidate)).toEqual([]);
+  });
+
+  it('compares a volatile header named beside "*", and leaves out ignore_headers (prefixes too)', () => {
+    expect(compareResponses(primary, candidate, { headers: ['*', 'ETag'], ignore_headers: ['vary', 'X-API-*'] })).toEqual([
+      { kind: 'header', path: 'header:etag', pattern: 'header:etag', primary: 'W/"abc"', candidate: '"xyz"' },
+    ]);
+    expect(compareResponses(primary, candidate, { headers: ['x-api-version'], ignore_headers: ['x-api-version'] })).toEqual([]);
+  });
+
+  it('treats names a Connection header lists as hop-by-hop', () => {
+    const a = json({}, { connection: 'close, x-hop' });
+    const b = json({}, { 'x-hop': '1' });
+    expect(compareResponses(a, b, { headers: ['*'] })).toEqual([]);
+  });
+
+  it('compares Set-Cookie by cookie names and attributes, not values or Expires', () => {
+    const a = json({}, { 'set-cookie': ['sid=abc; Path=/; HttpOnly; Expires=Wed, 21 Oct 2026 07:28:00 GMT', 'lang=en; Path=/'] });
+    const b = json({}, { 'Set-Cookie': 'lang=fr; Path=/, sid=xyz; Expires=Thu, 22 Oct 2026 07:28:00 GMT; HttpOnly; Path=/' });
+    expect(compareResponses(a, b, { headers: ['*'] })).toEqual([]);
+    const lost = json({}, { 'set-cookie': 'sid=xyz; Path=/' });
+    expect(compareResponses(a, lost, { headers: ['*'] })).toEqual([
+      {
+        kind: 'header',
+        path: 'header:set-cookie',
+        pattern: 'header:set-cookie',
+        primary: 'lang=…; path=/\nsid=…; httponly; path=/',
+        candidate: 'sid=…; path=/',
+      },
+    ]);
+  });
+});
+
+describe('text, HTML and XML bodies', () => {
+  it('normalises line endings and reports the first differing line with its number', () => {
+    const a = typed('text/plain', 'one\r\ntwo\r\nthree\r\nfour\r\n');
+    const b = typed('text/plain; charset=utf-8', 'one\ntwo\nTHREE\nfour\n');
+    expect(compareResponses(typed('text/plain', 'one\r\ntwo\r\n'), typed('text/plain', 'one\ntwo\n'))).toEqual([]);
+    expect(compareResponses(a, b, { headers: [] })).toEqual([{ kind: 'body', path: '$', pattern: '$', primary: 'line 3: three', candidate: 'line 3: THREE' }]);
+  });
+
+  it('says where one body ends before the other', () => {
+    expect(diffText('a\nb\nc', 'a\nb')).toEqual({ primary: 'line 3: c', candidate: '(end of body after line 2)' });
+    expect(diffText('a\n', 'a')).toEqual({ primary: 'line 2: (empty line)', candidate: '(end of body after line 1)' });
+  });
+
+  it('shows a window around the difference in a long line, with its column', () => {
+    const a = `${'x'.repeat(5000)}A${'y'.repeat(5000)}`;
+    const b = `${'x'.repeat(5000)}B${'y'.repeat(5000)}`;
+    const found = diffText(a, b);
+    expect(found?.primary).toBe(`line 1, col 5001: …${'x'.repeat(40)}A${'y'.repeat(79)}…`);
+    expect(found?.candidate).toBe(`line 1, col 5001: …${'x'.repeat(40)}B${'y'.repeat(79)}…`);
+  });
+
+  it('compares HTML as text, whitespace between tags ignored only when asked', () => {
+    const a = typed('text/html', '<html>\n  <body>\n    <h1>Invoice</h1>\n    <p>Total: 10.00</p>\n  </body>\n</html>\n');
+    const b = typed('text/html; charset=utf-8', '<html><body><h1>Invoice</h1><p>Total: 10.00</p></body></html>');
+    expect(compareResponses(a, b, { headers: [] })).toEqual([
+      { kind: 'body', path: '$', pattern: '$', primary: 'line 1: <html>', candidate: 'line 1: <html><body><h1>Invoice</h1><p>Total: 10.00</p></body></html>' },
+    ]);
+    expect(compareResponses(a, b, { headers: [], ignore_tag_whitespace: true })).toEqual([]);
+    const c = typed('text/html', '<html><body><h1>Invoice</h1><p>Total: 10.01</p></body></html>');
+    // Each side's own line: the primary's 4th line, the candidate's only one.
+    expect(compareResponses(a, c, { ignore_tag_whitespace: true })).toEqual([
+      {
+        kind: 'body',
+        path: '$',
+        pattern: '$',
+        primary: 'line 4:     <p>Total: 10.00</p>',
+        candidate: 'line 1: <html><body><h1>Invoice</h1><p>Total: 10.01</p></body></html>',
+      },
+    ]);
+  });
+
+  it('keeps whitespace inside text between tags significant', () => {
+    const a = typed('application/xml', '<a>\n  <b>x y</b>\n</a>');
+    const b = typed('application/xml', '<a><b>x  y</b></a>');
+    expect(compareResponses(a, b, { ignore_tag_whitespace: true })).toEqual([
+      { kind: 'body', path: '$', pattern: '$', primary: 'line 2:   <b>x y</b>', candidate: 'line 1: <a><b>x  y</b></a>' },
+    ]);
+  });
+
+  it('decodes gzip before comparing text', () => {
+    const gz: ResponseData = { status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: gzipSync('<p>a</p>\n<p>b</p>') };
+    expect(compareResponses(gz, typed('text/html', '<p>a</p>\n<p>c</p>'))).toEqual([
+      { kind: 'body', path: '$', pattern: '$', primary: 'line 2: <p>b</p>', candidate: 'line 2: <p>c</p>' },
+    ]);
+  });
+});
+
+describe('binary bodies', () => {
+  it('are compared by length and SHA-256, and no body bytes end up in the difference', () => {
+    const big = Buffer.alloc(1_000_000, 7);
+    const other = Buffer.from(big);
+    other[999_999] = 8;
+    const diffs = compareResponses(typed('application/octet-stream', big), typed('application/octet-stream', other));
+    expect(diffs).toEqual([
+      {
+        kind: 'body',
+        path: '$',
+        pattern: '$',
+        primary: expect.stringMatching(/^1000000 bytes, sha256:[0-9a-f]{64}$/),
+        candidate: expect.stringMatching(/^1000000 bytes, sha256:[0-9a-f]{64}$/),
+      },
+    ]);
+    expect(diffs[0]?.primary).not.toBe(diffs[0]?.candidate);
+    expect(JSON.stringify(diffs).length).toBeLessThan(400);
+    expect(fingerprint(Buffer.from('abc'))).toBe('3 bytes, sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(compareResponses(typed('image/png', big), typed('image/png', Buffer.from(big)))).toEqual([]);
+  });
+});
+
+describe('masks', () => {
+  it('masks matches inside strings at a JSON path, with wildcards, on both sides', () => {
+    const a = json({ errors: [{ message: 'not found (request req_1a2b)', code: 'nf' }], other: 'req_1a2b' });
+    const b = json({ errors: [{ message: 'not found (request req_9z8y)', code: 'nf' }], other: 'req_9z8y' });
+    const rules = { mask: { '$.errors[*].message': 'req_[a-z0-9]+' } };
+    expect(compareResponses(a, b, rules)).toEqual([{ kind: 'value', path: '$.other', pattern: '$.other', primary: 'req_1a2b', candidate: 'req_9z8y' }]);
+    // The rest of the string is still compared.
+    const c = json({ errors: [{ message: 'gone (request req_9z8y)', code: 'nf' }], other: 'req_1a2b' });
+    expect(compareResponses(a, c, rules)).toEqual([
+      {
+        kind: 'value',
+        path: '$.errors[0].message',
+        pattern: '$.errors[*].message',
+        primary: 'not found (request [masked])',
+        candidate: 'gone (request [masked])',
+      },
+    ]);
+  });
+
+  it('masks every string beneath a path that selects an object or array', () => {
+    const a = json({ data: [{ note: 'at 10:00:01' }, { deep: { note: 'at 10:00:02' } }], n: 1 });
+    const b = json({ data: [{ note: 'at 11:30:00' }, { deep: { note: 'at 11:30:05' } }], n: 1 });
+    expect(compareResponses(a, b, { mask: { $: '\\d\\d:\\d\\d:\\d\\d' } })).toEqual([]);
+  });
+
+  it('masks a text body', () => {
+    const a = typed('text/html', '<p>Hello</p>\n<footer>rendered in 12ms, request abc-1</footer>');
+    const b = typed('text/html', '<p>Hello</p>\n<footer>rendered in 9ms, request def-22</footer>');
+    expect(compareResponses(a, b)).toHaveLength(1);
+    expect(compareResponses(a, b, { mask: { body: '\\d+ms|request [a-z]+-\\d+' } })).toEqual([]);
+    const c = typed('text/html', '<p>Bye</p>\n<footer>rendered in 9ms, request def-22</footer>');
+    expect(compareResponses(a, c, { mask: { body: '\\d+ms|request [a-z]+-\\d+' } })).toEqual([
+      { kind: 'body', path: '$', pattern: '$', primary: 'line 1: <p>Hello</p>', candidate: 'line 1: <p>Bye</p>' },
+    ]);
+  });
+
+  it('masks a header value, named in any case', () => {
+    const a = json({}, { location: '/invoices/inv_123?sig=aaa' });
+    const b = json({}, { Location: '/invoices/inv_456?sig=bbb' });
+    const rules = { headers: ['location'], mask: { 'header:Location': 'inv_\\d+|sig=\\w+' } };
+    expect(compareResponses(a, b, rules)).toEqual([]);
+    expect(compareResponses(a, json({}, { location: '/refunds/inv_1?sig=c' }), rules)).toEqual([
+      { kind: 'header', path: 'header:location', pattern: 'header:location', primary: '/invoices/[masked]?[masked]', candidate: '/refunds/[masked]?[masked]' },
+    ]);
+  });
+
+  it('refuses bad targets and regexes', () => {
+    expect(maskProblems('$.a', 'x')).toEqual({});
+    expect(maskProblems('body', '(')).toEqual({ regex: expect.stringMatching(/^mask regex does not compile: /) });
+    expect(maskProblems('$..a', 'x').target).toMatch(/recursive descent/);
+    expect(maskProblems('message', 'x').target).toBe('invalid mask target "message": expected a JSONPath such as "$.message", "body" or "header:Name"');
+    expect(maskProblems('header:', 'x').target).toMatch(/expected a header name/);
+    expect(maskProblems('body', 'a*').regex).toMatch(/matches the empty string/);
+    expect(() => compileMasks({ body: '[' })).toThrow(/compare mask "body": mask regex does not compile/);
+  });
+});
+
+describe('compareRulesOf', () => {
+  it('passes the header, mask and whitespace rules from a spec', () => {
+    const spec = SpecSchema.parse({
+      id: 'a',
+      endpoint: 'GET /a',
+      compare: { headers: ['*'], ignore_headers: ['x-cache'], mask: { '$.message': 'req_\\w+' }, ignore_tag_whitespace: true },
+    });
+    expect(compareRulesOf(spec)).toEqual({
+      ignore: [],
+      headers: ['*'],
+      ignore_headers: ['x-cache'],
+      mask: { '$.message': 'req_\\w+' },
+      ignore_tag_whitespace: true,
+    });
+  });
+});

@@ -20,9 +20,10 @@ import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
 import { answerOperations, forwardableHeaders, HOP_BY_HOP } from './serve.js';
-import { compilePolicy, type MirrorPolicy, type MirrorTarget } from './policy.js';
-import type { ComparisonRecord, ShadowStore } from './store.js';
-import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
+import { compilePolicy, type MirrorPolicy } from './policy.js';
+import { mirrorExchange, type MirrorJob } from './mirror-work.js';
+import type { ComparisonRecord, ShadowStore, ShadowStoreStats } from './store.js';
+import { startMirrorThread, type MirrorThreadInit } from './thread-mirror.js';
 
 export interface ShadowProxyOptions {
   primary: string;
@@ -48,7 +49,13 @@ export interface ShadowProxyOptions {
   timeoutMs?: number;
   /** Bodies larger than this are not compared (recorded as not_compared). */
   maxBodyBytes: number;
-  store: Pick<ShadowStore, 'record' | 'recordDropped'>;
+  /** Where comparisons go when they run on this event loop (tests, embedding). */
+  store?: Pick<ShadowStore, 'record' | 'recordDropped'>;
+  /**
+   * Run the comparisons and store writes in a mirror thread instead (what `parity shadow` does):
+   * the thread opens the store itself. `store` is then unused.
+   */
+  thread?: Omit<MirrorThreadInit, 'concurrency'>;
 }
 
 export interface ShadowProxy {
@@ -56,6 +63,8 @@ export interface ShadowProxy {
   metrics(): ShadowMetrics;
   /** Stop accepting, let the client requests in flight finish, then finish the queued comparisons. */
   close(): Promise<void>;
+  /** With a mirror thread: its store's final counts, once closed. */
+  storeStats(): ShadowStoreStats | undefined;
 }
 
 export interface ShadowMetrics {
@@ -65,11 +74,6 @@ export interface ShadowMetrics {
   compared: Record<ComparisonRecord['outcome'], number>;
   primaryErrors: number;
   queueDepth: number;
-}
-
-interface MirrorJob extends MirroredRequest {
-  at: number;
-  primary: UpstreamAnswer;
 }
 
 export async function startShadowProxy(options: ShadowProxyOptions): Promise<ShadowProxy> {
@@ -91,15 +95,53 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     queueDepth: 0,
   };
 
-  const queue = new MirrorQueue<MirrorJob>(
-    options.queueLimit,
-    options.mirrorConcurrency ?? 16,
-    (job) => mirror(job),
-    (job) => {
-      metrics.dropped += 1;
-      options.store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
-    },
-  );
+  const concurrency = options.mirrorConcurrency ?? 16;
+  let storeStats: ShadowStoreStats | undefined;
+  const mirroring: { offer(job: MirrorJob): void; depth(): number; close(): Promise<void> } = options.thread
+    ? await threadMirroring(options.thread)
+    : localMirroring();
+
+  function localMirroring() {
+    const store = options.store;
+    if (!store) throw new Error('startShadowProxy needs `store` or `thread`');
+    const context = {
+      agent: mirrorAgent,
+      comparator,
+      policy,
+      candidate: options.candidate,
+      ...(options.secondary !== undefined && { secondary: options.secondary }),
+      maxBodyBytes: options.maxBodyBytes,
+      store,
+    };
+    const queue = new MirrorQueue<MirrorJob>(
+      options.queueLimit,
+      concurrency,
+      async (job) => {
+        metrics.compared[await mirrorExchange(job, context)] += 1;
+      },
+      (job) => {
+        metrics.dropped += 1;
+        store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+      },
+    );
+    return { offer: (job: MirrorJob) => void queue.offer(job), depth: () => queue.stats().depth, close: () => queue.idle() };
+  }
+
+  async function threadMirroring(init: Omit<MirrorThreadInit, 'concurrency'>) {
+    const thread = await startMirrorThread(
+      { ...init, concurrency },
+      { queueLimit: options.queueLimit, onCompared: (outcome) => (metrics.compared[outcome] += 1) },
+    );
+    return {
+      offer: (job: MirrorJob) => {
+        if (!thread.offer(job)) metrics.dropped += 1;
+      },
+      depth: () => thread.stats().depth,
+      close: async () => {
+        storeStats = await thread.close();
+      },
+    };
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const target = originForm(req.url ?? '/');
@@ -107,9 +149,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     metrics.requests += 1;
     const at = Date.now();
     const started = performance.now();
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length === 0 ? null : Buffer.concat(chunks);
+    const body = await requestBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = forwardableHeaders(req.headers);
 
@@ -146,7 +186,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     const durationMs = performance.now() - started;
     if (clientGone || !policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
     metrics.mirrored += 1;
-    queue.offer({
+    mirroring.offer({
       at,
       method,
       target,
@@ -156,26 +196,8 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     });
   }
 
-  async function mirror(job: MirrorJob): Promise<void> {
-    // Each target gets its own headers (its own auth token) and timeout; the record keeps the client's request.
-    const send = (target: MirrorTarget, base: string) =>
-      sendUpstream(
-        mirrorAgent,
-        base,
-        { method: job.method, target: job.target, headers: policy.headersFor(target, job.headers), body: job.body },
-        { timeoutMs: policy.timeoutFor(target), maxBodyBytes: options.maxBodyBytes },
-      );
-    const [candidate, secondary] = await Promise.all([
-      send('candidate', options.candidate),
-      options.secondary ? send('secondary', options.secondary) : undefined,
-    ]);
-    const record = comparator.compare({ at: job.at, request: job, primary: job.primary, candidate, ...(secondary && { secondary }) });
-    metrics.compared[record.outcome] += 1;
-    options.store.record(record);
-  }
-
   function current(): ShadowMetrics {
-    return { ...metrics, compared: { ...metrics.compared }, queueDepth: queue.stats().depth };
+    return { ...metrics, compared: { ...metrics.compared }, queueDepth: mirroring.depth() };
   }
 
   const server = http.createServer((req, res) => {
@@ -200,10 +222,22 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.idle();
+      await mirroring.close();
       await Promise.all([primaryAgent.close(), mirrorAgent.close()]);
     },
+    storeStats: () => storeStats,
   };
+}
+
+/** The request's body, or null without one; a bodiless request (most GETs) is not iterated at all: it is the hot path. */
+async function requestBody(req: http.IncomingMessage): Promise<Buffer | null> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length === 0 ? null : Buffer.concat(chunks);
 }
 
 /** The path and query of a request line, whatever form it came in: never another host. */

@@ -13,7 +13,7 @@ import { plural } from '../src/text.js';
 import { startDetachedShadow } from './detached.js';
 import { compilePolicy } from './policy.js';
 import { startShadowProxy, type ShadowMetrics } from './proxy.js';
-import { openShadowStore } from './store.js';
+import { openShadowStore, type ShadowStoreStats } from './store.js';
 
 export interface ShadowSessionOptions {
   workspace: Workspace;
@@ -74,28 +74,44 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   }
   const mode = options.detached ? 'detached' : shadow.mode;
   const storeFile = options.db ?? workspace.storePath;
-  const store = openShadowStore(storeFile, {
+  const storeOptions = {
     sessionInfo: { mode, primary, candidate, ...(secondary !== undefined && { secondary }) },
     redaction: { headers: shadow.redact.headers, jsonPaths: shadow.redact.json_paths, queryParameters: shadow.redact.query },
-  });
-  let proxy;
+  };
+  const common = {
+    primary,
+    candidate,
+    ...(secondary !== undefined && { secondary }),
+    host: shadow.host,
+    port: options.port ?? shadow.port,
+    specs: set?.specs ?? [],
+    policy,
+    queueLimit: shadow.queue_limit,
+    maxBodyBytes: shadow.max_body_bytes,
+  };
+  // Inline, comparisons and store writes run in a mirror thread, off the loop that serves clients.
+  // Detached answers the mirror at once whatever it does next, so one loop is enough there.
+  const store = mode === 'detached' ? openShadowStore(storeFile, storeOptions) : undefined;
+  let proxy: { url: string; metrics(): ShadowMetrics; close(): Promise<void>; storeStats?(): ShadowStoreStats | undefined };
   try {
-    // Both take the same options: detached answers the mirror at once and calls the primary itself.
-    const start = mode === 'detached' ? startDetachedShadow : startShadowProxy;
-    proxy = await start({
-      primary,
-      candidate,
-      ...(secondary !== undefined && { secondary }),
-      host: shadow.host,
-      port: options.port ?? shadow.port,
-      specs: set?.specs ?? [],
-      policy,
-      queueLimit: shadow.queue_limit,
-      maxBodyBytes: shadow.max_body_bytes,
-      store,
-    });
+    proxy = store
+      ? await startDetachedShadow({ ...common, store })
+      : await startShadowProxy({
+          ...common,
+          thread: {
+            storeFile,
+            storeOptions,
+            specsDir: set ? workspace.specsDir : null,
+            cwd: options.cwd,
+            candidate,
+            ...(secondary !== undefined && { secondary }),
+            policy: shadow,
+            env: options.env,
+            maxBodyBytes: shadow.max_body_bytes,
+          },
+        });
   } catch (error) {
-    await store.close();
+    await store?.close();
     throw error;
   }
   const shown = displayPath(storeFile, options.cwd);
@@ -110,7 +126,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   });
   if (!options.signal.aborted) await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   await proxy.close();
-  await store.close();
-  const stats = store.stats();
-  return { url: proxy.url, store: shown, metrics: proxy.metrics(), written: stats.flushed, lost: stats.lost };
+  await store?.close();
+  const stats = store ? store.stats() : proxy.storeStats?.();
+  return { url: proxy.url, store: shown, metrics: proxy.metrics(), written: stats?.flushed ?? 0, lost: stats?.lost ?? 0 };
 }

@@ -1,0 +1,62 @@
+/**
+ * The mirror thread of `parity shadow` (inline): the candidate and secondary requests, the
+ * comparisons and the store writes run here, on their own event loop, so that none of that work
+ * queues behind, or in front of, the clients' requests on the proxy's loop. The proxy posts each
+ * job after the client's response has ended; the thread answers `done` with the outcome.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Agent } from 'undici';
+import { loadSpecs } from '../src/spec/load.js';
+import { ShadowComparator } from './compare.js';
+import { MirrorQueue } from './mirror.js';
+import { mirrorExchange, type MirrorJob } from './mirror-work.js';
+import { compilePolicy } from './policy.js';
+import { openShadowStore } from './store.js';
+import type { MirrorThreadInit, ToMirrorThread, FromMirrorThread } from './thread-mirror.js';
+
+const init = workerData as MirrorThreadInit;
+const port = parentPort!;
+const post = (message: FromMirrorThread) => port.postMessage(message);
+
+try {
+  const specs = init.specsDir === null ? [] : loadSpecs(init.specsDir, init.cwd).specs;
+  const store = openShadowStore(init.storeFile, init.storeOptions);
+  const comparator = new ShadowComparator(specs);
+  const context = {
+    agent: new Agent({ keepAliveTimeout: 30_000, connections: 64 }),
+    comparator,
+    policy: compilePolicy(init.policy, init.env),
+    candidate: init.candidate,
+    ...(init.secondary !== undefined && { secondary: init.secondary }),
+    maxBodyBytes: init.maxBodyBytes,
+    store,
+  };
+  // The proxy bounds what it posts; this queue only limits how many run at once.
+  const queue = new MirrorQueue<MirrorJob>(Number.MAX_SAFE_INTEGER, init.concurrency, async (job) => {
+    let outcome;
+    try {
+      outcome = await mirrorExchange(job, context);
+    } finally {
+      post({ type: 'done', ...(outcome && { outcome }) });
+    }
+  });
+  port.on('message', (message: ToMirrorThread) => {
+    if (message.type === 'job') queue.offer(revive(message.job));
+    else if (message.type === 'dropped') store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
+    else if (message.type === 'close') {
+      void queue
+        .idle()
+        .then(() => Promise.all([store.close(), context.agent.close()]))
+        .then(() => post({ type: 'closed', stats: store.stats() }));
+    }
+  });
+  post({ type: 'ready' });
+} catch (error) {
+  post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
+
+/** Buffers cross the thread boundary as plain Uint8Arrays. */
+function revive(job: MirrorJob): MirrorJob {
+  const buffer = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return { ...job, body: buffer(job.body), primary: { ...job.primary, body: buffer(job.primary.body) } };
+}

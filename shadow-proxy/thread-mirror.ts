@@ -1,0 +1,91 @@
+/**
+ * The proxy's side of the mirror thread (mirror-thread.ts): post jobs, keep the bound, count
+ * outcomes, and on close wait for every posted job to be compared and written.
+ *
+ * The bound is kept here, on the proxy's loop, where the jobs are offered: jobs posted and not
+ * yet done may not exceed the queue limit plus what runs at once; beyond that a job is dropped,
+ * counted, and the drop recorded. The thread is loaded from the built package
+ * (dist/shadow-proxy/mirror-thread.js), which `npm run build` produces.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../src/package-info.js';
+import type { MirrorJob } from './mirror-work.js';
+import type { MirrorPolicyConfig } from './policy.js';
+import type { ComparisonRecord, ShadowStoreOptions, ShadowStoreStats } from './store.js';
+
+export interface MirrorThreadInit {
+  storeFile: string;
+  /** Only the plain-data options cross to the thread. */
+  storeOptions: Pick<ShadowStoreOptions, 'sessionInfo' | 'redaction'>;
+  specsDir: string | null;
+  cwd: string;
+  candidate: string;
+  secondary?: string;
+  policy: MirrorPolicyConfig;
+  env: Readonly<Record<string, string | undefined>>;
+  maxBodyBytes: number;
+  concurrency: number;
+}
+
+export type ToMirrorThread = { type: 'job'; job: MirrorJob } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };
+
+export type FromMirrorThread =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'done'; outcome?: ComparisonRecord['outcome'] }
+  | { type: 'closed'; stats: ShadowStoreStats };
+
+export interface ThreadMirror {
+  /** Post a job; false (dropped, counted, recorded) when the bound is reached. */
+  offer(job: MirrorJob): boolean;
+  stats(): { depth: number; inFlight: number; dropped: number };
+  /** Wait for every posted job, close the store in the thread, end the thread. */
+  close(): Promise<ShadowStoreStats>;
+}
+
+export async function startMirrorThread(
+  init: MirrorThreadInit,
+  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void },
+): Promise<ThreadMirror> {
+  const worker = new Worker(path.join(packageRoot(), 'dist', 'shadow-proxy', 'mirror-thread.js'), { workerData: init });
+  let inFlight = 0;
+  let dropped = 0;
+  let closed: ((stats: ShadowStoreStats) => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: FromMirrorThread) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'failed') reject(new Error(`the mirror thread did not start: ${message.message}`));
+    };
+    worker.once('message', onMessage);
+    worker.once('error', reject);
+  });
+  worker.on('message', (message: FromMirrorThread) => {
+    if (message.type === 'done') {
+      inFlight -= 1;
+      if (message.outcome) options.onCompared(message.outcome);
+    } else if (message.type === 'closed') closed?.(message.stats);
+  });
+  const limit = options.queueLimit + init.concurrency;
+  return {
+    offer(job) {
+      if (inFlight >= limit) {
+        dropped += 1;
+        worker.postMessage({ type: 'dropped', method: job.method, target: job.target, at: job.at } satisfies ToMirrorThread);
+        return false;
+      }
+      inFlight += 1;
+      worker.postMessage({ type: 'job', job } satisfies ToMirrorThread);
+      return true;
+    },
+    stats: () => ({ depth: Math.max(0, inFlight - init.concurrency), inFlight, dropped }),
+    async close() {
+      const stats = await new Promise<ShadowStoreStats>((resolve) => {
+        closed = resolve;
+        worker.postMessage({ type: 'close' } satisfies ToMirrorThread);
+      });
+      await worker.terminate();
+      return stats;
+    },
+  };
+}

@@ -29,7 +29,16 @@ export interface ShadowSessionOptions {
   /** The store file (default: the workspace's store). */
   db?: string;
   signal: AbortSignal;
+  /** Counters every shadow.log_interval_seconds and once at the stop: the structured log. */
+  onStats?(event: ShadowStatsEvent): void;
   onListening?(info: { url: string; mode: 'inline' | 'detached'; primary: string; candidate: string; secondary?: string; store: string; specs: number }): void;
+}
+
+export interface ShadowStatsEvent extends ShadowMetrics {
+  time: string;
+  level: 'info';
+  event: 'shadow.stats' | 'shadow.stopped';
+  mode: 'inline' | 'detached';
 }
 
 export interface ShadowSessionResult {
@@ -124,8 +133,19 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     store: shown,
     specs: set?.specs.length ?? 0,
   });
+  const statsEvent = (event: ShadowStatsEvent['event']): ShadowStatsEvent => ({
+    time: new Date().toISOString(),
+    level: 'info',
+    event,
+    mode,
+    ...proxy.metrics(),
+  });
+  const ticker = setInterval(() => options.onStats?.(statsEvent('shadow.stats')), shadow.log_interval_seconds * 1000);
+  ticker.unref();
   if (!options.signal.aborted) await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(ticker);
   await proxy.close();
+  options.onStats?.(statsEvent('shadow.stopped'));
   await store?.close();
   const stats = store ? store.stats() : proxy.storeStats?.();
   return { url: proxy.url, store: shown, metrics: proxy.metrics(), written: stats?.flushed ?? 0, lost: stats?.lost ?? 0 };

@@ -183,6 +183,7 @@ shadow:
   #     remove: [Cookie]
   #   secondary:
   #     set: {Authorization: "Bearer \${SECONDARY_TOKEN}"}
+  log_interval_seconds: 60   # a JSON line of counters on standard error
   # Authorization, Cookie, Set-Cookie, X-Api-Key and access_token are always redacted before
   # anything is stored; name more here.
   redact:

@@ -113,6 +113,11 @@ export const ShadowConfigSchema = z.strictObject({
       .default({ candidate: { set: {}, remove: [] }, secondary: { set: {}, remove: [] } })
       .describe("Per-target header rewrites (each target its own auth token); the primary always gets the client's headers."),
   ),
+  log_interval_seconds: z
+    .int()
+    .min(1)
+    .default(60)
+    .describe('parity shadow writes a JSON line of its counters to standard error this often (and once when it stops).'),
   redact: section(
     z
       .strictObject({

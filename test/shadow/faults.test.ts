@@ -278,6 +278,13 @@ describe('parity shadow', () => {
     expect(result.metrics.requests).toBe(150);
     expect(compared).toBe(150);
     expect(result).toMatchObject({ written: 150, lost: 0 });
+    // The structured log: one JSON line of counters when it stops.
+    const stopped = io
+      .err()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event: string; level: string; requests: number; mode: string });
+    expect(stopped.at(-1)).toMatchObject({ event: 'shadow.stopped', level: 'info', mode: 'inline', requests: 150 });
 
     const file = path.join(dir, '.parity', 'parity.db');
     const db = openStore(file, { readonly: true });

@@ -47,6 +47,7 @@ export function registerShadow(program: Command, ctx: CliContext): void {
         ...(flags.port !== undefined && { port: flags.port }),
         ...(flags.detached && { detached: true }),
         signal: ctx.io.interruptSignal(),
+        onStats: (event) => ctx.err(JSON.stringify(event)),
         onListening: (info) =>
           ctx.err(
             [

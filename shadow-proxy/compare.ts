@@ -4,7 +4,7 @@
  * candidate_error or not_compared. Shared by the inline proxy, detached mode and replay.
  */
 import { explainedBy, fixFootprints, type FixFootprint } from '../src/compare/expected.js';
-import { compareResponses, differenceSignature, type Difference, type ResponseData } from '../src/compare/response.js';
+import { compareResponses, differenceSignature, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
 import { inferredTemplate } from '../src/record/examples.js';
 import { matchEndpoint, targetPath } from '../src/record/match.js';
@@ -24,7 +24,11 @@ export interface ExchangeToCompare {
 export class ShadowComparator {
   private readonly footprints = new Map<LoadedSpec, FixFootprint[]>();
 
-  constructor(private readonly specs: readonly LoadedSpec[]) {}
+  /** `rules`: the workspace-wide compare rules (shadow.compare), under each spec's own. */
+  constructor(
+    private readonly specs: readonly LoadedSpec[],
+    private readonly rules: CompareRules = {},
+  ) {}
 
   /** The spec endpoint a request belongs to, or a template inferred from its path. */
   endpointOf(method: string, target: string): { endpoint: string; spec?: LoadedSpec } {
@@ -47,7 +51,7 @@ export class ShadowComparator {
     if (primary.overCap || candidate.overCap || (secondary && !('error' in secondary) && secondary.overCap)) {
       return { ...base, outcome: 'not_compared', candidate: response(candidate), differences: [], noise: [], signature: null };
     }
-    const rules = spec ? compareRulesOf(spec.spec) : {};
+    const rules = spec ? compareRulesOf(spec.spec, this.rules) : this.rules;
     const raw = compareResponses(data(primary), data(candidate), rules);
     const noise: Difference[] = secondary && !('error' in secondary) ? compareResponses(data(primary), data(secondary), rules) : [];
     // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.

@@ -15,6 +15,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
+import type { CompareRules } from '../src/compare/response.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
@@ -34,6 +35,8 @@ export interface DetachedShadowOptions {
   /** 0 picks a free port. */
   port?: number;
   specs: readonly LoadedSpec[];
+  /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
+  compare?: CompareRules;
   /**
    * Which copies are compared and what the candidate and secondary are sent (shadow.* in
    * parity.yaml), as inline; copies it leaves out are acknowledged and ignored. When given,
@@ -70,7 +73,7 @@ interface DetachedJob extends MirroredRequest {
 
 export async function startDetachedShadow(options: DetachedShadowOptions): Promise<DetachedShadow> {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-  const comparator = new ShadowComparator(options.specs);
+  const comparator = new ShadowComparator(options.specs, options.compare);
   const policy =
     options.policy ??
     compilePolicy(

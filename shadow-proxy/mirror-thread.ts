@@ -21,7 +21,7 @@ const post = (message: FromMirrorThread) => port.postMessage(message);
 try {
   const specs = init.specsDir === null ? [] : loadSpecs(init.specsDir, init.cwd).specs;
   const store = openShadowStore(init.storeFile, init.storeOptions);
-  const comparator = new ShadowComparator(specs);
+  const comparator = new ShadowComparator(specs, init.compare);
   const context = {
     agent: new Agent({ keepAliveTimeout: 30_000, connections: 64 }),
     comparator,

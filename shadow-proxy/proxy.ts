@@ -16,6 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import { joinUrl } from '../src/runner/http.js';
+import type { CompareRules } from '../src/compare/response.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
@@ -33,6 +34,8 @@ export interface ShadowProxyOptions {
   /** 0 picks a free port. */
   port?: number;
   specs: readonly LoadedSpec[];
+  /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
+  compare?: CompareRules;
   /**
    * Which requests are mirrored and what each target is sent (shadow.* in parity.yaml). When given,
    * methods, samplePercent and timeoutMs are ignored.
@@ -79,7 +82,7 @@ export interface ShadowMetrics {
 export async function startShadowProxy(options: ShadowProxyOptions): Promise<ShadowProxy> {
   const primaryAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const mirrorAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-  const comparator = new ShadowComparator(options.specs);
+  const comparator = new ShadowComparator(options.specs, options.compare);
   const policy =
     options.policy ??
     compilePolicy(

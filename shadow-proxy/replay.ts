@@ -173,7 +173,7 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
       { diagnostics: set.diagnostics },
     );
   }
-  const comparator = new ShadowComparator(set?.specs ?? []);
+  const comparator = new ShadowComparator(set?.specs ?? [], options.workspace.shadow.compare);
   const timeoutMs = options.timeoutMs ?? shadow.timeout_ms;
   const concurrency = Math.max(1, options.concurrency ?? 8);
 

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/package-info.js';
+import type { CompareRules } from '../src/compare/response.js';
 import type { MirrorJob } from './mirror-work.js';
 import type { MirrorPolicyConfig } from './policy.js';
 import type { ComparisonRecord, ShadowStoreOptions, ShadowStoreStats } from './store.js';
@@ -19,6 +20,7 @@ export interface MirrorThreadInit {
   /** Only the plain-data options cross to the thread. */
   storeOptions: Pick<ShadowStoreOptions, 'sessionInfo' | 'redaction'>;
   specsDir: string | null;
+  compare?: CompareRules;
   cwd: string;
   candidate: string;
   secondary?: string;
@@ -46,7 +48,7 @@ export interface ThreadMirror {
 
 export async function startMirrorThread(
   init: MirrorThreadInit,
-  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void },
+  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void; onCrash?(error: Error): void },
 ): Promise<ThreadMirror> {
   const worker = new Worker(path.join(packageRoot(), 'dist', 'shadow-proxy', 'mirror-thread.js'), { workerData: init });
   let inFlight = 0;
@@ -60,16 +62,27 @@ export async function startMirrorThread(
     worker.once('message', onMessage);
     worker.once('error', reject);
   });
+  let crashed: Error | undefined;
   worker.on('message', (message: FromMirrorThread) => {
     if (message.type === 'done') {
       inFlight -= 1;
       if (message.outcome) options.onCompared(message.outcome);
     } else if (message.type === 'closed') closed?.(message.stats);
   });
+  // A thread that dies takes its queued comparisons with it; the clients never notice, and
+  // close() must not wait for answers that will never come.
+  worker.on('error', (error) => {
+    crashed = error;
+    options.onCrash?.(error);
+  });
+  worker.on('exit', () => {
+    crashed ??= new Error('the mirror thread exited');
+    closed?.(lostStats(inFlight));
+  });
   const limit = options.queueLimit + init.concurrency;
   return {
     offer(job) {
-      if (inFlight >= limit) {
+      if (crashed || inFlight >= limit) {
         dropped += 1;
         worker.postMessage({ type: 'dropped', method: job.method, target: job.target, at: job.at } satisfies ToMirrorThread);
         return false;
@@ -80,6 +93,7 @@ export async function startMirrorThread(
     },
     stats: () => ({ depth: Math.max(0, inFlight - init.concurrency), inFlight, dropped }),
     async close() {
+      if (crashed) return lostStats(inFlight);
       const stats = await new Promise<ShadowStoreStats>((resolve) => {
         closed = resolve;
         worker.postMessage({ type: 'close' } satisfies ToMirrorThread);
@@ -88,4 +102,9 @@ export async function startMirrorThread(
       return stats;
     },
   };
+}
+
+/** What a crashed thread leaves: nothing known written by this side, the jobs in flight lost. */
+function lostStats(inFlight: number): ShadowStoreStats {
+  return { recorded: 0, flushed: 0, batches: 0, pending: 0, dropped: 0, lost: inFlight, failedFlushes: 0, lastError: 'the mirror thread stopped' };
 }

@@ -184,6 +184,8 @@ shadow:
   #   secondary:
   #     set: {Authorization: "Bearer \${SECONDARY_TOKEN}"}
   log_interval_seconds: 60   # a JSON line of counters on standard error
+  # compare:                  # rules for every endpoint, under each spec's own compare section
+  #   ignore: ["$.served_at"]
   # Authorization, Cookie, Set-Cookie, X-Api-Key and access_token are always redacted before
   # anything is stored; name more here.
   redact:

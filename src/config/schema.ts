@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { jsonPathProblem } from '../jsonpath.js';
-import { HTTP_METHODS } from '../spec/schema.js';
+import { CompareSchema, HTTP_METHODS } from '../spec/schema.js';
 
 export const CONFIG_FILE_NAME = 'parity.yaml';
 
@@ -112,6 +112,9 @@ export const ShadowConfigSchema = z.strictObject({
       })
       .default({ candidate: { set: {}, remove: [] }, secondary: { set: {}, remove: [] } })
       .describe("Per-target header rewrites (each target its own auth token); the primary always gets the client's headers."),
+  ),
+  compare: CompareSchema.optional().describe(
+    "Compare rules for every endpoint (ignore, unordered, tolerance, headers, ignore_headers, mask), under each spec's own `compare` section.",
   ),
   log_interval_seconds: z
     .int()

@@ -11,7 +11,7 @@ import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
 import { mirrorExchange, type MirrorJob } from './mirror-work.js';
 import { compilePolicy } from './policy.js';
-import { openShadowStore } from './store.js';
+import { openShadowStore, type ComparisonRecord } from './store.js';
 import type { MirrorThreadInit, ToMirrorThread, FromMirrorThread } from './thread-mirror.js';
 
 const init = workerData as MirrorThreadInit;
@@ -32,22 +32,35 @@ try {
     store,
   };
   // The proxy bounds what it posts; this queue only limits how many run at once.
+  // Finished jobs are reported once per event-loop turn, not one message each.
+  let finished = 0;
+  let outcomes: ComparisonRecord['outcome'][] = [];
+  const report = () => {
+    if (finished === 0) return;
+    post({ type: 'done', count: finished, outcomes });
+    finished = 0;
+    outcomes = [];
+  };
   const queue = new MirrorQueue<MirrorJob>(Number.MAX_SAFE_INTEGER, init.concurrency, async (job) => {
-    let outcome;
     try {
-      outcome = await mirrorExchange(job, context);
+      // Awaited first: `outcomes` is replaced on each report, and must be read after the await.
+      const outcome = await mirrorExchange(job, context);
+      outcomes.push(outcome);
     } finally {
-      post({ type: 'done', ...(outcome && { outcome }) });
+      if (finished++ === 0) setImmediate(report);
     }
   });
   port.on('message', (message: ToMirrorThread) => {
-    if (message.type === 'job') queue.offer(revive(message.job));
+    if (message.type === 'jobs') for (const job of message.jobs) queue.offer(revive(job));
     else if (message.type === 'dropped') store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
     else if (message.type === 'close') {
       void queue
         .idle()
         .then(() => Promise.all([store.close(), context.agent.close()]))
-        .then(() => post({ type: 'closed', stats: store.stats() }));
+        .then(() => {
+          report();
+          post({ type: 'closed', stats: store.stats() });
+        });
     }
   });
   post({ type: 'ready' });

@@ -30,12 +30,13 @@ export interface MirrorThreadInit {
   concurrency: number;
 }
 
-export type ToMirrorThread = { type: 'job'; job: MirrorJob } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };
+export type ToMirrorThread = { type: 'jobs'; jobs: MirrorJob[] } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };
 
 export type FromMirrorThread =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'done'; outcome?: ComparisonRecord['outcome'] }
+  /** Jobs finished since the last message; `outcomes` of those that were compared. */
+  | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][] }
   | { type: 'closed'; stats: ShadowStoreStats };
 
 export interface ThreadMirror {
@@ -65,8 +66,8 @@ export async function startMirrorThread(
   let crashed: Error | undefined;
   worker.on('message', (message: FromMirrorThread) => {
     if (message.type === 'done') {
-      inFlight -= 1;
-      if (message.outcome) options.onCompared(message.outcome);
+      inFlight -= message.count;
+      for (const outcome of message.outcomes) options.onCompared(outcome);
     } else if (message.type === 'closed') closed?.(message.stats);
   });
   // A thread that dies takes its queued comparisons with it; the clients never notice, and
@@ -80,6 +81,12 @@ export async function startMirrorThread(
     closed?.(lostStats(inFlight));
   });
   const limit = options.queueLimit + init.concurrency;
+  let pending: MirrorJob[] = [];
+  const flushJobs = () => {
+    const jobs = pending;
+    pending = [];
+    if (jobs.length > 0) worker.postMessage({ type: 'jobs', jobs } satisfies ToMirrorThread);
+  };
   return {
     offer(job) {
       if (crashed || inFlight >= limit) {
@@ -88,12 +95,14 @@ export async function startMirrorThread(
         return false;
       }
       inFlight += 1;
-      worker.postMessage({ type: 'job', job } satisfies ToMirrorThread);
+      // One message per event-loop turn, not per job: posting is a cost on the clients' loop.
+      if (pending.push(job) === 1) setImmediate(flushJobs);
       return true;
     },
     stats: () => ({ depth: Math.max(0, inFlight - init.concurrency), inFlight, dropped }),
     async close() {
       if (crashed) return lostStats(inFlight);
+      flushJobs();
       const stats = await new Promise<ShadowStoreStats>((resolve) => {
         closed = resolve;
         worker.postMessage({ type: 'close' } satisfies ToMirrorThread);

@@ -35,6 +35,8 @@ export interface DetachedShadowOptions {
   /** 0 picks a free port. */
   port?: number;
   specs: readonly LoadedSpec[];
+  /** On close, how long queued comparisons may take before the rest are dropped (default 10 s). */
+  drainMs?: number;
   /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
   compare?: CompareRules;
   /**
@@ -177,7 +179,7 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.idle();
+      await queue.drain(options.drainMs ?? 10_000);
       await agent.close();
     },
   };

@@ -34,28 +34,43 @@ try {
   // The proxy bounds what it posts; this queue only limits how many run at once.
   // Finished jobs are reported once per event-loop turn, not one message each.
   let finished = 0;
+  let dropped = 0;
   let outcomes: ComparisonRecord['outcome'][] = [];
   const report = () => {
     if (finished === 0) return;
-    post({ type: 'done', count: finished, outcomes });
+    post({ type: 'done', count: finished, outcomes, dropped });
     finished = 0;
+    dropped = 0;
     outcomes = [];
   };
-  const queue = new MirrorQueue<MirrorJob>(Number.MAX_SAFE_INTEGER, init.concurrency, async (job) => {
-    try {
-      // Awaited first: `outcomes` is replaced on each report, and must be read after the await.
-      const outcome = await mirrorExchange(job, context);
-      outcomes.push(outcome);
-    } finally {
-      if (finished++ === 0) setImmediate(report);
-    }
-  });
+  const finish = () => {
+    if (finished++ === 0) setImmediate(report);
+  };
+  const queue = new MirrorQueue<MirrorJob>(
+    Number.MAX_SAFE_INTEGER,
+    init.concurrency,
+    async (job) => {
+      try {
+        // Awaited first: `outcomes` is replaced on each report, and must be read after the await.
+        const outcome = await mirrorExchange(job, context);
+        outcomes.push(outcome);
+      } finally {
+        finish();
+      }
+    },
+    // Only a drain past its deadline drops here (the proxy bounds what it posts).
+    (job) => {
+      store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+      dropped += 1;
+      finish();
+    },
+  );
   port.on('message', (message: ToMirrorThread) => {
     if (message.type === 'jobs') for (const job of message.jobs) queue.offer(revive(job));
     else if (message.type === 'dropped') store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
     else if (message.type === 'close') {
       void queue
-        .idle()
+        .drain(init.drainMs)
         .then(() => Promise.all([store.close(), context.agent.close()]))
         .then(() => {
           report();

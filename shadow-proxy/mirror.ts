@@ -35,6 +35,33 @@ export class MirrorQueue<T> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Wait for the queue to empty, at most `deadlineMs`; then throw away what still waits (counted as
+   * dropped) and wait only for the jobs already running (each bounded by its own timeouts). A
+   * SIGTERM must end: a full queue towards a slow candidate could otherwise take minutes.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs)));
+    const tooLate = await Promise.race([this.idle().then(() => false), late]);
+    clearTimeout(timer);
+    if (tooLate) {
+      this.discardWaiting();
+      await this.idle();
+    }
+  }
+
+  /** Throw away the jobs still waiting (not those running), counted as dropped; how many. For a drain that must end. */
+  discardWaiting(): number {
+    const discarded = this.waiting.splice(0);
+    for (const job of discarded) {
+      this.dropped += 1;
+      this.onDrop(job);
+    }
+    if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    return discarded.length;
+  }
+
   stats(): { depth: number; running: number; dropped: number } {
     return { depth: this.waiting.length, running: this.running, dropped: this.dropped };
   }

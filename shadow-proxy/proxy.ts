@@ -58,7 +58,9 @@ export interface ShadowProxyOptions {
    * Run the comparisons and store writes in a mirror thread instead (what `parity shadow` does):
    * the thread opens the store itself. `store` is then unused.
    */
-  thread?: Omit<MirrorThreadInit, 'concurrency'>;
+  thread?: Omit<MirrorThreadInit, 'concurrency' | 'drainMs'>;
+  /** On close, how long queued comparisons may take before the rest are dropped (default 10 s). */
+  drainMs?: number;
 }
 
 export interface ShadowProxy {
@@ -99,6 +101,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   };
 
   const concurrency = options.mirrorConcurrency ?? 16;
+  const drainMs = options.drainMs ?? 10_000;
   let storeStats: ShadowStoreStats | undefined;
   const mirroring: { offer(job: MirrorJob): void; depth(): number; close(): Promise<void> } = options.thread
     ? await threadMirroring(options.thread)
@@ -127,13 +130,13 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
         store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
       },
     );
-    return { offer: (job: MirrorJob) => void queue.offer(job), depth: () => queue.stats().depth, close: () => queue.idle() };
+    return { offer: (job: MirrorJob) => void queue.offer(job), depth: () => queue.stats().depth, close: () => queue.drain(drainMs) };
   }
 
-  async function threadMirroring(init: Omit<MirrorThreadInit, 'concurrency'>) {
+  async function threadMirroring(init: Omit<MirrorThreadInit, 'concurrency' | 'drainMs'>) {
     const thread = await startMirrorThread(
-      { ...init, concurrency },
-      { queueLimit: options.queueLimit, onCompared: (outcome) => (metrics.compared[outcome] += 1) },
+      { ...init, concurrency, drainMs },
+      { queueLimit: options.queueLimit, onCompared: (outcome) => (metrics.compared[outcome] += 1), onDropped: (count) => (metrics.dropped += count) },
     );
     return {
       offer: (job: MirrorJob) => {

@@ -97,6 +97,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     ...(shadow.compare && { compare: shadow.compare }),
     policy,
     queueLimit: shadow.queue_limit,
+    drainMs: shadow.drain_seconds * 1000,
     maxBodyBytes: shadow.max_body_bytes,
   };
   // Inline, comparisons and store writes run in a mirror thread, off the loop that serves clients.

@@ -28,6 +28,8 @@ export interface MirrorThreadInit {
   env: Readonly<Record<string, string | undefined>>;
   maxBodyBytes: number;
   concurrency: number;
+  /** On close, how long queued comparisons may take before the rest are dropped. */
+  drainMs: number;
 }
 
 export type ToMirrorThread = { type: 'jobs'; jobs: MirrorJob[] } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };
@@ -36,7 +38,7 @@ export type FromMirrorThread =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   /** Jobs finished since the last message; `outcomes` of those that were compared. */
-  | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][] }
+  | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][]; dropped: number }
   | { type: 'closed'; stats: ShadowStoreStats };
 
 export interface ThreadMirror {
@@ -49,7 +51,7 @@ export interface ThreadMirror {
 
 export async function startMirrorThread(
   init: MirrorThreadInit,
-  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void; onCrash?(error: Error): void },
+  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void; onDropped?(count: number): void; onCrash?(error: Error): void },
 ): Promise<ThreadMirror> {
   const worker = new Worker(path.join(packageRoot(), 'dist', 'shadow-proxy', 'mirror-thread.js'), { workerData: init });
   let inFlight = 0;
@@ -68,6 +70,7 @@ export async function startMirrorThread(
     if (message.type === 'done') {
       inFlight -= message.count;
       for (const outcome of message.outcomes) options.onCompared(outcome);
+      if (message.dropped > 0) options.onDropped?.(message.dropped);
     } else if (message.type === 'closed') closed?.(message.stats);
   });
   // A thread that dies takes its queued comparisons with it; the clients never notice, and

@@ -183,6 +183,7 @@ shadow:
   #     remove: [Cookie]
   #   secondary:
   #     set: {Authorization: "Bearer \${SECONDARY_TOKEN}"}
+  drain_seconds: 10          # on SIGTERM: queued comparisons get this long, the rest are dropped (counted)
   log_interval_seconds: 60   # a JSON line of counters on standard error
   # compare:                  # rules for every endpoint, under each spec's own compare section
   #   ignore: ["$.served_at"]

@@ -116,6 +116,11 @@ export const ShadowConfigSchema = z.strictObject({
   compare: CompareSchema.optional().describe(
     "Compare rules for every endpoint (ignore, unordered, tolerance, headers, ignore_headers, mask), under each spec's own `compare` section.",
   ),
+  drain_seconds: z
+    .int()
+    .min(0)
+    .default(10)
+    .describe('On SIGTERM, how long queued comparisons may take before the rest are dropped (counted); then the store is flushed and parity exits.'),
   log_interval_seconds: z
     .int()
     .min(1)

@@ -21,6 +21,8 @@ export interface RecordingProxyOptions {
   /** 0 picks a free port. */
   port?: number;
   maxBodyBytes?: number;
+  /** Exchanges kept at most (default 100,000); later ones are forwarded and counted as skipped, so memory stays bounded. */
+  maxExchanges?: number;
   timeoutMs?: number;
   onExchange?(exchange: RecordedExchange): void;
 }
@@ -29,7 +31,7 @@ export interface RecordingProxy {
   url: string;
   /** The exchanges recorded so far, in the order their requests started. */
   exchanges(): RecordedExchange[];
-  /** How many requests were forwarded but not recorded (body too large, upstream failure). */
+  /** How many requests were forwarded but not recorded (body too large, upstream failure, maxExchanges reached). */
   skipped(): number;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 
 export async function startRecordingProxy(options: RecordingProxyOptions): Promise<RecordingProxy> {
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const maxExchanges = options.maxExchanges ?? 100_000;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   // Ordered by arrival, not by when answers finished: a chain (create, then read what was created) must stay in order.
   const recorded: { seq: number; exchange: RecordedExchange }[] = [];
@@ -65,7 +68,7 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
         .then(({ status, responseHeaders, body }) => {
           res.writeHead(status, responseHeaders);
           res.end(body);
-          if ((requestBody?.length ?? 0) > maxBodyBytes || body.length > maxBodyBytes) {
+          if ((requestBody?.length ?? 0) > maxBodyBytes || body.length > maxBodyBytes || recorded.length >= maxExchanges) {
             skipped += 1;
             return;
           }

@@ -240,8 +240,16 @@ describe('compareRulesOf', () => {
 describe('identical bytes', () => {
   it('are a match without parsing, but the same bytes under another content type still differ', () => {
     const body = Buffer.from('{"a":1}');
-    expect(compareResponses({ status: 200, headers: { 'content-type': 'application/json' }, body }, { status: 200, headers: { 'content-type': 'application/json' }, body })).toEqual([]);
-    const asText = compareResponses({ status: 200, headers: { 'content-type': 'application/json' }, body }, { status: 200, headers: { 'content-type': 'text/plain' }, body });
+    expect(
+      compareResponses(
+        { status: 200, headers: { 'content-type': 'application/json' }, body },
+        { status: 200, headers: { 'content-type': 'application/json' }, body },
+      ),
+    ).toEqual([]);
+    const asText = compareResponses(
+      { status: 200, headers: { 'content-type': 'application/json' }, body },
+      { status: 200, headers: { 'content-type': 'text/plain' }, body },
+    );
     expect(asText.map((d) => `${d.path} ${d.kind}`)).toEqual(['header:content-type header', '$ type']);
   });
 });

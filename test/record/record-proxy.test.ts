@@ -157,3 +157,20 @@ describe('parity record', () => {
     expect(io.err()).toBe(`error: the upstream at http://127.0.0.1:${port} is unreachable: connection refused (ECONNREFUSED)\n`);
   });
 });
+
+describe('the recording proxy', () => {
+  it('keeps at most maxExchanges exchanges and counts the rest as skipped, still forwarding them', async () => {
+    const legacy = await startBilling('legacy');
+    running.push(legacy);
+    const { startRecordingProxy } = await import('../../src/record/proxy.js');
+    const proxy = await startRecordingProxy({ upstream: legacy.url, maxExchanges: 2 });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${proxy.url}/customers`, { headers: { authorization: `Bearer ${KEYS.acme}` } })).status);
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      expect([proxy.exchanges().length, proxy.skipped()]).toEqual([2, 2]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -206,6 +206,30 @@ describe('a misbehaving candidate never reaches the client', () => {
   });
 });
 
+describe('stopping', () => {
+  it('a drain toward a stalled candidate ends at its deadline: what still waits is dropped and counted', { timeout: 20_000 }, async () => {
+    const primary = await listen(primaryServer());
+    const file = path.join(tempDir(), 'shadow.db');
+    const { proxy, store } = await shadowOf(primary, await candidate('stall'), file, { queueLimit: 100, mirrorConcurrency: 2, drainMs: 300 });
+    await Promise.all(Array.from({ length: 20 }, () => get(`${proxy.url}/json`)));
+    const started = performance.now();
+    await proxy.close();
+    await store.close();
+    // Without the deadline, 18 waiting jobs at 2 at a time and 1 s each would take 9 s.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const metrics = proxy.metrics();
+    expect(metrics.compared.candidate_error + metrics.dropped).toBe(20);
+    expect(metrics.dropped).toBeGreaterThanOrEqual(16);
+    const db = openStore(file, { readonly: true });
+    try {
+      const [endpoint] = readShadowSummary(db.db, {}).endpoints;
+      expect([endpoint!.outcomes.dropped, endpoint!.outcomes.candidate_error]).toEqual([metrics.dropped, metrics.compared.candidate_error]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('only the configured upstreams', () => {
   it('an absolute-form request line or another Host still goes to the primary, and /__parity/ answers health and metrics', async () => {
     const primary = await listen(primaryServer());
@@ -237,6 +261,32 @@ describe('only the configured upstreams', () => {
 });
 
 describe('parity shadow', () => {
+  it('stops within shadow.drain_seconds even with a stalled candidate (the mirror thread drops what still waits)', { timeout: 20_000 }, async () => {
+    const primary = await listen(primaryServer());
+    const stalled = await candidate('stall');
+    const dir = tempDir();
+    writeFiles(dir, {
+      'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${stalled}"}\nshadow: {drain_seconds: 1, timeout_ms: 1000}\n`,
+    });
+    const stop = new AbortController();
+    const io = memoryIo(dir, {}, stop.signal);
+    const done = runCli(['shadow', '--port', '0', '--json'], io);
+    let url: string | undefined;
+    for (let i = 0; i < 200 && !url; i++) {
+      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
+      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await Promise.all(Array.from({ length: 60 }, (_, i) => get(`${url}/json/${i}`)));
+    const started = performance.now();
+    stop.abort();
+    expect(await done).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const result = JSON.parse(io.out()) as { metrics: { dropped: number; compared: Record<string, number> } };
+    const compared = Object.values(result.metrics.compared).reduce((a, b) => a + b, 0);
+    expect(result.metrics.dropped).toBeGreaterThan(0);
+    expect(compared + result.metrics.dropped).toBe(60);
+  });
+
   it('drains on SIGTERM: every acknowledged comparison is in the store, and no secret is', { timeout: 30_000 }, async () => {
     const primary = await listen(primaryServer());
     const candidateUrl = await listen(primaryServer());

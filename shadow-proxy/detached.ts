@@ -15,50 +15,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import type { CompareRules } from '../src/compare/response.js';
-import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
-import { compilePolicy, type MirrorPolicy, type MirrorTarget } from './policy.js';
+import type { MirrorTarget } from './policy.js';
 import { originForm, type ShadowMetrics } from './proxy.js';
-import { answerOperations, forwardableHeaders } from './serve.js';
+import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
 import type { ShadowStore } from './store.js';
 import { sendUpstream, type MirroredRequest } from './upstream.js';
 
-export interface DetachedShadowOptions {
-  /** A non-production instance of the legacy: its answers are the reference. */
-  primary: string;
-  candidate: string;
-  /** A second legacy instance, for noise. */
-  secondary?: string;
-  host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-  specs: readonly LoadedSpec[];
-  /** On close, how long queued comparisons may take before the rest are dropped (default 10 s). */
-  drainMs?: number;
-  /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
-  compare?: CompareRules;
-  /**
-   * Which copies are compared and what the candidate and secondary are sent (shadow.* in
-   * parity.yaml), as inline; copies it leaves out are acknowledged and ignored. When given,
-   * methods and samplePercent are ignored.
-   */
-  policy?: MirrorPolicy;
-  /** Methods compared, without a policy (default GET, HEAD, OPTIONS). */
-  methods?: readonly string[];
-  /** Share of received copies compared, 0 to 100, without a policy (default 100). */
-  samplePercent?: number;
-  queueLimit: number;
-  /** Mirror jobs in flight at most. */
-  mirrorConcurrency?: number;
-  /**
-   * Per-request timeout towards the primary (default: the policy's longest), and towards the
-   * candidate and secondary without a policy (default 5000).
-   */
-  timeoutMs?: number;
-  /** Response bodies larger than this are not compared (not_compared); request bodies larger than this are not sent on. */
-  maxBodyBytes: number;
+export interface DetachedShadowOptions extends ShadowServerOptions {
+  /** The primary's timeout is `timeoutMs` when given, else the policy's longest. Request bodies over maxBodyBytes are not sent on. */
   store: Pick<ShadowStore, 'record' | 'recordDropped'>;
 }
 
@@ -76,12 +42,7 @@ interface DetachedJob extends MirroredRequest {
 export async function startDetachedShadow(options: DetachedShadowOptions): Promise<DetachedShadow> {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const comparator = new ShadowComparator(options.specs, options.compare);
-  const policy =
-    options.policy ??
-    compilePolicy(
-      { methods: options.methods ?? ['GET', 'HEAD', 'OPTIONS'], sample_percent: options.samplePercent ?? 100, timeout_ms: options.timeoutMs ?? 5_000 },
-      {},
-    );
+  const policy = policyOf(options);
   // The primary is compared against, never waited on by anyone: as patient as the most patient other target.
   const primaryTimeoutMs = options.timeoutMs ?? Math.max(policy.timeoutFor('candidate'), policy.timeoutFor('secondary'));
   const metrics: ShadowMetrics = {

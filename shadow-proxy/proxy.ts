@@ -16,42 +16,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import { joinUrl } from '../src/runner/http.js';
-import type { CompareRules } from '../src/compare/response.js';
-import type { LoadedSpec } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
-import { answerOperations, forwardableHeaders, HOP_BY_HOP } from './serve.js';
-import { compilePolicy, type MirrorPolicy } from './policy.js';
+import { answerOperations, forwardableHeaders, HOP_BY_HOP, policyOf, type ShadowServerOptions } from './serve.js';
 import { mirrorExchange, type MirrorJob } from './mirror-work.js';
 import type { ComparisonRecord, ShadowStore, ShadowStoreStats } from './store.js';
 import { startMirrorThread, type MirrorThreadInit } from './thread-mirror.js';
 
-export interface ShadowProxyOptions {
-  primary: string;
-  candidate: string;
-  secondary?: string;
-  host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-  specs: readonly LoadedSpec[];
-  /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
-  compare?: CompareRules;
-  /**
-   * Which requests are mirrored and what each target is sent (shadow.* in parity.yaml). When given,
-   * methods, samplePercent and timeoutMs are ignored.
-   */
-  policy?: MirrorPolicy;
-  /** Methods mirrored to the candidate, without a policy (default GET, HEAD, OPTIONS). */
-  methods?: readonly string[];
-  /** Share of eligible requests mirrored, 0 to 100, without a policy (default 100). */
-  samplePercent?: number;
-  queueLimit: number;
-  /** Mirror jobs in flight at most. */
-  mirrorConcurrency?: number;
-  /** Per-request timeout towards the candidate and the secondary, without a policy (default 5000). */
-  timeoutMs?: number;
-  /** Bodies larger than this are not compared (recorded as not_compared). */
-  maxBodyBytes: number;
+export interface ShadowProxyOptions extends ShadowServerOptions {
   /** Where comparisons go when they run on this event loop (tests, embedding). */
   store?: Pick<ShadowStore, 'record' | 'recordDropped'>;
   /**
@@ -59,8 +31,6 @@ export interface ShadowProxyOptions {
    * the thread opens the store itself. `store` is then unused.
    */
   thread?: Omit<MirrorThreadInit, 'concurrency' | 'drainMs'>;
-  /** On close, how long queued comparisons may take before the rest are dropped (default 10 s). */
-  drainMs?: number;
 }
 
 export interface ShadowProxy {
@@ -85,12 +55,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   const primaryAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const mirrorAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const comparator = new ShadowComparator(options.specs, options.compare);
-  const policy =
-    options.policy ??
-    compilePolicy(
-      { methods: options.methods ?? ['GET', 'HEAD', 'OPTIONS'], sample_percent: options.samplePercent ?? 100, timeout_ms: options.timeoutMs ?? 5_000 },
-      {},
-    );
+  const policy = policyOf(options);
   const metrics: ShadowMetrics = {
     requests: 0,
     mirrored: 0,

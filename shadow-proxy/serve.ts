@@ -5,7 +5,51 @@
  */
 import type http from 'node:http';
 import { targetPath } from '../src/record/match.js';
+import type { CompareRules } from '../src/compare/response.js';
+import type { LoadedSpec } from '../src/spec/load.js';
+import { compilePolicy, type MirrorPolicy } from './policy.js';
 import type { ShadowMetrics } from './proxy.js';
+
+/** What the inline proxy and detached mode are both configured with. */
+export interface ShadowServerOptions {
+  /** The legacy: inline, it answers the clients; detached, a non-production instance whose answers are the reference. */
+  primary: string;
+  candidate: string;
+  /** A second legacy instance, for noise. */
+  secondary?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  specs: readonly LoadedSpec[];
+  /** Workspace-wide compare rules (shadow.compare), under each spec's own. */
+  compare?: CompareRules;
+  /** Which requests are mirrored and what each target is sent (shadow.* in parity.yaml). When given, methods, samplePercent and timeoutMs are ignored. */
+  policy?: MirrorPolicy;
+  /** Methods mirrored, without a policy (default GET, HEAD, OPTIONS). */
+  methods?: readonly string[];
+  /** Share of eligible requests mirrored, 0 to 100, without a policy (default 100). */
+  samplePercent?: number;
+  queueLimit: number;
+  /** Mirror jobs in flight at most (default 16). */
+  mirrorConcurrency?: number;
+  /** Per-request timeout towards the candidate and the secondary, without a policy (default 5000). */
+  timeoutMs?: number;
+  /** Bodies larger than this are not compared (not_compared). */
+  maxBodyBytes: number;
+  /** On close, how long queued comparisons may take before the rest are dropped (default 10 s). */
+  drainMs?: number;
+}
+
+/** The options' policy, or one made from the plain methods / samplePercent / timeoutMs (tests, embedding). */
+export function policyOf(options: ShadowServerOptions): MirrorPolicy {
+  return (
+    options.policy ??
+    compilePolicy(
+      { methods: options.methods ?? ['GET', 'HEAD', 'OPTIONS'], sample_percent: options.samplePercent ?? 100, timeout_ms: options.timeoutMs ?? 5_000 },
+      {},
+    )
+  );
+}
 
 /**
  * Headers that belong to one connection, not to the request: never forwarded. `host` too, so

@@ -6,8 +6,7 @@
 import { explainedBy, fixFootprints, type FixFootprint } from '../src/compare/expected.js';
 import { compareResponses, differenceSignature, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
-import { inferredTemplate } from '../src/record/examples.js';
-import { matchEndpoint, targetPath } from '../src/record/match.js';
+import { inferredTemplate, matchEndpoint, targetPath } from '../src/record/match.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { ComparisonRecord } from './store.js';
 import type { MirroredRequest, UpstreamAnswer, UpstreamFailure } from './upstream.js';

@@ -11,7 +11,7 @@ import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type Spe
 import { plural } from '../text.js';
 import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, isJsonMediaType, jsonShape, mediaType, textShape } from './dedupe.js';
 import type { RecordedExchange } from './exchange.js';
-import { decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { decodeSegment, inferredTemplate, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
 import { formatJsonPath, jsonType, pathMatches, volatileMatcher, volatilePatterns } from './volatile.js';
 import type { PathSegment } from '../jsonpath.js';
 
@@ -605,15 +605,4 @@ function expectedJson(value: unknown, path: (string | number)[], ctx: ExpectCont
   }
   if (ctx.patterns.some((pattern) => pathMatches(pattern, path))) return { $type: jsonType(value) };
   return value;
-}
-
-/** Id-like segments become `{id}`, so requests to one endpoint no spec names are counted together (recording, shadowing). */
-export function inferredTemplate(path: string): string {
-  const segments = path.split('/').filter((s) => s !== '');
-  const shown = segments.map((segment) => {
-    const value = decodeSegment(segment);
-    const idLike = /^\d+$/.test(value) || volatileMatcher(value, 0) !== undefined || /^[0-9a-f]{16,}$/i.test(value);
-    return idLike ? '{id}' : segment;
-  });
-  return `/${shown.join('/')}`;
 }

@@ -4,6 +4,7 @@
  * (`/customers/{customer_id}/invoices`), so this is routing done backwards.
  */
 import type { LoadedSpec } from '../spec/load.js';
+import { volatileMatcher } from './volatile.js';
 import { ANY_METHOD } from '../spec/schema.js';
 
 export interface EndpointMatch {
@@ -113,4 +114,15 @@ function better(a: Candidate, b: Candidate): boolean {
     if (d !== 0) return d > 0;
   }
   return a.exactMethod && !b.exactMethod;
+}
+
+/** Id-like segments become `{id}`, so requests to one endpoint no spec names are counted together (recording, shadowing). */
+export function inferredTemplate(path: string): string {
+  const segments = path.split('/').filter((s) => s !== '');
+  const shown = segments.map((segment) => {
+    const value = decodeSegment(segment);
+    const idLike = /^\d+$/.test(value) || volatileMatcher(value, 0) !== undefined || /^[0-9a-f]{16,}$/i.test(value);
+    return idLike ? '{id}' : segment;
+  });
+  return `/${shown.join('/')}`;
 }

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
+import { isParityError } from '../src/errors.js';
 import { loadSpecs } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
 import { MirrorQueue } from './mirror.js';
@@ -80,7 +81,12 @@ try {
   });
   post({ type: 'ready' });
 } catch (error) {
-  post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  // A ParityError (a bad store file, a spec that does not load) crosses the thread boundary as its code, hint and diagnostics.
+  post({
+    type: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    ...(isParityError(error) && { code: error.code, exitCode: error.exitCode, hint: error.hint, diagnostics: [...error.diagnostics] }),
+  });
 }
 
 /** Buffers cross the thread boundary as plain Uint8Arrays. */

@@ -9,6 +9,8 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '../src/diagnostics.js';
+import { ParityError, type ErrorCode, type ExitCode } from '../src/errors.js';
 import { packageRoot } from '../src/package-info.js';
 import type { CompareRules } from '../src/compare/response.js';
 import type { MirrorJob } from './mirror-work.js';
@@ -36,7 +38,7 @@ export type ToMirrorThread = { type: 'jobs'; jobs: MirrorJob[] } | { type: 'drop
 
 export type FromMirrorThread =
   | { type: 'ready' }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: ErrorCode; exitCode?: ExitCode; hint?: string | undefined; diagnostics?: Diagnostic[] }
   /** Jobs finished since the last message; `outcomes` of those that were compared. */
   | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][]; dropped: number }
   | { type: 'closed'; stats: ShadowStoreStats };
@@ -60,7 +62,17 @@ export async function startMirrorThread(
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: FromMirrorThread) => {
       if (message.type === 'ready') resolve();
-      else if (message.type === 'failed') reject(new Error(`the mirror thread did not start: ${message.message}`));
+      else if (message.type === 'failed') {
+        reject(
+          message.code
+            ? new ParityError(message.code, message.message, {
+                ...(message.exitCode !== undefined && { exitCode: message.exitCode }),
+                ...(message.hint !== undefined && { hint: message.hint }),
+                diagnostics: message.diagnostics ?? [],
+              })
+            : new Error(`the mirror thread did not start: ${message.message}`),
+        );
+      }
     };
     worker.once('message', onMessage);
     worker.once('error', reject);

@@ -73,7 +73,7 @@ export class HttpClient {
     }
   }
 
-  /** Whether anything answers HTTP at `baseUrl`: any status counts, only a failed connection does not. */
+  /** Undefined when something answers HTTP at `baseUrl` (any status is an answer); otherwise why the request failed. */
   async probe(baseUrl: string): Promise<RequestFailure | undefined> {
     try {
       await this.send(baseUrl, { method: 'GET', target: '/', headers: {}, body: null });

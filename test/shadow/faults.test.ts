@@ -261,6 +261,17 @@ describe('only the configured upstreams', () => {
 });
 
 describe('parity shadow', () => {
+  it('a store file that is not a SQLite database is exit 2 with one message, not a crash', async () => {
+    const primary = await listen(primaryServer());
+    const dir = tempDir();
+    writeFiles(dir, { 'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${primary}"}\n`, 'notes.txt': 'not a database\n' });
+    const io = memoryIo(dir, {}, new AbortController().signal);
+    expect(await runCli(['shadow', '--port', '0', '--db', 'notes.txt'], io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(/^error: \S*notes\.txt is not a SQLite database\n/);
+    expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('not a database\n');
+  });
+
   it('stops within shadow.drain_seconds even with a stalled candidate (the mirror thread drops what still waits)', { timeout: 20_000 }, async () => {
     const primary = await listen(primaryServer());
     const stalled = await candidate('stall');

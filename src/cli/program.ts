@@ -5,6 +5,7 @@ import { registerInit } from './commands/init.js';
 import { PLANNED_COMMANDS } from './commands/planned.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
+import { registerReport } from './commands/report.js';
 import { registerShadow } from './commands/shadow.js';
 import { registerSpec } from './commands/spec.js';
 import { registerTest } from './commands/test.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
     record: (p) => registerRecord(p, ctx),
     shadow: (p) => registerShadow(p, ctx),
     replay: (p) => registerReplay(p, ctx),
+    report: (p) => registerReport(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);

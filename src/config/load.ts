@@ -10,7 +10,16 @@ import { displayPath } from '../paths.js';
 import { plural } from '../text.js';
 import { parseYamlSource } from '../yaml/source.js';
 import { validateSource } from '../yaml/validate.js';
-import { CONFIG_FILE_NAME, ConfigSchema, httpUrlProblem, type AuthProfile, type ConfigFile, type ShadowConfig, type TestConfig } from './schema.js';
+import {
+  CONFIG_FILE_NAME,
+  ConfigSchema,
+  httpUrlProblem,
+  type AuthProfile,
+  type ConfigFile,
+  type ReportConfig,
+  type ShadowConfig,
+  type TestConfig,
+} from './schema.js';
 
 export interface Workspace {
   /** Absolute path of the parity.yaml in use, or null when none was found and defaults apply. */
@@ -28,6 +37,7 @@ export interface Workspace {
   hooks?: string;
   test: TestConfig;
   shadow: ShadowConfig;
+  report: ReportConfig;
 }
 
 /** Values given on the command line. Paths are relative to the working directory. */
@@ -117,5 +127,6 @@ export function loadWorkspace(options: LoadWorkspaceOptions): Workspace {
     ...(file.hooks !== undefined && { hooks: fromFile(file.hooks) }),
     test: file.test,
     shadow: file.shadow,
+    report: file.report,
   };
 }

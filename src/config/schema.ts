@@ -2,6 +2,7 @@
  * The workspace config, `parity.yaml`. Validated with zod; every path in it is relative to the
  * directory that holds the file.
  */
+import ms from 'ms';
 import { z } from 'zod';
 import { jsonPathProblem } from '../jsonpath.js';
 import { CompareSchema, HTTP_METHODS } from '../spec/schema.js';
@@ -153,6 +154,34 @@ export const TestConfigSchema = z.strictObject({
   timeout_ms: z.int().min(1).default(10_000).describe('Per-request timeout of spec tests.'),
 });
 
+/** A duration such as "24h", "7d" or "90m" (the `ms` package's syntax), as milliseconds; undefined when it is not one. */
+export function parseDuration(value: string): number | undefined {
+  const parsed = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(value) ? ms(value as ms.StringValue) : undefined;
+  return parsed !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : undefined;
+}
+
+const Duration = z.string().superRefine((value, ctx) => {
+  if (parseDuration(value) === undefined)
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as "24h", "7d" or "90m", got ${JSON.stringify(value)}` });
+});
+
+const Fraction = z.number().gt(0).lt(1);
+
+export const ReportConfigSchema = z.strictObject({
+  target_match_rate: Fraction.default(0.999).describe('The match rate the lower confidence bound must reach for the shadow correctness gate.'),
+  confidence: Fraction.default(0.95).describe('One-sided confidence of the bounds the gates use.'),
+  error_rate_margin: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.001)
+    .describe("How much the rewrite's 5xx rate may exceed the legacy's (0.001: 0.1 percentage points), judged by the upper confidence bound."),
+  max_p99_ratio: z.number().min(1).default(1.1).describe("The rewrite's p99 latency over the legacy's at most."),
+  p99_slack_ms: z.number().min(0).default(1).describe("A rewrite p99 within this many milliseconds of the legacy's passes whatever the ratio."),
+  min_latency_samples: z.int().min(1).default(200).describe('Requests each side needs before latency is judged.'),
+  min_shadow_duration: Duration.default('24h').describe('How long an endpoint must have been shadowed ("24h", "7d").'),
+});
+
 export const AuthProfileSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).describe('Headers added to each request; ${NAME} is read from the environment.'),
 });
@@ -185,9 +214,11 @@ export const ConfigSchema = z.strictObject({
   hooks: RelativePath.optional().describe('A JavaScript module whose requestVariables(request) fills {{name}} in request headers (signatures, tokens).'),
   test: section(TestConfigSchema.default(() => TestConfigSchema.parse({}))),
   shadow: section(ShadowConfigSchema.default(() => ShadowConfigSchema.parse({}))),
+  report: section(ReportConfigSchema.default(() => ReportConfigSchema.parse({}))),
 });
 
 export type ConfigFile = z.output<typeof ConfigSchema>;
 export type ShadowConfig = z.output<typeof ShadowConfigSchema>;
 export type TestConfig = z.output<typeof TestConfigSchema>;
+export type ReportConfig = z.output<typeof ReportConfigSchema>;
 export type AuthProfile = z.output<typeof AuthProfileSchema>;

@@ -159,5 +159,43 @@ const shadow: Migration = {
   },
 };
 
-// Append new migrations here, numbered 4, 5, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow];
+/**
+ * Hourly counts of signatures and of per-path raw/noise differences, so a readiness report over
+ * a window (`--since`) or per day judges only that time's differences. Sized by distinct
+ * differences times hours. Rows that migration 3 counted all-time are filed under the hour of
+ * the signature's last sighting (paths: the endpoint's last rollup minute), the closest a store
+ * written before this migration can say.
+ */
+const shadowHours: Migration = {
+  version: 4,
+  name: 'shadow_hours',
+  up(db) {
+    db.exec(`
+      CREATE TABLE shadow_signature_hours (
+        signature_id INTEGER NOT NULL REFERENCES shadow_signatures(id) ON DELETE CASCADE,
+        hour INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        expected INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (signature_id, hour)
+      ) WITHOUT ROWID;
+      CREATE TABLE shadow_path_hours (
+        endpoint TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        raw INTEGER NOT NULL DEFAULT 0,
+        noise INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (endpoint, hour, pattern, kind)
+      ) WITHOUT ROWID;
+      INSERT INTO shadow_signature_hours (signature_id, hour, count, expected)
+        SELECT id, (last_seen / 3600000) * 3600000, count, expected FROM shadow_signatures;
+      INSERT INTO shadow_path_hours (endpoint, hour, pattern, kind, raw, noise)
+        SELECT p.endpoint, coalesce((SELECT (max(r.minute) / 3600000) * 3600000 FROM shadow_rollups r WHERE r.endpoint = p.endpoint), 0),
+               p.pattern, p.kind, p.raw, p.noise
+        FROM shadow_path_counts p;
+    `);
+  },
+};
+
+// Append new migrations here, numbered 5, 6, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { differenceSignature, type Difference } from '../../src/compare/response.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
 import { readMatchSamples, readSamples, readShadowSessions, readShadowSummary, reportable } from '../../shadow-proxy/query.js';
 import { openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
@@ -386,6 +387,60 @@ describe('the shadow store', () => {
       { pattern: '$.generated_at', kind: 'value', raw: 1000, noise: 1000, reportable: false },
     ]);
     expect(customer!.signatures.map((s) => [s.signature, s.count])).toEqual([[`${CUSTOMER} | $.price value`, 100]]);
+  });
+
+  it('files signature and path counts per hour as well as all-time, so a window sees only its own differences', async () => {
+    const file = path.join(tempDir(), 'parity.db');
+    const store = shadowStore(file);
+    const price = diff('value', '$.price', 1, 2);
+    const hour = 3_600_000;
+    // 3 in the first hour, 2 in the second (one of them explained by a fix), recorded in one batch.
+    for (const [offset, outcome] of [
+      [0, 'mismatch'],
+      [10, 'mismatch'],
+      [hour - 1, 'mismatch'],
+      [hour, 'mismatch'],
+      [hour + 5, 'expected'],
+    ] as const) {
+      store.record({ ...traffic(0), at: T0 + offset, outcome, differences: [price], noise: [], signature: null });
+    }
+    store.flush();
+    const byHour = store.db
+      .prepare('SELECT h.hour, h.count, h.expected FROM shadow_signature_hours h JOIN shadow_signatures s ON s.id = h.signature_id ORDER BY h.hour')
+      .all();
+    expect(byHour).toEqual([
+      { hour: T0, count: 3, expected: 0 },
+      { hour: T0 + hour, count: 2, expected: 1 },
+    ]);
+    expect(store.db.prepare('SELECT count, expected FROM shadow_signatures').get()).toEqual({ count: 5, expected: 1 });
+    expect(store.db.prepare("SELECT hour, raw, noise FROM shadow_path_hours WHERE pattern = '$.price' ORDER BY hour").all()).toEqual([
+      { hour: T0, raw: 3, noise: 0 },
+      { hour: T0 + hour, raw: 2, noise: 0 },
+    ]);
+    expect(store.db.prepare("SELECT raw FROM shadow_path_counts WHERE pattern = '$.price'").pluck().get()).toBe(5);
+  });
+
+  it('files the all-time counts of a store written before the hourly tables under their last hour (migration 4)', async () => {
+    const file = path.join(tempDir(), 'parity.db');
+    const early = openStore(file, { migrations: MIGRATIONS.slice(0, 3) });
+    const hour = 3_600_000;
+    early.db.exec(`
+      INSERT INTO shadow_rollups (endpoint, minute, match, mismatch) VALUES ('${CUSTOMER}', ${T0}, 5, 2), ('${CUSTOMER}', ${T0 + hour + 60_000}, 1, 1);
+      INSERT INTO shadow_signatures (endpoint, signature, differences, count, expected, first_seen, last_seen)
+        VALUES ('${CUSTOMER}', 'sig', '[]', 3, 1, ${T0 + 5}, ${T0 + hour + 70_000});
+      INSERT INTO shadow_path_counts (endpoint, pattern, kind, raw, noise) VALUES ('${CUSTOMER}', '$.price', 'value', 3, 1);
+    `);
+    early.close();
+    const migrated = openStore(file);
+    try {
+      expect(migrated.migration.applied).toEqual(['shadow_hours']);
+      expect(migrated.db.prepare('SELECT hour, count, expected FROM shadow_signature_hours').all()).toEqual([{ hour: T0 + hour, count: 3, expected: 1 }]);
+      expect(migrated.db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours').all()).toEqual([
+        { endpoint: CUSTOMER, hour: T0 + hour, pattern: '$.price', kind: 'value', raw: 3, noise: 1 },
+      ]);
+    } finally {
+      migrated.close();
+    }
   });
 });
 

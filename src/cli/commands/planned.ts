@@ -27,21 +27,6 @@ export const PLANNED_COMMANDS: Record<string, Register> = {
       ['parity dashboard --port 8490', 'parity dashboard --db a.db --db b.db'],
     ),
 
-  report: (program) =>
-    withExamples(
-      program
-        .command('report')
-        .description('cutover readiness per endpoint: READY, NOT READY or INSUFFICIENT DATA')
-        .option('--db <file>', 'store file; repeat to combine several stores', collect)
-        .option('--format <format>', 'md, html or json', 'md')
-        .option('--out <file>', 'write to a file instead of standard output')
-        .option('--endpoint <glob>', 'only endpoints whose "METHOD /path" matches')
-        .option('--since <duration>', 'only evidence newer than this, such as 7d or 36h')
-        .option('--fail-on <verdict>', 'exit 1 when any endpoint is not-ready')
-        .action(notImplemented('report')),
-      ['parity report --format html --out reports/readiness.html', 'parity report --fail-on not-ready'],
-    ),
-
   demo: (program) =>
     withExamples(
       program

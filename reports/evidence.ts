@@ -1,0 +1,336 @@
+/**
+ * The evidence a readiness report judges, read from one or more stores and added together.
+ *
+ * Shadow data is bucketed per endpoint and UTC day: outcome counts, merged HDR latency
+ * histograms, status pairs, signature counts (from the hourly table) and per-path raw/noise
+ * counts. Every part is a sum (histograms merge exactly), so several stores, such as a fleet of
+ * detached comparators each with its own file, combine by adding their buckets, and the result is
+ * the same as one store that had recorded all of it. The window starts on an hour boundary, the
+ * finest grain the signature and path counts have.
+ *
+ * Spec-test evidence is the latest `parity test` run that covered each endpoint, whichever store
+ * it is in. Samples are kept per signature: the earliest one across the stores.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type Database from 'better-sqlite3';
+import { openStore } from '../src/store/store.js';
+import { readSamples, type ShadowSample } from '../shadow-proxy/query.js';
+import { decodeHistogram, ROLLUP_OUTCOMES, type RollupOutcome } from '../shadow-proxy/store.js';
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export interface StatusPairCount {
+  primary: number;
+  candidate: number;
+  count: number;
+}
+
+export interface SignatureCount {
+  count: number;
+  expected: number;
+}
+
+export interface PathCount {
+  raw: number;
+  noise: number;
+}
+
+/** One endpoint's shadow evidence of one UTC day (or, merged, of any span). */
+export interface ShadowBucket {
+  outcomes: Record<RollupOutcome, number>;
+  firstMinute: number | null;
+  lastMinute: number | null;
+  primaryLatency: hdr.Histogram;
+  candidateLatency: hdr.Histogram;
+  /** `${primary} ${candidate}` -> count. */
+  statusPairs: Map<string, StatusPairCount>;
+  /** signature text -> counts. */
+  signatures: Map<string, SignatureCount>;
+  /** `${pattern}\0${kind}` -> counts. */
+  paths: Map<string, PathCount>;
+}
+
+export interface SignatureInfo {
+  signature: string;
+  differences: { pattern: string; kind: string }[];
+  firstSeen: number;
+  lastSeen: number;
+  /** The earliest stored samples (of the store holding the earliest one). */
+  samples: ShadowSample[];
+}
+
+export interface TestResultRow {
+  specId: string;
+  behavior: string | null;
+  disposition: string;
+  example: string;
+  target: 'legacy' | 'rewrite';
+  outcome: 'pass' | 'fail' | 'error' | 'skipped' | 'bug-gone';
+  reason: string | null;
+}
+
+export interface LatestTestRun {
+  source: string;
+  runId: number;
+  finishedAt: string;
+  rewriteUrl: string;
+  results: TestResultRow[];
+}
+
+export interface EndpointEvidence {
+  endpoint: string;
+  /** Day start (ms since the epoch, UTC midnight) -> bucket. */
+  days: Map<number, ShadowBucket>;
+  signatureInfo: Map<string, SignatureInfo>;
+  latestTestRun: LatestTestRun | null;
+}
+
+export interface Evidence {
+  sources: string[];
+  /** Hour-aligned start of the window, or null for everything recorded. */
+  since: number | null;
+  endpoints: Map<string, EndpointEvidence>;
+}
+
+export interface ReadEvidenceOptions {
+  /** Store files, read-only. */
+  stores: readonly string[];
+  /** How a store is named in the evidence (default: its path as given). */
+  nameOf?: (file: string) => string;
+  /** Only evidence at or after this time, ms since the epoch; floored to the hour. */
+  since?: number;
+  /** Only these endpoints. */
+  includeEndpoint?: (endpoint: string) => boolean;
+}
+
+export function readEvidence(options: ReadEvidenceOptions): Evidence {
+  const since = options.since === undefined ? null : Math.floor(options.since / HOUR_MS) * HOUR_MS;
+  const nameOf = options.nameOf ?? ((file: string) => file);
+  const evidence: Evidence = { sources: options.stores.map(nameOf), since, endpoints: new Map() };
+  const include = options.includeEndpoint ?? (() => true);
+  for (const file of options.stores) {
+    const store = openStore(file, { readonly: true });
+    try {
+      addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include);
+    } finally {
+      store.close();
+    }
+  }
+  return evidence;
+}
+
+export function emptyBucket(): ShadowBucket {
+  return {
+    outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+    firstMinute: null,
+    lastMinute: null,
+    primaryLatency: latencyHistogram(),
+    candidateLatency: latencyHistogram(),
+    statusPairs: new Map(),
+    signatures: new Map(),
+    paths: new Map(),
+  };
+}
+
+/** Adds `from` into `into`. */
+export function mergeBucket(into: ShadowBucket, from: ShadowBucket): void {
+  for (const outcome of ROLLUP_OUTCOMES) into.outcomes[outcome] += from.outcomes[outcome];
+  if (from.firstMinute !== null) into.firstMinute = into.firstMinute === null ? from.firstMinute : Math.min(into.firstMinute, from.firstMinute);
+  if (from.lastMinute !== null) into.lastMinute = into.lastMinute === null ? from.lastMinute : Math.max(into.lastMinute, from.lastMinute);
+  into.primaryLatency.add(from.primaryLatency);
+  into.candidateLatency.add(from.candidateLatency);
+  for (const [key, pair] of from.statusPairs) addPair(into, key, pair.primary, pair.candidate, pair.count);
+  for (const [key, counts] of from.signatures) addCounts(into.signatures, key, counts.count, counts.expected);
+  for (const [key, counts] of from.paths) addPath(into, key, counts.raw, counts.noise);
+}
+
+/** Every day of an endpoint added into one bucket, in day order up to `untilDay` (inclusive) when given. */
+export function mergedDays(endpoint: EndpointEvidence, untilDay?: number): ShadowBucket {
+  const total = emptyBucket();
+  for (const day of [...endpoint.days.keys()].sort((a, b) => a - b)) {
+    if (untilDay !== undefined && day > untilDay) break;
+    mergeBucket(total, endpoint.days.get(day)!);
+  }
+  return total;
+}
+
+export function dayOf(at: number): number {
+  return Math.floor(at / DAY_MS) * DAY_MS;
+}
+
+function addStore(evidence: Evidence, db: Database.Database, source: string, since: number, include: (endpoint: string) => boolean): void {
+  const endpointOf = (name: string): EndpointEvidence | undefined => {
+    if (!include(name)) return undefined;
+    let found = evidence.endpoints.get(name);
+    if (!found) {
+      found = { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null };
+      evidence.endpoints.set(name, found);
+    }
+    return found;
+  };
+  const bucketOf = (endpoint: EndpointEvidence, at: number): ShadowBucket => {
+    const day = dayOf(at);
+    let bucket = endpoint.days.get(day);
+    if (!bucket) endpoint.days.set(day, (bucket = emptyBucket()));
+    return bucket;
+  };
+
+  const rollups = db.prepare('SELECT * FROM shadow_rollups WHERE minute >= ?').iterate(since) as IterableIterator<RollupRow>;
+  for (const row of rollups) {
+    const endpoint = endpointOf(row.endpoint);
+    if (!endpoint) continue;
+    const bucket = bucketOf(endpoint, row.minute);
+    for (const outcome of ROLLUP_OUTCOMES) bucket.outcomes[outcome] += row[outcome];
+    // A minute of only drops saw no exchange: it does not extend the time the endpoint was shadowed.
+    if (row.match + row.mismatch + row.expected + row.candidate_error + row.not_compared > 0) {
+      bucket.firstMinute = bucket.firstMinute === null ? row.minute : Math.min(bucket.firstMinute, row.minute);
+      bucket.lastMinute = bucket.lastMinute === null ? row.minute : Math.max(bucket.lastMinute, row.minute);
+    }
+    if (row.primary_latency) bucket.primaryLatency.add(decodeHistogram(row.primary_latency));
+    if (row.candidate_latency) bucket.candidateLatency.add(decodeHistogram(row.candidate_latency));
+  }
+
+  const pairs = db
+    .prepare('SELECT endpoint, minute, primary_status, candidate_status, count FROM shadow_status_pairs WHERE minute >= ?')
+    .iterate(since) as IterableIterator<{
+    endpoint: string;
+    minute: number;
+    primary_status: number;
+    candidate_status: number;
+    count: number;
+  }>;
+  for (const row of pairs) {
+    const endpoint = endpointOf(row.endpoint);
+    if (endpoint) addPair(bucketOf(endpoint, row.minute), `${row.primary_status} ${row.candidate_status}`, row.primary_status, row.candidate_status, row.count);
+  }
+
+  const signatureHours = db
+    .prepare(
+      `SELECT s.id, s.endpoint, s.signature, s.differences, s.first_seen, s.last_seen, h.hour, h.count, h.expected
+       FROM shadow_signature_hours h JOIN shadow_signatures s ON s.id = h.signature_id WHERE h.hour >= ?`,
+    )
+    .iterate(since) as IterableIterator<{
+    id: number;
+    endpoint: string;
+    signature: string;
+    differences: string;
+    first_seen: number;
+    last_seen: number;
+    hour: number;
+    count: number;
+    expected: number;
+  }>;
+  const signaturesHere = new Map<number, SignatureInfo>();
+  for (const row of signatureHours) {
+    const endpoint = endpointOf(row.endpoint);
+    if (!endpoint) continue;
+    addCounts(bucketOf(endpoint, row.hour).signatures, row.signature, row.count, row.expected);
+    const firstSeen = Math.max(row.first_seen, since);
+    let info = endpoint.signatureInfo.get(row.signature);
+    if (!info) {
+      info = {
+        signature: row.signature,
+        differences: JSON.parse(row.differences) as SignatureInfo['differences'],
+        firstSeen,
+        lastSeen: row.last_seen,
+        samples: [],
+      };
+      endpoint.signatureInfo.set(row.signature, info);
+    }
+    info.firstSeen = Math.min(info.firstSeen, firstSeen);
+    info.lastSeen = Math.max(info.lastSeen, row.last_seen);
+    signaturesHere.set(row.id, info);
+  }
+  // The earliest samples across the stores, so the excerpt does not depend on the order of --db.
+  for (const [signatureId, info] of signaturesHere) {
+    const samples = readSamples(db, signatureId).filter((sample) => sample.at >= since);
+    if (samples.length > 0 && samples[0]!.at < (info.samples[0]?.at ?? Number.POSITIVE_INFINITY)) info.samples = samples;
+  }
+
+  const paths = db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours WHERE hour >= ?').iterate(since) as IterableIterator<{
+    endpoint: string;
+    hour: number;
+    pattern: string;
+    kind: string;
+    raw: number;
+    noise: number;
+  }>;
+  for (const row of paths) {
+    const endpoint = endpointOf(row.endpoint);
+    if (endpoint) addPath(bucketOf(endpoint, row.hour), `${row.pattern}\u0000${row.kind}`, row.raw, row.noise);
+  }
+
+  addTestRuns(db, source, endpointOf);
+}
+
+/** Per endpoint, the newest run of this store that covered it, if newer than what another store had. */
+function addTestRuns(db: Database.Database, source: string, endpointOf: (name: string) => EndpointEvidence | undefined): void {
+  const latest = db
+    .prepare(
+      `SELECT r.endpoint, max(t.finished_at) AS finished_at FROM test_results r JOIN test_runs t ON t.id = r.run_id GROUP BY r.endpoint ORDER BY r.endpoint`,
+    )
+    .all() as { endpoint: string; finished_at: string }[];
+  const runOf = db.prepare('SELECT id, rewrite_url FROM test_runs WHERE finished_at = ? ORDER BY id DESC LIMIT 1');
+  const resultsOf = db.prepare(
+    `SELECT spec_id AS specId, behavior, disposition, example, target, outcome, reason FROM test_results
+     WHERE run_id = ? AND endpoint = ? ORDER BY spec_id, example, target`,
+  );
+  for (const row of latest) {
+    const endpoint = endpointOf(row.endpoint);
+    if (!endpoint) continue;
+    if (endpoint.latestTestRun && endpoint.latestTestRun.finishedAt >= row.finished_at) continue;
+    const run = runOf.get(row.finished_at) as { id: number; rewrite_url: string };
+    endpoint.latestTestRun = {
+      source,
+      runId: run.id,
+      finishedAt: row.finished_at,
+      rewriteUrl: run.rewrite_url,
+      results: resultsOf.all(run.id, row.endpoint) as TestResultRow[],
+    };
+  }
+}
+
+interface RollupRow {
+  endpoint: string;
+  minute: number;
+  match: number;
+  mismatch: number;
+  expected: number;
+  candidate_error: number;
+  not_compared: number;
+  dropped: number;
+  primary_latency: Buffer | null;
+  candidate_latency: Buffer | null;
+}
+
+function addPair(bucket: ShadowBucket, key: string, primary: number, candidate: number, count: number): void {
+  const pair = bucket.statusPairs.get(key);
+  if (pair) pair.count += count;
+  else bucket.statusPairs.set(key, { primary, candidate, count });
+}
+
+function addCounts(map: Map<string, SignatureCount>, key: string, count: number, expected: number): void {
+  const entry = map.get(key);
+  if (entry) {
+    entry.count += count;
+    entry.expected += expected;
+  } else {
+    map.set(key, { count, expected });
+  }
+}
+
+function addPath(bucket: ShadowBucket, key: string, raw: number, noise: number): void {
+  const entry = bucket.paths.get(key);
+  if (entry) {
+    entry.raw += raw;
+    entry.noise += noise;
+  } else {
+    bucket.paths.set(key, { raw, noise });
+  }
+}
+
+/** The shadow writer's histogram shape (microseconds, two significant digits), growing as needed. */
+function latencyHistogram(): hdr.Histogram {
+  return hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, autoResize: true });
+}

@@ -1,0 +1,153 @@
+/**
+ * The readiness report as data: what `buildReadinessReport` returns and every renderer (JSON,
+ * Markdown, HTML) reads. Field names are the JSON format's, so `--format json` is this object
+ * as it stands; renderers never compute verdicts, they only show them.
+ */
+
+export type GateStatus = 'PASS' | 'FAIL' | 'INSUFFICIENT';
+export type Verdict = 'READY' | 'NOT_READY' | 'INSUFFICIENT_DATA';
+export type GateName = 'spec' | 'spec_tests' | 'shadow_correctness' | 'errors' | 'latency' | 'coverage';
+
+export const GATE_TITLES: Record<GateName, string> = {
+  spec: 'Spec approved',
+  spec_tests: 'Spec tests',
+  shadow_correctness: 'Shadow correctness',
+  errors: 'Error rate',
+  latency: 'Latency',
+  coverage: 'Coverage',
+};
+
+export interface Gate {
+  name: GateName;
+  status: GateStatus;
+  /** One sentence with the numbers behind the status. */
+  detail: string;
+  /** The numbers themselves, for machines. */
+  numbers: Record<string, number | string | boolean | null>;
+}
+
+export interface Thresholds {
+  /** The match rate the lower confidence bound must reach (0.999). */
+  target_match_rate: number;
+  /** One-sided confidence of the bounds (0.95). */
+  confidence: number;
+  /** How much the rewrite's error rate may exceed the legacy's (0.001 = 0.1 percentage points). */
+  error_rate_margin: number;
+  /** The rewrite's p99 over the legacy's at most (1.10). */
+  max_p99_ratio: number;
+  /** A p99 within this many ms of the legacy's passes whatever the ratio. */
+  p99_slack_ms: number;
+  /** Requests each side needs before latency is judged. */
+  min_latency_samples: number;
+  /** How long an endpoint must have been shadowed, ms. */
+  min_shadow_duration_ms: number;
+}
+
+export interface LatencyPercentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface StatusCell {
+  legacy: number;
+  /** 0: the rewrite gave no response (timeout, reset, refused). */
+  rewrite: number;
+  count: number;
+}
+
+export interface SignatureExcerpt {
+  /** `METHOD /target` of the earliest stored sample. */
+  request: string;
+  legacy_status: number;
+  rewrite_status: number | null;
+  /** The first differences of that sample, in words. */
+  differences: string[];
+  at: number;
+}
+
+export interface ReportSignature {
+  signature: string;
+  differences: { pattern: string; kind: string }[];
+  /** In the window. */
+  count: number;
+  /** Of `count`, explained by a fix behaviour. */
+  expected: number;
+  /** Every differing path of it is within the noise a second legacy instance shows. */
+  noise: boolean;
+  first_seen: number;
+  last_seen: number;
+  sample: SignatureExcerpt | null;
+}
+
+export interface IntentionalDifference {
+  behavior: string;
+  disposition: 'fix' | 'drop';
+  says: string;
+  /** The behaviour's notes: why it is fixed or dropped. */
+  rationale: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+  /** Shadowed requests classified expected because of this behaviour; null when not attributable (drop). */
+  requests_affected: number | null;
+}
+
+export interface DayVerdict {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  verdict: Verdict;
+  /** Evidence accumulated from the window's start to the end of this day. */
+  requests: number;
+  mismatches: number;
+  match_rate_lower_bound: number;
+  gates: { name: GateName; status: GateStatus }[];
+}
+
+export interface EndpointReport {
+  endpoint: string;
+  /** The spec's id, or null for traffic no spec covers. */
+  spec: string | null;
+  spec_file: string | null;
+  verdict: Verdict;
+  /** Why it is not READY, failing gates first. Empty when READY. */
+  reasons: string[];
+  /** Compared requests (match, mismatch, expected) in the window. */
+  requests: number;
+  /** Unexpected mismatches: noise and expected differences left out. */
+  mismatches: number;
+  match_rate_lower_bound: number;
+  gates: Gate[];
+  traffic: {
+    match: number;
+    mismatch: number;
+    expected: number;
+    noise: number;
+    candidate_error: number;
+    not_compared: number;
+    dropped: number;
+    first_seen: number | null;
+    last_seen: number | null;
+  };
+  status_matrix: StatusCell[];
+  latency: { legacy: LatencyPercentiles | null; rewrite: LatencyPercentiles | null };
+  /** Unexpected signatures first, most frequent first; at most 10. */
+  signatures: ReportSignature[];
+  intentional: IntentionalDifference[];
+  days: DayVerdict[];
+}
+
+export interface ReadinessReport {
+  generated_at: string;
+  /** The stores read, as given. */
+  sources: string[];
+  window: { since: string | null; until: string };
+  /** --endpoint, when given. */
+  endpoint_filter: string | null;
+  thresholds: Thresholds;
+  /** How each gate decides, in words: printed with every report. */
+  method: Record<GateName, string>;
+  endpoints: EndpointReport[];
+  overall: { verdict: Verdict; ready: number; not_ready: number; insufficient: number };
+}

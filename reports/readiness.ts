@@ -1,0 +1,323 @@
+/**
+ * `buildReadinessReport`: can the rewrite take each endpoint's traffic now? Reads the evidence
+ * (one or more stores), judges the six gates per endpoint and per day, and returns the report as
+ * data for the renderers. The endpoints are those of the specs and those seen in traffic.
+ */
+import picomatch from 'picomatch';
+import { explainedBy, fixFootprints } from '../src/compare/expected.js';
+import type { ReportConfig } from '../src/config/schema.js';
+import { parseDuration } from '../src/config/schema.js';
+import { describeDifference } from '../src/runner/junit.js';
+import { displayPath } from '../src/paths.js';
+import type { LoadedSpec } from '../src/spec/load.js';
+import type { Spec } from '../src/spec/schema.js';
+import { mergedDays, readEvidence, type EndpointEvidence, type ShadowBucket } from './evidence.js';
+import {
+  correctnessGate,
+  coverageGate,
+  errorsGate,
+  GATE_ORDER,
+  gateMethods,
+  latencyGate,
+  latencyOf,
+  specGate,
+  specTestsGate,
+  verdictOf,
+  type CorrectnessCounts,
+} from './gates.js';
+import type { DayVerdict, EndpointReport, Gate, IntentionalDifference, ReadinessReport, ReportSignature, Thresholds, Verdict } from './model.js';
+
+export interface ReadinessOptions {
+  /** Store files to read (read-only); their evidence is added together. */
+  stores: readonly string[];
+  /** How a store is named in the report (default: its path as given). */
+  nameOf?: (file: string) => string;
+  /** The workspace's specs. */
+  specs: readonly LoadedSpec[];
+  thresholds: Thresholds;
+  /** Only evidence at or after this time, ms since the epoch (floored to the hour). */
+  since?: number;
+  /** A glob on "METHOD /path" templates ("GET /customers/**", "/health"); only matching endpoints. */
+  endpoint?: string;
+  /** Spec file paths are shown relative to this. */
+  cwd: string;
+  /** The report's time, ms since the epoch. Default: now. */
+  now?: number;
+}
+
+const MAX_SIGNATURES = 10;
+
+export function thresholdsOf(config: ReportConfig): Thresholds {
+  return {
+    target_match_rate: config.target_match_rate,
+    confidence: config.confidence,
+    error_rate_margin: config.error_rate_margin,
+    max_p99_ratio: config.max_p99_ratio,
+    p99_slack_ms: config.p99_slack_ms,
+    min_latency_samples: config.min_latency_samples,
+    // The schema has checked it parses.
+    min_shadow_duration_ms: parseDuration(config.min_shadow_duration)!,
+  };
+}
+
+export function buildReadinessReport(options: ReadinessOptions): ReadinessReport {
+  const now = options.now ?? Date.now();
+  const includes = endpointFilter(options.endpoint);
+  const evidence = readEvidence({
+    stores: options.stores,
+    includeEndpoint: includes,
+    ...(options.nameOf && { nameOf: options.nameOf }),
+    ...(options.since !== undefined && { since: options.since }),
+  });
+  const specsByEndpoint = new Map<string, LoadedSpec>();
+  for (const loaded of options.specs) if (includes(loaded.spec.endpoint)) specsByEndpoint.set(loaded.spec.endpoint, loaded);
+
+  const names = new Set([...specsByEndpoint.keys(), ...evidence.endpoints.keys()]);
+  const endpoints = [...names].map((name) =>
+    endpointReport(
+      name,
+      specsByEndpoint.get(name) ?? null,
+      evidence.endpoints.get(name) ?? { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null },
+      options.thresholds,
+      options.cwd,
+    ),
+  );
+  endpoints.sort((a, b) => VERDICT_RANK[a.verdict] - VERDICT_RANK[b.verdict] || compareEndpoints(a.endpoint, b.endpoint));
+
+  const notReady = endpoints.filter((e) => e.verdict === 'NOT_READY').length;
+  const ready = endpoints.filter((e) => e.verdict === 'READY').length;
+  const insufficient = endpoints.length - notReady - ready;
+  const overall: Verdict = notReady > 0 ? 'NOT_READY' : insufficient > 0 || endpoints.length === 0 ? 'INSUFFICIENT_DATA' : 'READY';
+  return {
+    generated_at: new Date(now).toISOString(),
+    sources: evidence.sources,
+    window: { since: evidence.since === null ? null : new Date(evidence.since).toISOString(), until: new Date(now).toISOString() },
+    endpoint_filter: options.endpoint ?? null,
+    thresholds: options.thresholds,
+    method: gateMethods(options.thresholds),
+    endpoints,
+    overall: { verdict: overall, ready, not_ready: notReady, insufficient },
+  };
+}
+
+const VERDICT_RANK: Record<Verdict, number> = { NOT_READY: 0, INSUFFICIENT_DATA: 1, READY: 2 };
+
+/** "GET /x" ordered by path, then method. */
+function compareEndpoints(a: string, b: string): number {
+  const [ma = '', pa = ''] = a.split(' ');
+  const [mb = '', pb = ''] = b.split(' ');
+  return pa < pb ? -1 : pa > pb ? 1 : ma < mb ? -1 : ma > mb ? 1 : 0;
+}
+
+/** A glob on "METHOD /path" templates; without a method it applies to every method; `{name}` is literal. */
+export function endpointFilter(glob: string | undefined): (endpoint: string) => boolean {
+  if (glob === undefined) return () => true;
+  const withMethod = glob.startsWith('/') ? `* ${glob}` : glob;
+  const isMatch = picomatch(withMethod, { dot: true, nobrace: true });
+  return (endpoint) => endpoint === glob || isMatch(endpoint);
+}
+
+function endpointReport(name: string, loaded: LoadedSpec | null, evidence: EndpointEvidence, t: Thresholds, cwd: string): EndpointReport {
+  const spec = loaded?.spec ?? null;
+  const specFile = loaded ? displayPath(loaded.file, cwd) : null;
+  const total = mergedDays(evidence);
+  const attribution = attributeExpected(spec, evidence, total);
+  const correctness = correctnessCounts(total, evidence);
+  const fixedGates = [specGate({ spec }), specTestsGate(spec, evidence.latestTestRun)];
+  const judged = judgeShadow(spec, evidence, total, correctness, t);
+  const gates = orderGates([...fixedGates, ...judged.gates]);
+  const { verdict, reasons } = verdictOf(gates);
+
+  const days: DayVerdict[] = [];
+  for (const day of [...evidence.days.keys()].sort((a, b) => a - b)) {
+    const upTo = mergedDays(evidence, day);
+    const counts = correctnessCounts(upTo, evidence);
+    const judgedDay = judgeShadow(spec, evidence, upTo, counts, t);
+    const dayGates = orderGates([...fixedGates, ...judgedDay.gates]);
+    days.push({
+      day: new Date(day).toISOString().slice(0, 10),
+      verdict: verdictOf(dayGates).verdict,
+      requests: counts.compared,
+      mismatches: counts.mismatches,
+      match_rate_lower_bound: judgedDay.lowerBound,
+      gates: dayGates.map((g) => ({ name: g.name, status: g.status })),
+    });
+  }
+
+  const latency = { legacy: latencyOf(total.primaryLatency), rewrite: latencyOf(total.candidateLatency) };
+  return {
+    endpoint: name,
+    spec: spec?.id ?? null,
+    spec_file: specFile,
+    verdict,
+    reasons,
+    requests: correctness.compared,
+    mismatches: correctness.mismatches,
+    match_rate_lower_bound: judged.lowerBound,
+    gates,
+    traffic: {
+      match: total.outcomes.match,
+      mismatch: total.outcomes.mismatch,
+      expected: total.outcomes.expected,
+      noise: correctness.noise,
+      candidate_error: total.outcomes.candidate_error,
+      not_compared: total.outcomes.not_compared,
+      dropped: total.outcomes.dropped,
+      first_seen: total.firstMinute,
+      last_seen: total.lastMinute === null ? null : total.lastMinute + 60_000,
+    },
+    status_matrix: [...total.statusPairs.values()]
+      .map((pair) => ({ legacy: pair.primary, rewrite: pair.candidate, count: pair.count }))
+      .sort((a, b) => a.legacy - b.legacy || a.rewrite - b.rewrite),
+    latency,
+    signatures: reportSignatures(evidence, total),
+    intentional: intentionalDifferences(spec, attribution),
+    days,
+  };
+}
+
+function orderGates(gates: Gate[]): Gate[] {
+  return gates.sort((a, b) => GATE_ORDER.indexOf(a.name) - GATE_ORDER.indexOf(b.name));
+}
+
+/** The gates that judge shadow evidence, over a span of it. */
+function judgeShadow(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket, counts: CorrectnessCounts, t: Thresholds) {
+  const correctness = correctnessGate(counts, t);
+  const gates = [
+    correctness.gate,
+    errorsGate(bucket, t),
+    latencyGate(latencyOf(bucket.primaryLatency), latencyOf(bucket.candidateLatency), t),
+    coverageGate({ firstMinute: bucket.firstMinute, lastMinute: bucket.lastMinute, behaviors: behaviorCoverage(spec, evidence, bucket) }, t),
+  ];
+  return { gates, lowerBound: correctness.lowerBound };
+}
+
+/**
+ * A path is noise when a second legacy instance differs there about as often as the rewrite does:
+ * raw does not exceed noise by Diffy's relative rule. Diffy's absolute floor (0.03 % of requests)
+ * is not applied: the correctness gate itself judges how rare a difference is.
+ */
+function noisyPaths(bucket: ShadowBucket): Set<string> {
+  const noisy = new Set<string>();
+  for (const [key, { raw, noise }] of bucket.paths) {
+    const clearlyAbove = raw > noise && (raw - noise) * 5 > Math.max(raw, noise);
+    if (noise > 0 && !clearlyAbove) noisy.add(key);
+  }
+  return noisy;
+}
+
+function isNoiseSignature(parts: readonly { pattern: string; kind: string }[], noisy: ReadonlySet<string>): boolean {
+  return parts.length > 0 && parts.every((part) => noisy.has(`${part.pattern}\u0000${part.kind}`));
+}
+
+/** Every mismatch has a signature, so the signatures' unexpected counts are the mismatches, split into noise and the rest. */
+function correctnessCounts(bucket: ShadowBucket, evidence: EndpointEvidence): CorrectnessCounts {
+  const noisy = noisyPaths(bucket);
+  let noise = 0;
+  let mismatches = 0;
+  for (const [signature, counts] of bucket.signatures) {
+    const unexpected = counts.count - counts.expected;
+    if (isNoiseSignature(partsOf(evidence, signature), noisy)) noise += unexpected;
+    else mismatches += unexpected;
+  }
+  return { compared: bucket.outcomes.match + bucket.outcomes.mismatch + bucket.outcomes.expected, mismatches, expected: bucket.outcomes.expected, noise };
+}
+
+function partsOf(evidence: EndpointEvidence, signature: string): { pattern: string; kind: string }[] {
+  return evidence.signatureInfo.get(signature)?.differences ?? [];
+}
+
+function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket): ReportSignature[] {
+  const noisy = noisyPaths(bucket);
+  const list: ReportSignature[] = [];
+  for (const [signature, counts] of bucket.signatures) {
+    const info = evidence.signatureInfo.get(signature);
+    const differences = partsOf(evidence, signature);
+    const sample = info?.samples[0];
+    const candidate = sample?.candidate;
+    list.push({
+      signature,
+      differences,
+      count: counts.count,
+      expected: counts.expected,
+      noise: isNoiseSignature(differences, noisy),
+      first_seen: info?.firstSeen ?? 0,
+      last_seen: info?.lastSeen ?? 0,
+      sample: sample
+        ? {
+            request: `${sample.request.method} ${sample.request.target}`,
+            legacy_status: sample.primary.status,
+            rewrite_status: candidate && 'status' in candidate ? candidate.status : null,
+            differences: sample.differences.slice(0, 5).map(describeDifference),
+            at: sample.at,
+          }
+        : null,
+    });
+  }
+  const weight = (s: ReportSignature) => (s.noise ? 0 : s.count - s.expected);
+  return list
+    .sort((a, b) => weight(b) - weight(a) || b.count - a.count || (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0))
+    .slice(0, MAX_SIGNATURES);
+}
+
+/**
+ * Expected comparisons per fix behaviour: a signature's expected count goes to the behaviour that
+ * explains its stored sample (the shadow comparator's own classification, replayed on the sample).
+ */
+function attributeExpected(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket): Map<string, number> {
+  const affected = new Map<string, number>();
+  if (!spec) return affected;
+  const footprints = fixFootprints(spec);
+  for (const [signature, counts] of bucket.signatures) {
+    if (counts.expected === 0) continue;
+    const sample = evidence.signatureInfo.get(signature)?.samples.find((s) => s.outcome === 'expected');
+    const candidate = sample?.candidate;
+    if (!sample || !candidate || !('status' in candidate)) continue;
+    const behaviors = explainedBy(footprints, sample.primary.status, candidate.status, sample.differences);
+    for (const behavior of behaviors?.split(', ') ?? []) affected.set(behavior, (affected.get(behavior) ?? 0) + counts.expected);
+  }
+  return affected;
+}
+
+function intentionalDifferences(spec: Spec | null, affected: ReadonlyMap<string, number>): IntentionalDifference[] {
+  if (!spec) return [];
+  return spec.behaviors
+    .filter((b) => b.disposition === 'fix' || b.disposition === 'drop')
+    .map((b) => ({
+      behavior: b.id,
+      disposition: b.disposition as 'fix' | 'drop',
+      says: b.says,
+      rationale: b.notes ?? null,
+      approved_by: spec.approval?.by ?? null,
+      approved_at: spec.approval?.at ?? null,
+      requests_affected: b.disposition === 'fix' ? (affected.get(b.id) ?? 0) : null,
+    }));
+}
+
+/**
+ * Each behaviour that is not dropped: seen in traffic when the legacy answered, in a shadowed
+ * request, the status the behaviour's examples expect of it; tested when an example of it passed
+ * on the rewrite in the latest spec-test run.
+ */
+function behaviorCoverage(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket): { id: string; seen: boolean; tested: boolean }[] {
+  if (!spec) return [];
+  const legacyStatuses = new Set([...bucket.statusPairs.values()].map((pair) => pair.primary));
+  const results = evidence.latestTestRun?.results ?? [];
+  return spec.behaviors
+    .filter((b) => b.disposition !== 'drop')
+    .map((behavior) => {
+      const statuses = spec.examples.filter((e) => e.behavior === behavior.id).flatMap(legacyStatusesOf);
+      return {
+        id: behavior.id,
+        seen: statuses.some((status) => legacyStatuses.has(status)),
+        tested: results.some((r) => r.behavior === behavior.id && r.target === 'rewrite' && r.outcome === 'pass'),
+      };
+    });
+}
+
+/** The statuses an example's last step expects of the legacy. */
+function legacyStatusesOf(example: Spec['examples'][number]): number[] {
+  const last = example.steps ? example.steps[example.steps.length - 1] : { expect: example.expect, expect_legacy: example.expect_legacy };
+  const status = (last?.expect_legacy ?? last?.expect)?.status;
+  return status === undefined ? [] : Array.isArray(status) ? status : [status];
+}

@@ -11,10 +11,9 @@ import { specStatus } from '../src/spec/status.js';
 import type { Spec } from '../src/spec/schema.js';
 import { plural } from '../src/text.js';
 import type { LatestTestRun, ShadowBucket } from './evidence.js';
+import { formatCount, formatLowerBound, formatMs, formatPercent } from './format.js';
 import type { Gate, GateName, GateStatus, LatencyPercentiles, Thresholds, Verdict } from './model.js';
 import type * as hdr from 'hdr-histogram-js';
-
-export const GATE_ORDER: readonly GateName[] = ['spec', 'spec_tests', 'shadow_correctness', 'errors', 'latency', 'coverage'];
 
 export function gateMethods(t: Thresholds): Record<GateName, string> {
   return {
@@ -23,10 +22,10 @@ export function gateMethods(t: Thresholds): Record<GateName, string> {
       'The latest `parity test` run that covered the endpoint, from any store given: every example passes on the rewrite, and every example that fails on the legacy alone belongs to a `fix` behaviour.',
     shadow_correctness:
       `n compared requests and k unexpected mismatches: differences explained by a fix behaviour are left out, and so is a signature whose every path differs between two legacy instances about as often (Diffy's relative rule: raw does not exceed noise by more than 20 %). ` +
-      `PASS when the exact one-sided Clopper-Pearson lower bound of the match rate at ${percent(t.confidence)} confidence is at least ${percent(t.target_match_rate)}; ` +
+      `PASS when the exact one-sided Clopper-Pearson lower bound of the match rate at ${formatPercent(t.confidence)} confidence is at least ${formatPercent(t.target_match_rate)}; ` +
       'FAIL when the observed match rate is below the target; otherwise INSUFFICIENT, with the number of further clean requests that would settle it. The two-sided Wilson score interval is shown beside it.',
     errors:
-      `Over the same shadowed requests, 5xx answers of the legacy against 5xx answers or no answer of the rewrite. PASS when the one-sided ${percent(t.confidence)} upper bound of the difference of the two rates (Newcombe's hybrid score method) is at most ${points(t.error_rate_margin)}; ` +
+      `Over the same shadowed requests, 5xx answers of the legacy against 5xx answers or no answer of the rewrite. PASS when the one-sided ${formatPercent(t.confidence)} upper bound of the difference of the two rates (Newcombe's hybrid score method) is at most ${points(t.error_rate_margin)}; ` +
       'FAIL when the observed difference exceeds that margin; otherwise INSUFFICIENT.',
     latency:
       `p50, p95 and p99 of each side from the merged shadow latency histograms (1 % resolution). PASS when the rewrite's p99 is at most ${t.max_p99_ratio}× the legacy's or within ${t.p99_slack_ms} ms of it; FAIL otherwise; ` +
@@ -125,18 +124,20 @@ export function correctnessGate(counts: CorrectnessCounts, t: Thresholds): { gat
       gate: gate(
         'shadow_correctness',
         'INSUFFICIENT',
-        `no compared requests; about ${count(result.cleanRequestsNeeded ?? 0)} clean ones would settle it`,
+        `no compared requests; about ${formatCount(result.cleanRequestsNeeded ?? 0)} clean ones would settle it`,
         numbers,
       ),
       lowerBound: result.lowerBound,
     };
   }
-  const left = [counts.expected > 0 ? `${count(counts.expected)} expected` : '', counts.noise > 0 ? `${count(counts.noise)} noise` : ''].filter(Boolean);
+  const left = [counts.expected > 0 ? `${formatCount(counts.expected)} expected` : '', counts.noise > 0 ? `${formatCount(counts.noise)} noise` : ''].filter(
+    Boolean,
+  );
   const facts =
-    `${count(counts.compared)} compared, ${plural(counts.mismatches, 'unexpected mismatch', 'unexpected mismatches')}${left.length > 0 ? ` (${left.join(', ')} left out)` : ''}: ` +
-    `match rate ≥ ${percent(result.lowerBound, 3)} at ${percent(t.confidence)} (Clopper-Pearson), target ${percent(t.target_match_rate)}; Wilson ${percent(t.confidence)} [${percent(wilson.lower, 3)}, ${percent(wilson.upper, 3)}]`;
-  const settle = result.status === 'INSUFFICIENT' ? `; ${count(result.cleanRequestsNeeded ?? 0)} more clean requests would settle it` : '';
-  const below = result.status === 'FAIL' ? `; observed ${percent(result.rate ?? 0, 3)} is below the target` : '';
+    `${formatCount(counts.compared)} compared, ${plural(counts.mismatches, 'unexpected mismatch', 'unexpected mismatches')}${left.length > 0 ? ` (${left.join(', ')} left out)` : ''}: ` +
+    `match rate ≥ ${formatLowerBound(result.lowerBound)} at ${formatPercent(t.confidence)} (Clopper-Pearson), target ${formatPercent(t.target_match_rate)}; Wilson ${formatPercent(t.confidence)} [${formatLowerBound(wilson.lower)}, ${`${(wilson.upper * 100).toFixed(3)} %`}]`;
+  const settle = result.status === 'INSUFFICIENT' ? `; ${formatCount(result.cleanRequestsNeeded ?? 0)} more clean requests would settle it` : '';
+  const below = result.status === 'FAIL' ? `; observed ${`${((result.rate ?? 0) * 100).toFixed(3)} %`} is below the target` : '';
   return { gate: gate('shadow_correctness', result.status, facts + settle + below, numbers), lowerBound: result.lowerBound };
 }
 
@@ -156,8 +157,8 @@ export function errorsGate(bucket: ShadowBucket, t: Thresholds): Gate {
   const status: GateStatus = upper <= t.error_rate_margin ? 'PASS' : observed > t.error_rate_margin ? 'FAIL' : 'INSUFFICIENT';
   const numbers = { requests: n, legacy_errors: legacy, rewrite_errors: rewrite, difference: observed, difference_upper_bound: upper };
   const detail =
-    `legacy ${count(legacy)} 5xx, rewrite ${count(rewrite)} 5xx or no answer, of ${count(n)}: ` +
-    `difference ${signedPoints(observed)}, upper bound ${signedPoints(upper)} at ${percent(t.confidence)}, margin ${points(t.error_rate_margin)}`;
+    `legacy ${formatCount(legacy)} 5xx, rewrite ${formatCount(rewrite)} 5xx or no answer, of ${formatCount(n)}: ` +
+    `difference ${signedPoints(observed)}, upper bound ${signedPoints(upper)} at ${formatPercent(t.confidence)}, margin ${points(t.error_rate_margin)}`;
   return gate('errors', status, detail, numbers);
 }
 
@@ -180,7 +181,7 @@ export function latencyGate(legacy: LatencyPercentiles | null, rewrite: LatencyP
     return gate(
       'latency',
       'INSUFFICIENT',
-      `${count(legacyCount)} legacy and ${count(rewriteCount)} rewrite timings; ${count(t.min_latency_samples)} each are needed`,
+      `${formatCount(legacyCount)} legacy and ${formatCount(rewriteCount)} rewrite timings; ${formatCount(t.min_latency_samples)} each are needed`,
       {
         legacy_samples: legacyCount,
         rewrite_samples: rewriteCount,
@@ -201,7 +202,7 @@ export function latencyGate(legacy: LatencyPercentiles | null, rewrite: LatencyP
   };
   const slackNote = p99Ratio > t.max_p99_ratio && within ? ` (within the ${t.p99_slack_ms} ms slack)` : '';
   const detail =
-    `p99 ${millis(rewrite.p99)} vs ${millis(legacy.p99)}: ${p99Ratio.toFixed(2)}× (at most ${t.max_p99_ratio}×)${slackNote}; ` +
+    `p99 ${formatMs(rewrite.p99)} vs ${formatMs(legacy.p99)}: ${p99Ratio.toFixed(2)}× (at most ${t.max_p99_ratio}×)${slackNote}; ` +
     `p50 ${numbers.p50_ratio.toFixed(2)}×, p95 ${numbers.p95_ratio.toFixed(2)}×`;
   return gate('latency', status, detail, numbers);
 }
@@ -263,12 +264,6 @@ function names(results: readonly { specId: string; example: string }[]): string 
   return results.length > 3 ? `${shown.join(', ')} and ${results.length - 3} more` : shown.join(', ');
 }
 
-export function percent(fraction: number, digits?: number): string {
-  const value = fraction * 100;
-  const fixed = digits ?? (Number.isInteger(value) ? 0 : Math.min(3, Math.max(1, -Math.floor(Math.log10(Math.abs(100 - value) || 1)) + 1)));
-  return `${value.toFixed(fixed)} %`;
-}
-
 function points(fraction: number): string {
   return `${(fraction * 100).toFixed(2)} percentage points`;
 }
@@ -276,14 +271,6 @@ function points(fraction: number): string {
 function signedPoints(fraction: number): string {
   const value = fraction * 100;
   return `${value >= 0 ? '+' : ''}${value.toFixed(3)} pp`;
-}
-
-function millis(value: number): string {
-  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 export function duration(ms: number): string {

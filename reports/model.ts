@@ -8,6 +8,9 @@ export type GateStatus = 'PASS' | 'FAIL' | 'INSUFFICIENT';
 export type Verdict = 'READY' | 'NOT_READY' | 'INSUFFICIENT_DATA';
 export type GateName = 'spec' | 'spec_tests' | 'shadow_correctness' | 'errors' | 'latency' | 'coverage';
 
+/** The gates in the order every report lists them. */
+export const GATE_ORDER: readonly GateName[] = ['spec', 'spec_tests', 'shadow_correctness', 'errors', 'latency', 'coverage'];
+
 export const GATE_TITLES: Record<GateName, string> = {
   spec: 'Spec approved',
   spec_tests: 'Spec tests',

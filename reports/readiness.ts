@@ -16,7 +16,6 @@ import {
   correctnessGate,
   coverageGate,
   errorsGate,
-  GATE_ORDER,
   gateMethods,
   latencyGate,
   latencyOf,
@@ -25,7 +24,17 @@ import {
   verdictOf,
   type CorrectnessCounts,
 } from './gates.js';
-import type { DayVerdict, EndpointReport, Gate, IntentionalDifference, ReadinessReport, ReportSignature, Thresholds, Verdict } from './model.js';
+import {
+  GATE_ORDER,
+  type DayVerdict,
+  type EndpointReport,
+  type Gate,
+  type IntentionalDifference,
+  type ReadinessReport,
+  type ReportSignature,
+  type Thresholds,
+  type Verdict,
+} from './model.js';
 
 export interface ReadinessOptions {
   /** Store files to read (read-only); their evidence is added together. */

@@ -5,9 +5,11 @@
  */
 
 import {
+  GATE_ORDER,
   GATE_TITLES,
   type EndpointReport,
   type Gate,
+  type GateName,
   type IntentionalDifference,
   type LatencyPercentiles,
   type ReadinessReport,
@@ -16,7 +18,6 @@ import {
   type Verdict,
 } from './model.js';
 import {
-  GATE_ORDER,
   LATENCY_ROWS,
   approvalText,
   formatCount,
@@ -25,13 +26,12 @@ import {
   formatMs,
   formatStatus,
   formatWindow,
-  gateSymbol,
   overallSummary,
   requestsAffectedText,
   statusMatrixAxes,
   thresholdRows,
   verdictLabel,
-} from './render-markdown.js';
+} from './format.js';
 import { latencyChart, Markup, markup, readinessChart, VERDICT_COLOURS } from './svg.js';
 
 const STYLE = `
@@ -49,6 +49,10 @@ caption { caption-side: bottom; text-align: left; font-size: 0.85em; padding-top
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.summary { font-size: 0.85em; }
+table.summary td.gate { white-space: nowrap; text-align: center; }
+table.summary td:first-child { max-width: 16em; overflow-wrap: anywhere; }
+table.summary .badge { font-size: 0.7rem; padding: 1px 6px; }
 .wide { overflow-x: auto; }
 section { margin-top: 40px; }
 section.endpoint { border-top: 3px solid var(--line); padding-top: 20px; }
@@ -111,8 +115,12 @@ function badge(verdict: Verdict, large = false): Markup {
   return markup`<span class="badge verdict-${verdict}${large ? ' large' : ''}">${verdictLabel(verdict)}</span>`;
 }
 
-function gateStatus(status: Gate['status']): Markup {
-  return markup`<span class="gate-${status}">${gateSymbol(status)} ${status}</span>`;
+// Marks every font has: emoji would need an emoji font on the machine that opens or prints the file.
+const GATE_MARKS: Record<Gate['status'], string> = { PASS: '✓', FAIL: '✗', INSUFFICIENT: '…' };
+
+/** `markOnly`: the summary table's cells, explained by the legend under it. */
+function gateStatus(status: Gate['status'], markOnly = false): Markup {
+  return markup`<span class="gate-${status}" title="${status}">${GATE_MARKS[status]}${markOnly ? '' : ` ${status}`}</span>`;
 }
 
 function num(value: string): Markup {
@@ -140,13 +148,23 @@ ${filter}</dl>
 function summaryRow(endpoint: EndpointReport, id: string): Markup {
   const gates = GATE_ORDER.map((name) => {
     const gate = endpoint.gates.find((g) => g.name === name);
-    return markup`<td>${gate ? gateStatus(gate.status) : '—'}</td>`;
+    return markup`<td class="gate">${gate ? gateStatus(gate.status, true) : '—'}</td>`;
   });
   return markup`<tr><td><a href="#${id}">${endpoint.endpoint}</a></td><td>${badge(endpoint.verdict)}</td>${num(formatCount(endpoint.requests))}${num(
     formatCount(endpoint.mismatches),
   )}${num(formatLowerBound(endpoint.match_rate_lower_bound))}${gates}</tr>
 `;
 }
+
+/** The summary table has a column per gate: short headings keep it within the page. */
+const SHORT_GATE_TITLES: Record<GateName, string> = {
+  spec: 'Spec',
+  spec_tests: 'Tests',
+  shadow_correctness: 'Shadow',
+  errors: 'Errors',
+  latency: 'Latency',
+  coverage: 'Coverage',
+};
 
 function summary(report: ReadinessReport, ids: string[]): Markup {
   if (report.endpoints.length === 0) {
@@ -158,12 +176,13 @@ function summary(report: ReadinessReport, ids: string[]): Markup {
   return markup`<section id="summary">
 <h2>Summary</h2>
 <div class="wide"><table class="summary">
-<thead><tr><th>Endpoint</th><th>Verdict</th><th class="num">Requests</th><th class="num">Mismatches</th><th class="num">Match-rate lower bound</th>${GATE_ORDER.map(
-    (name) => markup`<th>${GATE_TITLES[name]}</th>`,
+<thead><tr><th>Endpoint</th><th>Verdict</th><th class="num">Requests</th><th class="num">Mismatches</th><th class="num" title="Match-rate lower bound">Lower bound</th>${GATE_ORDER.map(
+    (name) => markup`<th title="${GATE_TITLES[name]}">${SHORT_GATE_TITLES[name]}</th>`,
   )}</tr></thead>
 <tbody>
 ${report.endpoints.map((endpoint, i) => summaryRow(endpoint, ids[i] ?? ''))}</tbody>
 </table></div>
+<p class="muted legend">${GATE_MARKS.PASS} pass · ${GATE_MARKS.FAIL} fail · ${GATE_MARKS.INSUFFICIENT} insufficient data</p>
 </section>`;
 }
 

@@ -6,7 +6,7 @@
  */
 
 import type { DayVerdict, LatencyPercentiles, Verdict } from './model.js';
-import { formatCount, formatLowerBound, formatMs, formatPercent, verdictLabel } from './render-markdown.js';
+import { formatCount, formatLowerBound, formatMs, formatPercent, verdictLabel } from './format.js';
 
 export class Markup {
   constructor(readonly value: string) {}

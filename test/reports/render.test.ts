@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ReadinessReport } from '../../reports/model.js';
 import { anchorIds, renderHtml } from '../../reports/render-html.js';
-import { codeSpan, escapeMarkdown, formatLowerBound, formatMs, renderMarkdown } from '../../reports/render-markdown.js';
+import { codeSpan, escapeMarkdown, formatLowerBound, formatMs } from '../../reports/format.js';
+import { renderMarkdown } from '../../reports/render-markdown.js';
 import { fixtureReport, SCRIPT_PROBE } from './fixture-report.js';
 
 /** Splits a GFM table row into cells the way GitHub does: on every pipe not escaped by a backslash. */
@@ -312,7 +313,7 @@ describe('renderHtml', () => {
     for (const endpoint of fixtureReport.endpoints) {
       const body = htmlSection(anchorIds(fixtureReport.endpoints.map((e) => e.endpoint))[fixtureReport.endpoints.indexOf(endpoint)] ?? '');
       expect(body).toContain(`badge verdict-${endpoint.verdict}`);
-      for (const gate of endpoint.gates) expect(body).toContain(`<span class="gate-${gate.status}">`);
+      for (const gate of endpoint.gates) expect(body).toContain(`<span class="gate-${gate.status}" title="${gate.status}">`);
       for (const gate of endpoint.gates) expect(body).toContain(`<td>${gate.detail.replace(/</g, '&lt;')}</td>`);
     }
     expect(page).toContain('<tr><th>Target match rate (lower confidence bound at least)</th><td class="num">99.9 %</td></tr>');

@@ -1,9 +1,9 @@
 /**
  * The evidence a readiness report judges, read from one or more stores and added together.
  *
- * Shadow data is bucketed per endpoint and UTC day: outcome counts, merged HDR latency
- * histograms, status pairs, signature counts (from the hourly table) and per-path raw/noise
- * counts. Every part is a sum (histograms merge exactly), so several stores, such as a fleet of
+ * Shadow data is read from the hourly tables (one latency histogram per endpoint-hour, not
+ * sixty: decoding them is what costs) and bucketed per endpoint and UTC day: outcome counts,
+ * merged HDR latency histograms, status pairs, signature counts and per-path raw/noise counts. Every part is a sum (histograms merge exactly), so several stores, such as a fleet of
  * detached comparators each with its own file, combine by adding their buckets, and the result is
  * the same as one store that had recorded all of it. The window starts on an hour boundary, the
  * finest grain the signature and path counts have.
@@ -176,33 +176,32 @@ function addStore(evidence: Evidence, db: Database.Database, source: string, sin
     return bucket;
   };
 
-  const rollups = db.prepare('SELECT * FROM shadow_rollups WHERE minute >= ?').iterate(since) as IterableIterator<RollupRow>;
+  const rollups = db.prepare('SELECT * FROM shadow_rollups_hourly WHERE hour >= ?').iterate(since) as IterableIterator<HourlyRollupRow>;
   for (const row of rollups) {
     const endpoint = endpointOf(row.endpoint);
     if (!endpoint) continue;
-    const bucket = bucketOf(endpoint, row.minute);
+    const bucket = bucketOf(endpoint, row.hour);
     for (const outcome of ROLLUP_OUTCOMES) bucket.outcomes[outcome] += row[outcome];
-    // A minute of only drops saw no exchange: it does not extend the time the endpoint was shadowed.
-    if (row.match + row.mismatch + row.expected + row.candidate_error + row.not_compared > 0) {
-      bucket.firstMinute = bucket.firstMinute === null ? row.minute : Math.min(bucket.firstMinute, row.minute);
-      bucket.lastMinute = bucket.lastMinute === null ? row.minute : Math.max(bucket.lastMinute, row.minute);
+    if (row.first_minute !== null && row.last_minute !== null) {
+      bucket.firstMinute = bucket.firstMinute === null ? row.first_minute : Math.min(bucket.firstMinute, row.first_minute);
+      bucket.lastMinute = bucket.lastMinute === null ? row.last_minute : Math.max(bucket.lastMinute, row.last_minute);
     }
     if (row.primary_latency) bucket.primaryLatency.add(decodeHistogram(row.primary_latency));
     if (row.candidate_latency) bucket.candidateLatency.add(decodeHistogram(row.candidate_latency));
   }
 
   const pairs = db
-    .prepare('SELECT endpoint, minute, primary_status, candidate_status, count FROM shadow_status_pairs WHERE minute >= ?')
+    .prepare('SELECT endpoint, hour, primary_status, candidate_status, count FROM shadow_status_pairs_hourly WHERE hour >= ?')
     .iterate(since) as IterableIterator<{
     endpoint: string;
-    minute: number;
+    hour: number;
     primary_status: number;
     candidate_status: number;
     count: number;
   }>;
   for (const row of pairs) {
     const endpoint = endpointOf(row.endpoint);
-    if (endpoint) addPair(bucketOf(endpoint, row.minute), `${row.primary_status} ${row.candidate_status}`, row.primary_status, row.candidate_status, row.count);
+    if (endpoint) addPair(bucketOf(endpoint, row.hour), `${row.primary_status} ${row.candidate_status}`, row.primary_status, row.candidate_status, row.count);
   }
 
   const signatureHours = db
@@ -291,9 +290,11 @@ function addTestRuns(db: Database.Database, source: string, endpointOf: (name: s
   }
 }
 
-interface RollupRow {
+interface HourlyRollupRow {
   endpoint: string;
-  minute: number;
+  hour: number;
+  first_minute: number | null;
+  last_minute: number | null;
   match: number;
   mismatch: number;
   expected: number;

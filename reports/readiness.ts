@@ -229,7 +229,15 @@ function correctnessCounts(bucket: ShadowBucket, evidence: EndpointEvidence): Co
     if (isNoiseSignature(partsOf(evidence, signature), noisy)) noise += unexpected;
     else mismatches += unexpected;
   }
-  return { compared: bucket.outcomes.match + bucket.outcomes.mismatch + bucket.outcomes.expected, mismatches, expected: bucket.outcomes.expected, noise };
+  // A store written before the hourly signature counts (migration 4) has them filed under each signature's last hour, so a
+  // window or a day can hold more of them than the rollups' mismatches: the rollups are exact per hour, and bound both.
+  const bounded = Math.min(mismatches, bucket.outcomes.mismatch);
+  return {
+    compared: bucket.outcomes.match + bucket.outcomes.mismatch + bucket.outcomes.expected,
+    mismatches: bounded,
+    expected: bucket.outcomes.expected,
+    noise: Math.min(noise, bucket.outcomes.mismatch - bounded),
+  };
 }
 
 function partsOf(evidence: EndpointEvidence, signature: string): { pattern: string; kind: string }[] {

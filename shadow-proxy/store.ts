@@ -323,8 +323,16 @@ interface SignatureDelta {
   firsts: ComparisonRecord[];
 }
 
+type Grain = 'minute' | 'hour';
+
+/** An hour's delta: `minute` holds the hour's start; the first and last minute with an exchange, if any. */
+type HourDelta = RollupDelta & { firstMinute: number | null; lastMinute: number | null };
+
+/** Cached histograms of a minute or an hour row. */
 interface MinuteHistograms {
+  /** The start of the minute or hour. */
   minute: number;
+  grain: Grain;
   primary: hdr.Histogram;
   candidate: hdr.Histogram;
 }
@@ -351,6 +359,20 @@ class BatchWriter {
           candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
           dropped = dropped + excluded.dropped,
           primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
+      readHourlyRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups_hourly WHERE endpoint = ? AND hour = ?'),
+      upsertHourlyRollup: db.prepare(`
+        INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, match, mismatch, expected, candidate_error, not_compared, dropped, primary_latency, candidate_latency)
+        VALUES (@endpoint, @hour, @first, @last, @match, @mismatch, @expected, @candidate_error, @not_compared, @dropped, @primary, @candidate)
+        ON CONFLICT (endpoint, hour) DO UPDATE SET
+          first_minute = coalesce(min(first_minute, excluded.first_minute), first_minute, excluded.first_minute),
+          last_minute = coalesce(max(last_minute, excluded.last_minute), last_minute, excluded.last_minute),
+          match = match + excluded.match, mismatch = mismatch + excluded.mismatch, expected = expected + excluded.expected,
+          candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
+          dropped = dropped + excluded.dropped,
+          primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
+      upsertHourlyStatusPair: db.prepare(`
+        INSERT INTO shadow_status_pairs_hourly (endpoint, hour, primary_status, candidate_status, count) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (endpoint, hour, primary_status, candidate_status) DO UPDATE SET count = count + excluded.count`),
       upsertStatusPair: db.prepare(`
         INSERT INTO shadow_status_pairs (endpoint, minute, primary_status, candidate_status, count) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (endpoint, minute, primary_status, candidate_status) DO UPDATE SET count = count + excluded.count`),
@@ -473,18 +495,18 @@ class BatchWriter {
     for (const drop of drops.values()) rollupOf(drop.endpoint, drop.minute).counts.dropped += drop.count;
 
     const s = this.statements;
+    const hours = new Map<string, HourDelta>();
     for (const delta of rollups.values()) {
-      let primary: Buffer | null = null;
-      let candidate: Buffer | null = null;
-      if (delta.primary.length > 0 || delta.candidate.length > 0) {
-        const histograms = this.histogramsFor(delta.endpoint, delta.minute);
-        for (const ms of delta.primary) histograms.primary.recordValue(toMicros(ms));
-        for (const ms of delta.candidate) histograms.candidate.recordValue(toMicros(ms));
-        primary = encodeHistogram(histograms.primary);
-        candidate = encodeHistogram(histograms.candidate);
-      }
+      const { primary, candidate } = this.addLatencies('minute', delta);
       s.upsertRollup.run({ endpoint: delta.endpoint, minute: delta.minute, ...delta.counts, primary, candidate });
       for (const pair of delta.statusPairs.values()) s.upsertStatusPair.run(delta.endpoint, delta.minute, pair.primary, pair.candidate, pair.count);
+      foldIntoHour(hours, delta);
+    }
+    for (const delta of hours.values()) {
+      const { primary, candidate } = this.addLatencies('hour', delta);
+      const hour = delta.minute;
+      s.upsertHourlyRollup.run({ endpoint: delta.endpoint, hour, first: delta.firstMinute, last: delta.lastMinute, ...delta.counts, primary, candidate });
+      for (const pair of delta.statusPairs.values()) s.upsertHourlyStatusPair.run(delta.endpoint, hour, pair.primary, pair.candidate, pair.count);
     }
     const allTime = new Map<string, { endpoint: string; pattern: string; kind: string; raw: number; noise: number }>();
     for (const entry of paths.values()) {
@@ -551,25 +573,40 @@ class BatchWriter {
     });
   }
 
-  private histogramsFor(endpoint: string, minute: number): MinuteHistograms {
-    const key = `${endpoint}\u0000${minute}`;
+  /** Records the delta's latencies into its (minute or hour) histograms and returns them encoded; null when it has none. */
+  private addLatencies(grain: Grain, delta: RollupDelta): { primary: Buffer | null; candidate: Buffer | null } {
+    if (delta.primary.length === 0 && delta.candidate.length === 0) return { primary: null, candidate: null };
+    const histograms = this.histogramsFor(grain, delta.endpoint, delta.minute);
+    for (const ms of delta.primary) histograms.primary.recordValue(toMicros(ms));
+    for (const ms of delta.candidate) histograms.candidate.recordValue(toMicros(ms));
+    return { primary: encodeHistogram(histograms.primary), candidate: encodeHistogram(histograms.candidate) };
+  }
+
+  /** `start`: the minute or the hour, ms since the epoch. */
+  private histogramsFor(grain: Grain, endpoint: string, start: number): MinuteHistograms {
+    const key = `${grain}\u0000${endpoint}\u0000${start}`;
     let entry = this.histograms.get(key);
     if (!entry) {
-      const row = this.statements.readRollup.get(endpoint, minute) as { primary_latency: Buffer | null; candidate_latency: Buffer | null } | undefined;
+      const read = grain === 'minute' ? this.statements.readRollup : this.statements.readHourlyRollup;
+      const row = read.get(endpoint, start) as { primary_latency: Buffer | null; candidate_latency: Buffer | null } | undefined;
       entry = {
-        minute,
+        minute: start,
+        grain,
         primary: row?.primary_latency ? decodeHistogram(row.primary_latency) : newHistogram(),
         candidate: row?.candidate_latency ? decodeHistogram(row.candidate_latency) : newHistogram(),
       };
       this.histograms.set(key, entry);
     }
-    this.latestMinute = Math.max(this.latestMinute, minute);
+    if (grain === 'minute') this.latestMinute = Math.max(this.latestMinute, start);
     return entry;
   }
 
-  /** Minutes that traffic has moved past leave the cache; a late record reloads its row. */
+  /** Minutes (and hours) that traffic has moved past leave the cache; a late record reloads its row. */
   evictOldMinutes(): void {
-    for (const [key, entry] of this.histograms) if (entry.minute < this.latestMinute - 2 * MINUTE_MS) this.histograms.delete(key);
+    for (const [key, entry] of this.histograms) {
+      const horizon = entry.grain === 'minute' ? this.latestMinute - 2 * MINUTE_MS : this.latestMinute - HOUR_MS - 2 * MINUTE_MS;
+      if (entry.minute < horizon) this.histograms.delete(key);
+    }
   }
 
   /** After a failed transaction the cached histograms may hold values the file does not. */
@@ -590,6 +627,39 @@ function minuteOf(at: number): number {
 
 function hourOf(at: number): number {
   return Math.floor(at / HOUR_MS) * HOUR_MS;
+}
+
+/** Adds a minute's delta to its hour's (keyed by endpoint and hour; `minute` holds the hour's start). */
+function foldIntoHour(hours: Map<string, HourDelta>, delta: RollupDelta): void {
+  const hour = hourOf(delta.minute);
+  const key = `${delta.endpoint}\u0000${hour}`;
+  let into = hours.get(key);
+  if (!into) {
+    into = {
+      endpoint: delta.endpoint,
+      minute: hour,
+      counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+      primary: [],
+      candidate: [],
+      statusPairs: new Map(),
+      firstMinute: null,
+      lastMinute: null,
+    };
+    hours.set(key, into);
+  }
+  // A minute of only drops saw no exchange: it does not extend the time the endpoint was shadowed.
+  if (delta.counts.dropped < Object.values(delta.counts).reduce((a, b) => a + b, 0)) {
+    into.firstMinute = Math.min(into.firstMinute ?? delta.minute, delta.minute);
+    into.lastMinute = Math.max(into.lastMinute ?? delta.minute, delta.minute);
+  }
+  for (const outcome of ROLLUP_OUTCOMES) into.counts[outcome] += delta.counts[outcome];
+  into.primary.push(...delta.primary);
+  into.candidate.push(...delta.candidate);
+  for (const [pairKey, pair] of delta.statusPairs) {
+    const existing = into.statusPairs.get(pairKey);
+    if (existing) existing.count += pair.count;
+    else into.statusPairs.set(pairKey, { ...pair });
+  }
 }
 
 /** The sorted, distinct (pattern, kind) list: the JSON form of a signature's differences. */

@@ -4,6 +4,7 @@
  * a schema change is a new entry appended with the next version number.
  */
 import type Database from 'better-sqlite3';
+import * as hdr from 'hdr-histogram-js';
 import { packageVersion } from '../package-info.js';
 
 export interface Migration {
@@ -197,5 +198,116 @@ const shadowHours: Migration = {
   },
 };
 
-// Append new migrations here, numbered 5, 6, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours];
+/**
+ * Hourly rollups beside the minute ones: the same counts, merged latency histograms and status
+ * pairs per endpoint and hour, plus the first and last minute with an exchange in it (null when
+ * the hour only saw drops). A report over
+ * weeks reads one row per endpoint-hour instead of sixty (decoding a histogram is what costs),
+ * and the minute rows can later be thinned without losing the long view. Backfilled from the
+ * minute tables.
+ */
+const shadowHourlyRollups: Migration = {
+  version: 5,
+  name: 'shadow_hourly_rollups',
+  up(db) {
+    db.exec(`
+      CREATE TABLE shadow_rollups_hourly (
+        endpoint TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        first_minute INTEGER,
+        last_minute INTEGER,
+        match INTEGER NOT NULL DEFAULT 0,
+        mismatch INTEGER NOT NULL DEFAULT 0,
+        expected INTEGER NOT NULL DEFAULT 0,
+        candidate_error INTEGER NOT NULL DEFAULT 0,
+        not_compared INTEGER NOT NULL DEFAULT 0,
+        dropped INTEGER NOT NULL DEFAULT 0,
+        primary_latency BLOB,
+        candidate_latency BLOB,
+        PRIMARY KEY (endpoint, hour)
+      ) WITHOUT ROWID;
+      CREATE INDEX shadow_rollups_hourly_by_hour ON shadow_rollups_hourly (hour);
+      CREATE TABLE shadow_status_pairs_hourly (
+        endpoint TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        primary_status INTEGER NOT NULL,
+        candidate_status INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (endpoint, hour, primary_status, candidate_status)
+      ) WITHOUT ROWID;
+      INSERT INTO shadow_status_pairs_hourly (endpoint, hour, primary_status, candidate_status, count)
+        SELECT endpoint, (minute / 3600000) * 3600000, primary_status, candidate_status, sum(count)
+        FROM shadow_status_pairs GROUP BY 1, 2, 3, 4;
+    `);
+    const insert = db.prepare(`
+      INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, match, mismatch, expected, candidate_error, not_compared, dropped, primary_latency, candidate_latency)
+      VALUES (@endpoint, @hour, @first, @last, @match, @mismatch, @expected, @candidate_error, @not_compared, @dropped, @primary, @candidate)`);
+    type Row = { endpoint: string; minute: number; primary_latency: Buffer | null; candidate_latency: Buffer | null } & Record<(typeof COUNTS)[number], number>;
+    const COUNTS = ['match', 'mismatch', 'expected', 'candidate_error', 'not_compared', 'dropped'] as const;
+    let current: {
+      endpoint: string;
+      hour: number;
+      first: number | null;
+      last: number | null;
+      counts: Record<string, number>;
+      primary: Buffer[];
+      candidate: Buffer[];
+    } | null = null;
+    const finish = () => {
+      if (!current) return;
+      insert.run({
+        endpoint: current.endpoint,
+        hour: current.hour,
+        first: current.first,
+        last: current.last,
+        ...current.counts,
+        primary: mergedHistogram(current.primary),
+        candidate: mergedHistogram(current.candidate),
+      });
+    };
+    // One endpoint at a time: better-sqlite3 cannot write while a read is still iterating, and a whole store's rows may not fit in memory.
+    const endpoints = db.prepare('SELECT DISTINCT endpoint FROM shadow_rollups ORDER BY endpoint').pluck().all() as string[];
+    const rowsOf = db.prepare('SELECT * FROM shadow_rollups WHERE endpoint = ? ORDER BY minute');
+    for (const endpoint of endpoints) {
+      for (const row of rowsOf.all(endpoint) as Row[]) {
+        const hour = Math.floor(row.minute / 3_600_000) * 3_600_000;
+        if (!current || current.endpoint !== row.endpoint || current.hour !== hour) {
+          finish();
+          current = {
+            endpoint: row.endpoint,
+            hour,
+            first: null,
+            last: null,
+            counts: Object.fromEntries(COUNTS.map((c) => [c, 0])),
+            primary: [],
+            candidate: [],
+          };
+        }
+        if (row.match + row.mismatch + row.expected + row.candidate_error + row.not_compared > 0) {
+          current.first ??= row.minute;
+          current.last = row.minute;
+        }
+        for (const column of COUNTS) current.counts[column] = (current.counts[column] ?? 0) + row[column];
+        if (row.primary_latency) current.primary.push(row.primary_latency);
+        if (row.candidate_latency) current.candidate.push(row.candidate_latency);
+      }
+    }
+    finish();
+  },
+};
+
+/**
+ * Minute histograms (HdrHistogram's compressed encoding) merged into one, encoded the same way;
+ * null when there are none. Kept here rather than shared with the writer: a released migration
+ * never changes, whatever the writer does later.
+ */
+function mergedHistogram(encoded: readonly Buffer[]): Buffer | null {
+  if (encoded.length === 0) return null;
+  const merged = hdr.decodeFromCompressedBase64(encoded[0]!.toString('base64'), 64, false);
+  merged.autoResize = true;
+  for (const bytes of encoded.slice(1)) merged.add(hdr.decodeFromCompressedBase64(bytes.toString('base64'), 64, false));
+  return Buffer.from(hdr.encodeIntoCompressedBase64(merged), 'base64');
+}
+
+// Append new migrations here, numbered 6, 7, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups];

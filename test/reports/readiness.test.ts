@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Difference } from '../../src/compare/response.js';
 import { approveSpec } from '../../src/spec/approve.js';
 import { loadSpecs, type LoadedSpec } from '../../src/spec/load.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
 import { openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
 import { buildReadinessReport, endpointFilter, thresholdsOf } from '../../reports/readiness.js';
@@ -425,6 +426,23 @@ describe('the readiness report on crafted stores', () => {
         detail: 'no `parity test` run has covered this endpoint',
       });
     });
+  });
+
+  it('bounds the mismatches of a window by the rollups in a store written before the hourly counts', () => {
+    const file = path.join(tempDir(), 'old.db');
+    const early = openStore(file, { migrations: MIGRATIONS.slice(0, 3) });
+    early.db.exec(`
+      INSERT INTO shadow_rollups (endpoint, minute, match, mismatch) VALUES ('${INVOICE}', ${T0}, 0, 5), ('${INVOICE}', ${T0 + 3 * 3_600_000}, 100, 0);
+      INSERT INTO shadow_signatures (endpoint, signature, differences, count, expected, first_seen, last_seen)
+        VALUES ('${INVOICE}', '${INVOICE} | $.total value', '[{"pattern":"$.total","kind":"value"}]', 5, 0, ${T0}, ${T0 + 3 * 3_600_000});
+    `);
+    early.close();
+    openStore(file).close();
+    // The signature's 5 are filed under its last hour, where the rollups saw no mismatch.
+    const recent = endpointOf(report([file], specs(), { since: T0 + 2 * 3_600_000 }));
+    expect([recent.requests, recent.mismatches]).toEqual([100, 0]);
+    const all = endpointOf(report([file], specs()));
+    expect([all.requests, all.mismatches]).toEqual([105, 5]);
   });
 
   it('combining two stores equals one store holding both', async () => {

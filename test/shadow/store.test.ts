@@ -6,7 +6,7 @@ import { differenceSignature, type Difference } from '../../src/compare/response
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
 import { readMatchSamples, readSamples, readShadowSessions, readShadowSummary, reportable } from '../../shadow-proxy/query.js';
-import { openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
+import { decodeHistogram, openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const tempDir = useTempDir('shadow');
@@ -418,9 +418,21 @@ describe('the shadow store', () => {
       { hour: T0 + hour, raw: 2, noise: 0 },
     ]);
     expect(store.db.prepare("SELECT raw FROM shadow_path_counts WHERE pattern = '$.price'").pluck().get()).toBe(5);
+    // The hourly rollups hold the sums of their minutes, latencies merged.
+    const hourly = store.db
+      .prepare('SELECT hour, first_minute, last_minute, match, mismatch, expected, primary_latency FROM shadow_rollups_hourly ORDER BY hour')
+      .all() as { hour: number; first_minute: number; last_minute: number; mismatch: number; expected: number; primary_latency: Buffer }[];
+    expect(hourly.map(({ primary_latency, ...row }) => ({ ...row, timings: decodeHistogram(primary_latency).totalCount }))).toEqual([
+      { hour: T0, first_minute: T0, last_minute: T0 + hour - 60_000, match: 0, mismatch: 3, expected: 0, timings: 3 },
+      { hour: T0 + hour, first_minute: T0 + hour, last_minute: T0 + hour, match: 0, mismatch: 1, expected: 1, timings: 2 },
+    ]);
+    expect(store.db.prepare('SELECT hour, primary_status, candidate_status, count FROM shadow_status_pairs_hourly ORDER BY hour').all()).toEqual([
+      { hour: T0, primary_status: 200, candidate_status: 200, count: 3 },
+      { hour: T0 + hour, primary_status: 200, candidate_status: 200, count: 2 },
+    ]);
   });
 
-  it('files the all-time counts of a store written before the hourly tables under their last hour (migration 4)', async () => {
+  it('backfills the hourly tables of a store written before them (migrations 4 and 5)', async () => {
     const file = path.join(tempDir(), 'parity.db');
     const early = openStore(file, { migrations: MIGRATIONS.slice(0, 3) });
     const hour = 3_600_000;
@@ -433,10 +445,15 @@ describe('the shadow store', () => {
     early.close();
     const migrated = openStore(file);
     try {
-      expect(migrated.migration.applied).toEqual(['shadow_hours']);
+      expect(migrated.migration.applied).toEqual(['shadow_hours', 'shadow_hourly_rollups']);
       expect(migrated.db.prepare('SELECT hour, count, expected FROM shadow_signature_hours').all()).toEqual([{ hour: T0 + hour, count: 3, expected: 1 }]);
       expect(migrated.db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours').all()).toEqual([
         { endpoint: CUSTOMER, hour: T0 + hour, pattern: '$.price', kind: 'value', raw: 3, noise: 1 },
+      ]);
+      // Migration 5: the minute rollups summed per hour.
+      expect(migrated.db.prepare('SELECT hour, first_minute, last_minute, match, mismatch FROM shadow_rollups_hourly ORDER BY hour').all()).toEqual([
+        { hour: T0, first_minute: T0, last_minute: T0, match: 5, mismatch: 2 },
+        { hour: T0 + hour, first_minute: T0 + hour + 60_000, last_minute: T0 + hour + 60_000, match: 1, mismatch: 1 },
       ]);
     } finally {
       migrated.close();

@@ -5,7 +5,7 @@
  * soon as `maxBatch` records wait, the batch is aggregated and written in one transaction (WAL,
  * synchronous=NORMAL): a crash loses at most the batch in memory and never leaves a half-written
  * batch in the file. What is written grows with the number of distinct differences, not requests:
- * per endpoint and minute, counts, status pairs and HDR latency histograms; per signature, a
+ * per endpoint and minute, and again per hour, counts, status pairs and HDR latency histograms; per signature, a
  * count and first/last seen, all-time and per hour; per (pattern, kind), raw and noise counts,
  * all-time and per hour; and full exchanges only as
  * samples (the first K per signature, a reservoir of matches per endpoint), redacted first.

@@ -11,6 +11,7 @@
  * Spec-test evidence is the latest `parity test` run that covered each endpoint, whichever store
  * it is in. Samples are kept per signature: the earliest one across the stores.
  */
+import fs from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 import type Database from 'better-sqlite3';
 import { openStore } from '../src/store/store.js';
@@ -107,9 +108,15 @@ export interface ReadEvidenceOptions {
 export function readEvidence(options: ReadEvidenceOptions): Evidence {
   const since = options.since === undefined ? null : Math.floor(options.since / HOUR_MS) * HOUR_MS;
   const nameOf = options.nameOf ?? ((file: string) => file);
-  const evidence: Evidence = { sources: options.stores.map(nameOf), since, endpoints: new Map() };
+  const evidence: Evidence = { sources: [], since, endpoints: new Map() };
   const include = options.includeEndpoint ?? (() => true);
+  const read = new Set<string>();
   for (const file of options.stores) {
+    // The same file named twice (or through a symlink) must not count twice.
+    const identity = fs.existsSync(file) ? fs.realpathSync(file) : file;
+    if (read.has(identity)) continue;
+    read.add(identity);
+    evidence.sources.push(nameOf(file));
     const store = openStore(file, { readonly: true });
     try {
       addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include);

@@ -34,11 +34,7 @@ export function gateMethods(t: Thresholds): Record<GateName, string> {
   };
 }
 
-export interface SpecGateInput {
-  spec: Spec | null;
-}
-
-export function specGate({ spec }: SpecGateInput): Gate {
+export function specGate(spec: Spec | null): Gate {
   if (!spec) return gate('spec', 'FAIL', 'no spec covers this endpoint: it was seen in traffic only', { status: null });
   const { status, reasons } = specStatus(spec);
   const counts = { preserve: 0, fix: 0, drop: 0, undecided: 0 };

@@ -132,7 +132,7 @@ function endpointReport(name: string, loaded: LoadedSpec | null, evidence: Endpo
   const total = mergedDays(evidence);
   const attribution = attributeExpected(spec, evidence, total);
   const correctness = correctnessCounts(total, evidence);
-  const fixedGates = [specGate({ spec }), specTestsGate(spec, evidence.latestTestRun)];
+  const fixedGates = [specGate(spec), specTestsGate(spec, evidence.latestTestRun)];
   const judged = judgeShadow(spec, evidence, total, correctness, t);
   const gates = orderGates([...fixedGates, ...judged.gates]);
   const { verdict, reasons } = verdictOf(gates);

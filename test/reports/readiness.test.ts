@@ -485,6 +485,9 @@ describe('the readiness report on crafted stores', () => {
       [INVOICE, 'NOT_READY'],
     ]);
     expect(endpointOf(combined).requests).toBe(4000);
+    // A store named twice counts once.
+    const twice = report([a, b, a], loaded);
+    expect([endpointOf(twice).requests, twice.sources]).toEqual([4000, [a, b]]);
   });
 
   it('keeps only endpoints matching --endpoint, and reports an empty store as insufficient', () => {

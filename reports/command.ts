@@ -61,6 +61,7 @@ export function readinessReport(options: ReportCommandOptions): ReportCommandRes
     nameOf: (file) => displayPath(file, options.cwd),
     specs: set?.specs ?? [],
     thresholds: thresholdsOf(options.workspace.report),
+    compareRules: options.workspace.shadow.compare ?? {},
     cwd: options.cwd,
     now,
     ...(since !== undefined && { since }),

@@ -122,10 +122,14 @@ export interface EndpointReport {
   mismatches: number;
   match_rate_lower_bound: number;
   gates: Gate[];
+  /** The window's requests by outcome, as counted now (spec links and rules applied): match + mismatch + expected + noise = requests. */
   traffic: {
     match: number;
+    /** Unexpected mismatches (= `mismatches`). */
     mismatch: number;
+    /** Explained by a fix behaviour. */
     expected: number;
+    /** Mismatches left out as noise. */
     noise: number;
     candidate_error: number;
     not_compared: number;

@@ -4,7 +4,9 @@
  * data for the renderers. The endpoints are those of the specs and those seen in traffic.
  */
 import picomatch from 'picomatch';
-import { explainedBy, fixFootprints } from '../src/compare/expected.js';
+import { explainedBy, fixFootprints, linkedFix } from '../src/compare/expected.js';
+import type { CompareRules } from '../src/compare/response.js';
+import { compareRulesOf, ruleCovers } from '../src/compare/rules.js';
 import type { ReportConfig } from '../src/config/schema.js';
 import { parseDuration } from '../src/config/schema.js';
 import { describeDifference } from '../src/runner/junit.js';
@@ -50,6 +52,8 @@ export interface ReadinessOptions {
   endpoint?: string;
   /** Spec file paths are shown relative to this. */
   cwd: string;
+  /** The workspace-wide compare rules (`shadow.compare`), under each spec's own. */
+  compareRules?: CompareRules;
   /** The report's time, ms since the epoch. Default: now. */
   now?: number;
 }
@@ -88,6 +92,7 @@ export function buildReadinessReport(options: ReadinessOptions): ReadinessReport
       specsByEndpoint.get(name) ?? null,
       evidence.endpoints.get(name) ?? { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null },
       options.thresholds,
+      options.compareRules ?? {},
       options.cwd,
     ),
   );
@@ -126,12 +131,13 @@ export function endpointFilter(glob: string | undefined): (endpoint: string) => 
   return (endpoint) => endpoint === glob || isMatch(endpoint);
 }
 
-function endpointReport(name: string, loaded: LoadedSpec | null, evidence: EndpointEvidence, t: Thresholds, cwd: string): EndpointReport {
+function endpointReport(name: string, loaded: LoadedSpec | null, evidence: EndpointEvidence, t: Thresholds, rules: CompareRules, cwd: string): EndpointReport {
   const spec = loaded?.spec ?? null;
   const specFile = loaded ? displayPath(loaded.file, cwd) : null;
   const total = mergedDays(evidence);
-  const attribution = attributeExpected(spec, evidence, total);
-  const correctness = correctnessCounts(total, evidence);
+  const classify = signatureClassifier(spec, rules, evidence, total);
+  const attribution = attributeExpected(spec, evidence, total, classify);
+  const correctness = correctnessCounts(total, classify);
   const fixedGates = [specGate(spec), specTestsGate(spec, evidence.latestTestRun)];
   const judged = judgeShadow(spec, evidence, total, correctness, t);
   const gates = orderGates([...fixedGates, ...judged.gates]);
@@ -140,7 +146,7 @@ function endpointReport(name: string, loaded: LoadedSpec | null, evidence: Endpo
   const days: DayVerdict[] = [];
   for (const day of [...evidence.days.keys()].sort((a, b) => a - b)) {
     const upTo = mergedDays(evidence, day);
-    const counts = correctnessCounts(upTo, evidence);
+    const counts = correctnessCounts(upTo, signatureClassifier(spec, rules, evidence, upTo));
     const judgedDay = judgeShadow(spec, evidence, upTo, counts, t);
     const dayGates = orderGates([...fixedGates, ...judgedDay.gates]);
     days.push({
@@ -166,8 +172,8 @@ function endpointReport(name: string, loaded: LoadedSpec | null, evidence: Endpo
     gates,
     traffic: {
       match: total.outcomes.match,
-      mismatch: total.outcomes.mismatch,
-      expected: total.outcomes.expected,
+      mismatch: correctness.mismatches,
+      expected: correctness.expected,
       noise: correctness.noise,
       candidate_error: total.outcomes.candidate_error,
       not_compared: total.outcomes.not_compared,
@@ -179,7 +185,7 @@ function endpointReport(name: string, loaded: LoadedSpec | null, evidence: Endpo
       .map((pair) => ({ legacy: pair.primary, rewrite: pair.candidate, count: pair.count }))
       .sort((a, b) => a.legacy - b.legacy || a.rewrite - b.rewrite),
     latency,
-    signatures: reportSignatures(evidence, total),
+    signatures: reportSignatures(evidence, total, classify),
     intentional: intentionalDifferences(spec, attribution),
     days,
   };
@@ -215,28 +221,53 @@ function noisyPaths(bucket: ShadowBucket): Set<string> {
   return noisy;
 }
 
-function isNoiseSignature(parts: readonly { pattern: string; kind: string }[], noisy: ReadonlySet<string>): boolean {
-  return parts.length > 0 && parts.every((part) => noisy.has(`${part.pattern}\u0000${part.kind}`));
+/** How a recorded signature counts now, whatever the comparator said when it was recorded. */
+export interface SignatureClass {
+  /** The fix behaviour a reviewer linked it to: all of it counts as expected. */
+  linked: string | undefined;
+  /** Left out of the mismatches: every path within the secondary's noise, or now covered by the compare rules. */
+  noise: boolean;
 }
 
-/** Every mismatch has a signature, so the signatures' unexpected counts are the mismatches, split into noise and the rest. */
-function correctnessCounts(bucket: ShadowBucket, evidence: EndpointEvidence): CorrectnessCounts {
+export type SignatureClassifier = (signature: string) => SignatureClass;
+
+/**
+ * Classifies an endpoint's signatures over a span of evidence: by the spec's current `signatures`
+ * links and compare rules (a reviewer may have added them after the traffic was recorded) and by
+ * the noise the span's per-path counts show.
+ */
+export function signatureClassifier(spec: Spec | null, rules: CompareRules, evidence: EndpointEvidence, bucket: ShadowBucket): SignatureClassifier {
   const noisy = noisyPaths(bucket);
+  const specRules = spec ? compareRulesOf(spec, rules) : rules;
+  return (signature) => {
+    const parts = partsOf(evidence, signature);
+    const linked = spec ? linkedFix(spec, signature) : undefined;
+    const noise = parts.length > 0 && parts.every((part) => noisy.has(`${part.pattern}\u0000${part.kind}`) || ruleCovers(specRules, part));
+    return { linked, noise: linked === undefined && noise };
+  };
+}
+
+/** Every mismatch has a signature, so the signatures' unexpected counts are the mismatches, split into linked fixes, noise and the rest. */
+export function correctnessCounts(bucket: ShadowBucket, classify: SignatureClassifier): CorrectnessCounts {
   let noise = 0;
+  let linked = 0;
   let mismatches = 0;
   for (const [signature, counts] of bucket.signatures) {
     const unexpected = counts.count - counts.expected;
-    if (isNoiseSignature(partsOf(evidence, signature), noisy)) noise += unexpected;
+    const { linked: fix, noise: isNoise } = classify(signature);
+    if (fix !== undefined) linked += unexpected;
+    else if (isNoise) noise += unexpected;
     else mismatches += unexpected;
   }
   // A store written before the hourly signature counts (migration 4) has them filed under each signature's last hour, so a
-  // window or a day can hold more of them than the rollups' mismatches: the rollups are exact per hour, and bound both.
+  // window or a day can hold more of them than the rollups' mismatches: the rollups are exact per hour, and bound all three.
   const bounded = Math.min(mismatches, bucket.outcomes.mismatch);
+  const boundedLinked = Math.min(linked, bucket.outcomes.mismatch - bounded);
   return {
     compared: bucket.outcomes.match + bucket.outcomes.mismatch + bucket.outcomes.expected,
     mismatches: bounded,
-    expected: bucket.outcomes.expected,
-    noise: Math.min(noise, bucket.outcomes.mismatch - bounded),
+    expected: bucket.outcomes.expected + boundedLinked,
+    noise: Math.min(noise, bucket.outcomes.mismatch - bounded - boundedLinked),
   };
 }
 
@@ -244,20 +275,20 @@ function partsOf(evidence: EndpointEvidence, signature: string): { pattern: stri
   return evidence.signatureInfo.get(signature)?.differences ?? [];
 }
 
-function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket): ReportSignature[] {
-  const noisy = noisyPaths(bucket);
+function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket, classify: SignatureClassifier): ReportSignature[] {
   const list: ReportSignature[] = [];
   for (const [signature, counts] of bucket.signatures) {
     const info = evidence.signatureInfo.get(signature);
     const differences = partsOf(evidence, signature);
     const sample = info?.samples[0];
     const candidate = sample?.candidate;
+    const { linked, noise } = classify(signature);
     list.push({
       signature,
       differences,
       count: counts.count,
-      expected: counts.expected,
-      noise: isNoiseSignature(differences, noisy),
+      expected: linked !== undefined ? counts.count : counts.expected,
+      noise,
       first_seen: info?.firstSeen ?? 0,
       last_seen: info?.lastSeen ?? 0,
       sample: sample
@@ -279,13 +310,19 @@ function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket): Rep
 
 /**
  * Expected comparisons per fix behaviour: a signature's expected count goes to the behaviour that
- * explains its stored sample (the shadow comparator's own classification, replayed on the sample).
+ * explains its stored sample (the shadow comparator's own classification, replayed on the sample),
+ * and all of a signature a reviewer linked to a fix goes to that fix.
  */
-function attributeExpected(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket): Map<string, number> {
+function attributeExpected(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket, classify: SignatureClassifier): Map<string, number> {
   const affected = new Map<string, number>();
   if (!spec) return affected;
   const footprints = fixFootprints(spec);
   for (const [signature, counts] of bucket.signatures) {
+    const { linked } = classify(signature);
+    if (linked !== undefined) {
+      affected.set(linked, (affected.get(linked) ?? 0) + counts.count);
+      continue;
+    }
     if (counts.expected === 0) continue;
     const sample = evidence.signatureInfo.get(signature)?.samples.find((s) => s.outcome === 'expected');
     const candidate = sample?.candidate;

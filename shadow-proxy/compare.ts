@@ -3,7 +3,7 @@
  * noise), classified as match, mismatch, expected (explained by a fix behaviour),
  * candidate_error or not_compared. Shared by the inline proxy, detached mode and replay.
  */
-import { explainedBy, fixFootprints, type FixFootprint } from '../src/compare/expected.js';
+import { explainedBy, fixFootprints, linkedFix, type FixFootprint } from '../src/compare/expected.js';
 import { compareResponses, differenceSignature, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
 import { inferredTemplate, matchEndpoint, targetPath } from '../src/record/match.js';
@@ -56,7 +56,11 @@ export class ShadowComparator {
     // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
     const noisy = new Set(noise.map((d) => `${d.pattern} ${d.kind}`));
     const differences = raw.filter((d) => !noisy.has(`${d.pattern} ${d.kind}`));
-    const expected = spec && differences.length > 0 ? explainedBy(this.footprintsOf(spec), primary.status, candidate.status, differences) : undefined;
+    const signature = differences.length === 0 ? null : differenceSignature(endpoint, differences);
+    const expected =
+      spec && signature !== null
+        ? (explainedBy(this.footprintsOf(spec), primary.status, candidate.status, differences) ?? linkedFix(spec.spec, signature))
+        : undefined;
     return {
       ...base,
       outcome: differences.length === 0 ? 'match' : expected !== undefined ? 'expected' : 'mismatch',
@@ -64,7 +68,7 @@ export class ShadowComparator {
       differences,
       rawDifferences: raw,
       noise,
-      signature: differences.length === 0 ? null : differenceSignature(endpoint, differences),
+      signature,
     };
   }
 

@@ -64,6 +64,11 @@ export function explainedBy(
   return [...explaining].join(', ');
 }
 
+/** The fix behaviour a reviewer linked this difference signature to (the dashboard's "mark as expected"). */
+export function linkedFix(spec: Spec, signature: string): string | undefined {
+  return spec.behaviors.find((b) => b.disposition === 'fix' && (b.signatures ?? []).includes(signature))?.id;
+}
+
 function firstStatus(status: number | number[] | undefined): number | undefined {
   return Array.isArray(status) ? status[0] : status;
 }

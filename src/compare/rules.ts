@@ -1,4 +1,5 @@
 /** The comparison rules of an endpoint, as its spec states them. */
+import { parseJsonPath, type PathSegment } from '../jsonpath.js';
 import type { Spec } from '../spec/schema.js';
 import type { CompareRules } from './response.js';
 
@@ -33,4 +34,39 @@ function specRules(spec: Spec): CompareRules {
     ...(spec.compare?.mask && { mask: spec.compare.mask }),
     ...(spec.compare?.ignore_tag_whitespace !== undefined && { ignore_tag_whitespace: spec.compare.ignore_tag_whitespace }),
   };
+}
+
+/**
+ * Whether the rules would now keep this difference (a signature's pattern and kind) from being
+ * reported: its JSON path is ignored (or lies under an ignored path), an `order` difference is on
+ * an unordered array, a header difference is on an ignored header. Lets differences recorded before
+ * a rule was added be counted as the rule says (the dashboard's "mark as noise" adds such rules).
+ */
+export function ruleCovers(rules: CompareRules, part: { pattern: string; kind: string }): boolean {
+  if (part.kind === 'header' || part.pattern.startsWith('header:')) {
+    const name = part.pattern.slice('header:'.length).toLowerCase();
+    return (rules.ignore_headers ?? []).some((ignored) => {
+      const lower = ignored.toLowerCase();
+      return lower.endsWith('*') ? name.startsWith(lower.slice(0, -1)) : name === lower;
+    });
+  }
+  if (!part.pattern.startsWith('$')) return false;
+  const path = parseJsonPath(part.pattern);
+  if ((rules.ignore ?? []).some((ignored) => isPrefix(parseJsonPath(ignored), path))) return true;
+  return part.kind === 'order' && (rules.unordered ?? []).some((unordered) => samePath(parseJsonPath(unordered), path));
+}
+
+/** A rule path covers a difference pattern at or under it; a rule wildcard covers any segment, a rule index only that index. */
+function isPrefix(rule: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return rule.length <= path.length && rule.every((segment, i) => segmentCovers(segment, path[i]!));
+}
+
+function samePath(rule: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return rule.length === path.length && isPrefix(rule, path);
+}
+
+function segmentCovers(rule: PathSegment, segment: PathSegment): boolean {
+  if (rule.kind === 'wildcard') return true;
+  if (rule.kind === 'key') return segment.kind === 'key' && segment.name === rule.name;
+  return segment.kind === 'index' && segment.index === rule.index;
 }

@@ -159,6 +159,12 @@ export const BehaviorSchema = z.strictObject({
     ),
   evidence: z.array(Evidence).optional(),
   notes: Text,
+  signatures: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      'Shadow difference signatures this fix explains ("ENDPOINT | path kind; ..."), linked from the dashboard: such differences are classified expected.',
+    ),
 });
 
 const ExtractedParam = z.strictObject({

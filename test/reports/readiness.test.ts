@@ -293,7 +293,7 @@ describe('the readiness report on crafted stores', () => {
         i % 10 === 0 ? { at, differences: [stampDiff], raw: [stampDiff], noise: [] } : { at, differences: [], raw: [stampDiff], noise: [stampDiff] },
       );
       const e = endpointOf(report([file], specs()));
-      expect(e.traffic.mismatch).toBe(1000);
+      expect(e.traffic.mismatch).toBe(0);
       expect(e.traffic.noise).toBe(1000);
       expect(e.mismatches).toBe(0);
       expect(gateOf(e, 'shadow_correctness').status).toBe('PASS');
@@ -443,6 +443,33 @@ describe('the readiness report on crafted stores', () => {
     expect([recent.requests, recent.mismatches]).toEqual([100, 0]);
     const all = endpointOf(report([file], specs()));
     expect([all.requests, all.mismatches]).toEqual([105, 5]);
+  });
+
+  it('counts recorded differences as the spec says now: ignored paths as noise, signatures linked to a fix as expected', async () => {
+    const file = path.join(tempDir(), 'a.db');
+    const headerDiff: Difference = { kind: 'header', path: 'header:x-trace', pattern: 'header:x-trace', primary: 'a', candidate: 'b' };
+    spread(shadowStore(file), 4000, T0, 2 * DAY, (i, at) =>
+      i % 100 === 0 ? { at, differences: [totalDiff] } : i % 100 === 1 ? { at, differences: [stampDiff, headerDiff] } : { at },
+    );
+    const before = endpointOf(report([file], specs()));
+    expect([before.mismatches, before.traffic.noise, before.traffic.expected]).toEqual([80, 0, 0]);
+
+    const dir = path.join(tempDir(), 'specs');
+    fs.mkdirSync(dir, { recursive: true });
+    const linked = SPEC.replace(
+      '    notes: The legacy answers 403 and so reveals the invoice exists.\n',
+      `    notes: The legacy answers 403 and so reveals the invoice exists.\n    signatures: ["${INVOICE} | $.total value"]\n`,
+    );
+    fs.writeFileSync(path.join(dir, 'invoices.get.yaml'), `${linked}compare:\n  ignore: [$.generated_at]\n  ignore_headers: [x-trace]\n`);
+    approveSpec({ specsDir: dir, cwd: dir, id: 'invoices.get', by: 'Ada', now: new Date(T0) });
+    const after = endpointOf(report([file], loadSpecs(dir, dir).specs));
+    expect([after.mismatches, after.traffic.noise, after.traffic.expected]).toEqual([0, 40, 40]);
+    expect(after.signatures.map((sig) => [sig.signature, sig.expected, sig.noise])).toEqual([
+      [`${INVOICE} | $.generated_at value; header:x-trace header`, 0, true],
+      [`${INVOICE} | $.total value`, 40, false],
+    ]);
+    expect(after.intentional.find((d) => d.behavior === 'other-account-hidden')?.requests_affected).toBe(40);
+    expect(gateOf(after, 'shadow_correctness').status).toBe('PASS');
   });
 
   it('combining two stores equals one store holding both', async () => {

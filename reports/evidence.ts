@@ -81,7 +81,7 @@ export interface LatestTestRun {
 
 export interface EndpointEvidence {
   endpoint: string;
-  /** Day start (ms since the epoch, UTC midnight) -> bucket. */
+  /** Bucket start (ms since the epoch: UTC midnight, or the hour with an hourly grain) -> bucket. */
   days: Map<number, ShadowBucket>;
   signatureInfo: Map<string, SignatureInfo>;
   latestTestRun: LatestTestRun | null;
@@ -103,6 +103,10 @@ export interface ReadEvidenceOptions {
   since?: number;
   /** Only these endpoints. */
   includeEndpoint?: (endpoint: string) => boolean;
+  /** Bucket size: a UTC day (the report), or an hour (the dashboard's trends). Default: a day. */
+  grainMs?: number;
+  /** Decodes a stored histogram; a long-running reader passes a memoising one (past hours never change). */
+  decode?: (bytes: Buffer) => hdr.Histogram;
 }
 
 export function readEvidence(options: ReadEvidenceOptions): Evidence {
@@ -119,7 +123,7 @@ export function readEvidence(options: ReadEvidenceOptions): Evidence {
     evidence.sources.push(nameOf(file));
     const store = openStore(file, { readonly: true });
     try {
-      addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include);
+      addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include, options.grainMs ?? DAY_MS, options.decode ?? decodeHistogram);
     } finally {
       store.close();
     }
@@ -162,11 +166,15 @@ export function mergedDays(endpoint: EndpointEvidence, untilDay?: number): Shado
   return total;
 }
 
-export function dayOf(at: number): number {
-  return Math.floor(at / DAY_MS) * DAY_MS;
-}
-
-function addStore(evidence: Evidence, db: Database.Database, source: string, since: number, include: (endpoint: string) => boolean): void {
+function addStore(
+  evidence: Evidence,
+  db: Database.Database,
+  source: string,
+  since: number,
+  include: (endpoint: string) => boolean,
+  grainMs: number,
+  decode: (bytes: Buffer) => hdr.Histogram,
+): void {
   const endpointOf = (name: string): EndpointEvidence | undefined => {
     if (!include(name)) return undefined;
     let found = evidence.endpoints.get(name);
@@ -177,7 +185,7 @@ function addStore(evidence: Evidence, db: Database.Database, source: string, sin
     return found;
   };
   const bucketOf = (endpoint: EndpointEvidence, at: number): ShadowBucket => {
-    const day = dayOf(at);
+    const day = Math.floor(at / grainMs) * grainMs;
     let bucket = endpoint.days.get(day);
     if (!bucket) endpoint.days.set(day, (bucket = emptyBucket()));
     return bucket;
@@ -193,8 +201,8 @@ function addStore(evidence: Evidence, db: Database.Database, source: string, sin
       bucket.firstMinute = bucket.firstMinute === null ? row.first_minute : Math.min(bucket.firstMinute, row.first_minute);
       bucket.lastMinute = bucket.lastMinute === null ? row.last_minute : Math.max(bucket.lastMinute, row.last_minute);
     }
-    if (row.primary_latency) bucket.primaryLatency.add(decodeHistogram(row.primary_latency));
-    if (row.candidate_latency) bucket.candidateLatency.add(decodeHistogram(row.candidate_latency));
+    if (row.primary_latency) bucket.primaryLatency.add(decode(row.primary_latency));
+    if (row.candidate_latency) bucket.candidateLatency.add(decode(row.candidate_latency));
   }
 
   const pairs = db

@@ -87,14 +87,12 @@ export function buildReadinessReport(options: ReadinessOptions): ReadinessReport
 
   const names = new Set([...specsByEndpoint.keys(), ...evidence.endpoints.keys()]);
   const endpoints = [...names].map((name) =>
-    endpointReport(
-      name,
-      specsByEndpoint.get(name) ?? null,
-      evidence.endpoints.get(name) ?? { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null },
-      options.thresholds,
-      options.compareRules ?? {},
-      options.cwd,
-    ),
+    judgeEndpoint(name, specsByEndpoint.get(name) ?? null, evidence.endpoints.get(name) ?? emptyEvidence(name), {
+      thresholds: options.thresholds,
+      rules: options.compareRules ?? {},
+      cwd: options.cwd,
+      days: true,
+    }),
   );
   endpoints.sort((a, b) => VERDICT_RANK[a.verdict] - VERDICT_RANK[b.verdict] || compareEndpoints(a.endpoint, b.endpoint));
 
@@ -114,10 +112,14 @@ export function buildReadinessReport(options: ReadinessOptions): ReadinessReport
   };
 }
 
-const VERDICT_RANK: Record<Verdict, number> = { NOT_READY: 0, INSUFFICIENT_DATA: 1, READY: 2 };
+export function emptyEvidence(endpoint: string): EndpointEvidence {
+  return { endpoint, days: new Map(), signatureInfo: new Map(), latestTestRun: null };
+}
+
+export const VERDICT_RANK: Record<Verdict, number> = { NOT_READY: 0, INSUFFICIENT_DATA: 1, READY: 2 };
 
 /** "GET /x" ordered by path, then method. */
-function compareEndpoints(a: string, b: string): number {
+export function compareEndpoints(a: string, b: string): number {
   const [ma = '', pa = ''] = a.split(' ');
   const [mb = '', pb = ''] = b.split(' ');
   return pa < pb ? -1 : pa > pb ? 1 : ma < mb ? -1 : ma > mb ? 1 : 0;
@@ -131,7 +133,17 @@ export function endpointFilter(glob: string | undefined): (endpoint: string) => 
   return (endpoint) => endpoint === glob || isMatch(endpoint);
 }
 
-function endpointReport(name: string, loaded: LoadedSpec | null, evidence: EndpointEvidence, t: Thresholds, rules: CompareRules, cwd: string): EndpointReport {
+export interface JudgeOptions {
+  thresholds: Thresholds;
+  rules: CompareRules;
+  cwd: string;
+  /** Judge every day of the evidence as well (the report's "readiness over time"). */
+  days: boolean;
+}
+
+/** One endpoint's report from its evidence (any bucket grain) and its spec. */
+export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence: EndpointEvidence, options: JudgeOptions): EndpointReport {
+  const { thresholds: t, rules, cwd } = options;
   const spec = loaded?.spec ?? null;
   const specFile = loaded ? displayPath(loaded.file, cwd) : null;
   const total = mergedDays(evidence);
@@ -144,7 +156,7 @@ function endpointReport(name: string, loaded: LoadedSpec | null, evidence: Endpo
   const { verdict, reasons } = verdictOf(gates);
 
   const days: DayVerdict[] = [];
-  for (const day of [...evidence.days.keys()].sort((a, b) => a - b)) {
+  for (const day of options.days ? [...evidence.days.keys()].sort((a, b) => a - b) : []) {
     const upTo = mergedDays(evidence, day);
     const counts = correctnessCounts(upTo, signatureClassifier(spec, rules, evidence, upTo));
     const judgedDay = judgeShadow(spec, evidence, upTo, counts, t);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerExtract } from './commands/extract.js';
 import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
     shadow: (p) => registerShadow(p, ctx),
     replay: (p) => registerReplay(p, ctx),
     report: (p) => registerReport(p, ctx),
+    dashboard: (p) => registerDashboard(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);

@@ -309,5 +309,29 @@ function mergedHistogram(encoded: readonly Buffer[]): Buffer | null {
   return Buffer.from(hdr.encodeIntoCompressedBase64(merged), 'base64');
 }
 
-// Append new migrations here, numbered 6, 7, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups];
+/**
+ * The dashboard's marks on difference signatures: noise, expected (linked to a fix behaviour) or
+ * a bug. The spec file holds what a mark changes (a compare rule, a behaviour's `signatures`);
+ * this row remembers exactly what was added there, so undo removes that and nothing else.
+ */
+const dashboardMarks: Migration = {
+  version: 6,
+  name: 'dashboard_marks',
+  up(db) {
+    db.exec(`
+      CREATE TABLE dashboard_marks (
+        endpoint TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        mark TEXT NOT NULL CHECK (mark IN ('noise', 'expected', 'bug')),
+        behavior TEXT,
+        spec_file TEXT,
+        change TEXT NOT NULL DEFAULT '{}',
+        at INTEGER NOT NULL,
+        PRIMARY KEY (endpoint, signature)
+      ) WITHOUT ROWID;
+    `);
+  },
+};
+
+// Append new migrations here, numbered 7, 8, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks];

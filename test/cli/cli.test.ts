@@ -7,7 +7,7 @@ import { useTempDir } from '../helpers/tmp.js';
 
 const TOP_LEVEL = ['init', 'extract', 'spec', 'test', 'record', 'import', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
 const SPEC_COMMANDS = ['lint', 'list', 'status', 'approve', 'export-openapi'];
-const NOT_BUILT_YET = ['dashboard', 'demo'];
+const NOT_BUILT_YET = ['demo'];
 
 describe('the parity command surface', () => {
   const tmp = useTempDir('cli');

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ParityError } from '../../errors.js';
-import { collect, parseInteger, withExamples } from '../help.js';
+import { parseInteger, withExamples } from '../help.js';
 
 function notImplemented(name: string): () => never {
   return () => {
@@ -15,18 +15,6 @@ function notImplemented(name: string): () => never {
 type Register = (program: Command) => void;
 
 export const PLANNED_COMMANDS: Record<string, Register> = {
-  dashboard: (program) =>
-    withExamples(
-      program
-        .command('dashboard')
-        .description('serve the shadowing dashboard')
-        .option('--db <file>', 'store file; repeat to combine several stores', collect)
-        .option('--port <n>', 'port to listen on', parseInteger(0, 65535))
-        .option('--host <host>', 'address to bind (default 127.0.0.1; any other requires a token)')
-        .action(notImplemented('dashboard')),
-      ['parity dashboard --port 8490', 'parity dashboard --db a.db --db b.db'],
-    ),
-
   demo: (program) =>
     withExamples(
       program

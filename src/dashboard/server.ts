@@ -91,7 +91,7 @@ export async function startDashboard(options: DashboardServerOptions): Promise<R
       if (given !== null && safeEqual(given, token)) {
         // Trade the token in the URL for a cookie, and drop it from the address bar and history.
         url.searchParams.delete('token');
-        res.setHeader('Set-Cookie', `parity_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+        res.setHeader('Set-Cookie', `parity_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
         res.writeHead(303, { Location: `${url.pathname}${url.search}` });
         return void res.end();
       }

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerDemo } from './commands/demo.js';
 import { registerExtract } from './commands/extract.js';
 import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
-import { PLANNED_COMMANDS } from './commands/planned.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
@@ -31,7 +31,6 @@ export function buildProgram(ctx: CliContext): Command {
   withExamples(program, ['npx parity demo', 'parity init && parity extract', 'parity spec lint']);
 
   const registry: Record<string, (program: Command) => void> = {
-    ...PLANNED_COMMANDS,
     init: (p) => registerInit(p, ctx),
     extract: (p) => registerExtract(p, ctx),
     spec: (p) => registerSpec(p, ctx),
@@ -42,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
     replay: (p) => registerReplay(p, ctx),
     report: (p) => registerReport(p, ctx),
     dashboard: (p) => registerDashboard(p, ctx),
+    demo: (p) => registerDemo(p, ctx),
   };
   const unlisted = Object.keys(registry).filter((name) => !WORKFLOW.includes(name));
   if (unlisted.length > 0) throw new Error(`commands missing from WORKFLOW: ${unlisted.join(', ')}`);

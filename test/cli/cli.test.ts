@@ -7,7 +7,6 @@ import { useTempDir } from '../helpers/tmp.js';
 
 const TOP_LEVEL = ['init', 'extract', 'spec', 'test', 'record', 'import', 'shadow', 'replay', 'dashboard', 'report', 'demo'];
 const SPEC_COMMANDS = ['lint', 'list', 'status', 'approve', 'export-openapi'];
-const NOT_BUILT_YET = ['demo'];
 
 describe('the parity command surface', () => {
   const tmp = useTempDir('cli');
@@ -30,11 +29,6 @@ describe('the parity command surface', () => {
       expect(run.stderr).toBe('');
     },
   );
-
-  it.each(NOT_BUILT_YET)('%s exits 2 with "not implemented yet" and nothing else', async (name) => {
-    const run = await parity(tmp(), name);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `not implemented yet: ${name}\n` });
-  });
 
   it('exits 2 on an unknown option, naming it', async () => {
     const run = await parity(tmp(), 'spec', 'lint', '--bogus');

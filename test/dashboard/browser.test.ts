@@ -171,7 +171,10 @@ describe('the dashboard in a browser', { timeout: 60_000 }, () => {
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('script').count()).toBe(1);
     fs.mkdirSync(artifacts, { recursive: true });
-    await samples.locator('[data-testid="sample"]').first().screenshot({ path: path.join(artifacts, 'samples.png') });
+    await samples
+      .locator('[data-testid="sample"]')
+      .first()
+      .screenshot({ path: path.join(artifacts, 'samples.png') });
   });
 
   it('marking noise changes the numbers and the spec file; undo restores both', async () => {

@@ -214,7 +214,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         thresholds: thresholdsOf(workspace.report),
         compareRules: workspace.shadow.compare ?? {},
       });
-      const dashboard = await startDashboard({ data, marksStore: storeFile, cwd: dir, port: options.dashboardPort ?? 8490 });
+      const start = (port: number) => startDashboard({ data, marksStore: storeFile, cwd: dir, port });
+      // The usual port when it is free; any free one when another dashboard (or anything) holds it.
+      const dashboard = await start(options.dashboardPort ?? 8490).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE') throw error;
+        return start(0);
+      });
       summary.dashboard = dashboard.url;
       try {
         options.onDashboard?.(dashboard.url);

@@ -10,7 +10,8 @@ import { readAnswerKey } from '../../examples/billing/answer-key.js';
 import { renderSummary } from '../../src/cli/commands/demo.js';
 import { runCli } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
-import type { DemoSummary } from '../../src/demo/demo.js';
+import { runDemo, type DemoSummary } from '../../src/demo/demo.js';
+import { request } from 'undici';
 import { useTempDir } from '../helpers/tmp.js';
 import pc from 'picocolors';
 
@@ -67,6 +68,26 @@ describe('parity demo', () => {
     expect(text).toMatch(/^spec tests: \d+ examples; legacy \d+ passed, 0 failed; rewrite \d+ passed, 2 failed$/m);
     expect(text).toContain('(R2 in DIFFERENCES.md)');
     expect(text).toMatch(/PATCH \/customers\/\{customer_id\}\s+NOT READY/);
+  });
+
+  it('serves the dashboard over the workspace it made, until the signal aborts', { timeout: 120_000 }, async () => {
+    const controller = new AbortController();
+    let overview: { endpoints: { endpoint: string; requests: number }[] } | undefined;
+    const summary = await runDemo({
+      dir: path.join(tempDir(), 'ws'),
+      durationSeconds: 2,
+      dashboardPort: 0,
+      signal: controller.signal,
+      onDashboard: (url) => {
+        void request(`${url}/api/overview?window=24h`)
+          .then(async (response) => {
+            overview = (await response.body.json()) as typeof overview;
+          })
+          .finally(() => controller.abort());
+      },
+    });
+    expect(summary.dashboard).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(overview!.endpoints.find((e) => e.endpoint === 'PATCH /customers/{customer_id}')?.requests).toBeGreaterThan(0);
   });
 
   it('refuses a --dir that is not empty, touching nothing', async () => {

@@ -107,6 +107,8 @@ export interface ReadEvidenceOptions {
   grainMs?: number;
   /** Decodes a stored histogram; a long-running reader passes a memoising one (past hours never change). */
   decode?: (bytes: Buffer) => hdr.Histogram;
+  /** Read each signature's stored samples (for excerpts and fix attribution). Default true; a page that shows only counts skips them. */
+  samples?: boolean;
 }
 
 export function readEvidence(options: ReadEvidenceOptions): Evidence {
@@ -123,7 +125,11 @@ export function readEvidence(options: ReadEvidenceOptions): Evidence {
     evidence.sources.push(nameOf(file));
     const store = openStore(file, { readonly: true });
     try {
-      addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include, options.grainMs ?? DAY_MS, options.decode ?? decodeHistogram);
+      addStore(evidence, store.db, nameOf(file), since ?? Number.MIN_SAFE_INTEGER, include, {
+        grainMs: options.grainMs ?? DAY_MS,
+        decode: options.decode ?? decodeHistogram,
+        samples: options.samples ?? true,
+      });
     } finally {
       store.close();
     }
@@ -172,8 +178,7 @@ function addStore(
   source: string,
   since: number,
   include: (endpoint: string) => boolean,
-  grainMs: number,
-  decode: (bytes: Buffer) => hdr.Histogram,
+  { grainMs, decode, samples: withSamples }: { grainMs: number; decode: (bytes: Buffer) => hdr.Histogram; samples: boolean },
 ): void {
   const endpointOf = (name: string): EndpointEvidence | undefined => {
     if (!include(name)) return undefined;
@@ -257,7 +262,7 @@ function addStore(
     signaturesHere.set(row.id, info);
   }
   // The earliest samples across the stores, so the excerpt does not depend on the order of --db.
-  for (const [signatureId, info] of signaturesHere) {
+  for (const [signatureId, info] of withSamples ? signaturesHere : []) {
     const samples = readSamples(db, signatureId).filter((sample) => sample.at >= since);
     if (samples.length > 0 && samples[0]!.at < (info.samples[0]?.at ?? Number.POSITIVE_INFINITY)) info.samples = samples;
   }

@@ -202,6 +202,7 @@ export class DashboardData {
     return parts.join('|');
   }
 
+  /** `only`: one endpoint, with its samples (the endpoint page); else every endpoint, counts only (the overview). */
   private read(window: WindowName, now: number, only?: string) {
     const span = WINDOW_MS[window];
     const since = span === null ? null : Math.floor((now - span) / HOUR_MS) * HOUR_MS;
@@ -211,6 +212,7 @@ export class DashboardData {
       stores: this.options.stores,
       grainMs,
       decode: (bytes) => this.decode(bytes),
+      samples: only !== undefined,
       ...(since !== null && { since }),
       ...(only !== undefined && { includeEndpoint: (endpoint: string) => endpoint === only }),
     });

@@ -48,6 +48,8 @@ export interface DemoOptions {
   onStep?: (step: DemoStep) => void;
   /** Shadowing progress, about four times a second. */
   onProgress?: (progress: { elapsedSeconds: number; durationSeconds: number; sent: number; compared: number; diverged: number }) => void;
+  /** The summary, as soon as the report is written: before the dashboard, which may serve for hours. */
+  onSummary?: (summary: DemoSummary) => void;
   /** Called once the dashboard listens, before waiting for the signal. */
   onDashboard?: (url: string) => void;
 }
@@ -203,6 +205,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       report: { html, markdown },
       dashboard: null,
     };
+
+    options.onSummary?.(summary);
 
     // 6. The dashboard.
     if (options.dashboard ?? true) {

@@ -52,10 +52,14 @@ export function registerDemo(program: Command, ctx: CliContext): void {
             ctx.err(text);
           }
         },
-        onDashboard: (url) => ctx.err(`${c.bold(`▸ Dashboard on ${url}`)}\n  Ctrl-C stops it\n`),
+        // The summary comes before the dashboard, which serves until Ctrl-C.
+        onSummary: (summary) => {
+          if (!flags.json) ctx.out(renderSummary(summary, colorsFor(ctx.io, ctx.io.stdout)));
+        },
+        onDashboard: (url) =>
+          ctx.err(`\n${c.bold(`▸ Dashboard on ${url}`)}\n  the overview of every endpoint, their differences and samples; Ctrl-C stops it\n`),
       });
-      if (flags.json) return printJson(ctx, summary);
-      ctx.out(renderSummary(summary, colorsFor(ctx.io, ctx.io.stdout)));
+      if (flags.json) printJson(ctx, summary);
     });
   withExamples(command, ['npx parity demo', 'parity demo --no-dashboard --duration 10', 'parity demo --dir ./billing-demo']);
 }

@@ -119,12 +119,17 @@ export async function startDashboard(options: DashboardServerOptions): Promise<R
         endpoint: body.endpoint,
         signature: body.signature,
         spec: specs.get(body.endpoint) ?? null,
-        parts: options.data.signatureParts(body.endpoint, body.signature),
       };
+      // Undo needs nothing from the stores: a mark can be taken back even when its signature has aged out of them.
       const result =
         url.pathname === '/api/marks'
-          ? applyMark({ ...context, mark: body.mark, ...(body.behavior !== undefined && { behavior: body.behavior }) })
-          : undoMark(context);
+          ? applyMark({
+              ...context,
+              parts: options.data.signatureParts(body.endpoint, body.signature),
+              mark: body.mark,
+              ...(body.behavior !== undefined && { behavior: body.behavior }),
+            })
+          : undoMark({ ...context, parts: [] });
       feed.poke();
       return json(res, 200, result);
     }

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'STORE_MIGRATION_FAILED'
   | 'TARGET_UNREACHABLE'
   | 'HOOKS_INVALID'
-  | 'HAR_INVALID';
+  | 'HAR_INVALID'
+  | 'CREDENTIALS_MISSING';
 
 /** 0 = ok, 1 = a check failed, 2 = usage or input error. */
 export type ExitCode = 0 | 1 | 2;

@@ -16,6 +16,7 @@ import {
   httpUrlProblem,
   type AuthProfile,
   type ConfigFile,
+  type LlmConfig,
   type ReportConfig,
   type ShadowConfig,
   type TestConfig,
@@ -38,6 +39,7 @@ export interface Workspace {
   test: TestConfig;
   shadow: ShadowConfig;
   report: ReportConfig;
+  llm: LlmConfig;
 }
 
 /** Values given on the command line. Paths are relative to the working directory. */
@@ -128,5 +130,6 @@ export function loadWorkspace(options: LoadWorkspaceOptions): Workspace {
     test: file.test,
     shadow: file.shadow,
     report: file.report,
+    llm: file.llm,
   };
 }

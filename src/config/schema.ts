@@ -182,6 +182,21 @@ export const ReportConfigSchema = z.strictObject({
   min_shadow_duration: Duration.default('24h').describe('How long an endpoint must have been shadowed ("24h", "7d").'),
 });
 
+export const LlmConfigSchema = z.strictObject({
+  model: z.string().min(1).default('claude-sonnet-5-5').describe('The Claude model `parity extract --llm` asks.'),
+  max_input_tokens: z
+    .int()
+    .min(500)
+    .default(6000)
+    .describe('Input budget per endpoint (estimated as characters / 4): source excerpts beyond it are cut, and the draft says what was cut.'),
+  max_output_tokens: z.int().min(100).default(1500).describe('The most tokens one description may take.'),
+  concurrency: z.int().min(1).max(64).default(4).describe('Endpoints described at once.'),
+  timeout_ms: z.int().min(1).default(60_000).describe('Per-request timeout; a timed-out request is retried like a 5xx.'),
+  max_retries: z.int().min(0).max(10).default(3).describe('Retries (with backoff, honouring retry-after) on 429, 5xx, timeouts and connection errors.'),
+  input_price_per_million: z.number().min(0).default(3).describe('US dollars per million input tokens, for the cost estimate.'),
+  output_price_per_million: z.number().min(0).default(15).describe('US dollars per million output tokens, for the cost estimate.'),
+});
+
 export const AuthProfileSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).describe('Headers added to each request; ${NAME} is read from the environment.'),
 });
@@ -215,10 +230,12 @@ export const ConfigSchema = z.strictObject({
   test: section(TestConfigSchema.default(() => TestConfigSchema.parse({}))),
   shadow: section(ShadowConfigSchema.default(() => ShadowConfigSchema.parse({}))),
   report: section(ReportConfigSchema.default(() => ReportConfigSchema.parse({}))),
+  llm: section(LlmConfigSchema.default(() => LlmConfigSchema.parse({}))),
 });
 
 export type ConfigFile = z.output<typeof ConfigSchema>;
 export type ShadowConfig = z.output<typeof ShadowConfigSchema>;
 export type TestConfig = z.output<typeof TestConfigSchema>;
 export type ReportConfig = z.output<typeof ReportConfigSchema>;
+export type LlmConfig = z.output<typeof LlmConfigSchema>;
 export type AuthProfile = z.output<typeof AuthProfileSchema>;

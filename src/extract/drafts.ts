@@ -16,7 +16,7 @@ import { packageRoot } from '../package-info.js';
 import { displayPath } from '../paths.js';
 import { setTopLevelBlock } from '../yaml/edit.js';
 import { loadSpecs, type LoadedSpec } from '../spec/load.js';
-import { parseEndpoint, type Extracted } from '../spec/schema.js';
+import { parseEndpoint, type Extracted, type ExtractedLlm } from '../spec/schema.js';
 
 export interface DraftChange {
   id: string;
@@ -36,6 +36,8 @@ export interface WriteDraftsOptions {
   specsDir: string;
   cwd: string;
   endpoints: readonly EndpointFacts[];
+  /** Descriptions by Claude (`--llm`) keyed by "METHOD /path", written into `extracted.llm`. */
+  descriptions?: ReadonlyMap<string, ExtractedLlm>;
 }
 
 export function writeDrafts(options: WriteDraftsOptions): DraftsResult {
@@ -55,6 +57,11 @@ export function writeDrafts(options: WriteDraftsOptions): DraftsResult {
     const endpoint = `${facts.method} ${facts.path}`;
     const existing = byRoute.get(parseEndpoint(endpoint).routeKey);
     const extracted = extractedOf(facts);
+    // A run without --llm (or one whose request for this endpoint failed) keeps the description
+    // written earlier while it still describes the same code.
+    const before = existing?.spec.extracted;
+    const description = options.descriptions?.get(endpoint) ?? (before?.source_hash === facts.source_hash ? before?.llm : undefined);
+    if (description) extracted.llm = description;
     if (existing) {
       const change = { id: existing.spec.id, endpoint: existing.spec.endpoint, file: displayPath(existing.file, options.cwd) };
       const approval = existing.spec.approval;

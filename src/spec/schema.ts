@@ -203,6 +203,28 @@ const ExtractedVolatile = z.strictObject({
   evidence: Evidence.optional(),
 });
 
+export const ExtractedLlmSchema = z
+  .strictObject({
+    model: z.string().min(1).describe('The Claude model that wrote this description.'),
+    prompt_version: z.string().min(1).describe("The version of parity's prompt; a new version describes again."),
+    summary: z.string().min(1).describe('What the endpoint does, in a few sentences.'),
+    behaviors: z
+      .array(
+        z.strictObject({
+          says: z.string().min(1).describe('One behaviour, in plain words a reviewer can check.'),
+          lines: z.array(Evidence).min(1).describe('The source lines it rests on, each within the excerpts that were sent.'),
+        }),
+      )
+      .describe('Behaviours the model read in the code; claims citing lines it was not shown are dropped.'),
+    questions: z.array(z.string()).describe('Open questions for the reviewer: ambiguities, suspected bugs, existing data this code would mishandle.'),
+    cut: z
+      .array(z.string())
+      .optional()
+      .describe('Source the model was not shown, "file:start-end (reason)": over the token budget, or a secret file never sent.'),
+    dropped_claims: z.int().min(0).describe('Behaviours dropped because they cited lines outside the excerpts sent (or cited none).'),
+  })
+  .describe('A description written by Claude (`parity extract --llm`) from the static facts and source excerpts; a draft to check, not evidence.');
+
 export const ExtractedSchema = z
   .strictObject({
     framework: z.string().optional(),
@@ -215,6 +237,7 @@ export const ExtractedSchema = z
     volatile: z.array(ExtractedVolatile).optional(),
     narrative: z.string().optional(),
     questions: z.array(z.string()).optional(),
+    llm: ExtractedLlmSchema.optional(),
     changes_since_approval: z
       .array(z.string())
       .optional()
@@ -297,6 +320,7 @@ export type Step = z.output<typeof StepSchema>;
 export type SpecRequest = z.output<typeof RequestSchema>;
 export type Expectation = z.output<typeof ExpectSchema>;
 export type Extracted = z.output<typeof ExtractedSchema>;
+export type ExtractedLlm = z.output<typeof ExtractedLlmSchema>;
 export type Approval = z.output<typeof ApprovalSchema>;
 export type Disposition = (typeof DISPOSITIONS)[number];
 export type HttpMethod = (typeof HTTP_METHODS)[number];

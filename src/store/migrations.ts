@@ -333,5 +333,31 @@ const dashboardMarks: Migration = {
   },
 };
 
-// Append new migrations here, numbered 7, 8, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks];
+/**
+ * Descriptions written by Claude for `parity extract --llm`, so that a re-run over unchanged code
+ * sends nothing. `input_hash` is the hash of the exact request: a changed budget, prompt text or
+ * extractor output under the same key is a miss. `result` is the validated description as JSON.
+ */
+const llmCache: Migration = {
+  version: 7,
+  name: 'llm_cache',
+  up(db) {
+    db.exec(`
+      CREATE TABLE llm_cache (
+        endpoint TEXT NOT NULL,
+        source_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        result TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (endpoint, source_hash, model, prompt_version)
+      ) WITHOUT ROWID;
+    `);
+  },
+};
+
+// Append new migrations here, numbered 8, 9, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks, llmCache];

@@ -185,9 +185,11 @@ describe('parity extract', () => {
     expect(run.stderr).toBe('no supported framework found in app\n');
   });
 
-  it('says --llm is not built yet', async () => {
-    const run = await parity(tmp(), 'extract', '--llm', '--source', '.');
-    expect(run).toEqual({ code: 2, stdout: '', stderr: 'not implemented yet: extract --llm\n' });
+  it('with --llm and nothing to describe, needs no API key (test/extract/llm.test.ts covers the rest)', async () => {
+    const dir = tmp();
+    const run = await parity(dir, 'extract', '--llm', '--source', '.');
+    expect(run).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^no supported framework found in .+\n$/) });
+    expect(fs.existsSync(path.join(dir, '.parity'))).toBe(false);
   });
 });
 
@@ -208,7 +210,7 @@ describe('parity extract on the billing legacy', () => {
       handler: expect.stringMatching(/^controllers\/customers\.js:\d+-\d+$/),
     });
     expect(Object.keys(result)).toEqual(['endpoints', 'warnings']);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.existsSync(path.join(dir, '.parity'))).toBe(false);
   });
 
   it('--only keeps the endpoints whose "METHOD /path" matches, a * crossing slashes', async () => {

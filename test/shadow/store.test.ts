@@ -445,7 +445,7 @@ describe('the shadow store', () => {
     early.close();
     const migrated = openStore(file);
     try {
-      expect(migrated.migration.applied).toEqual(['shadow_hours', 'shadow_hourly_rollups', 'dashboard_marks']);
+      expect(migrated.migration.applied).toEqual(['shadow_hours', 'shadow_hourly_rollups', 'dashboard_marks', 'llm_cache']);
       expect(migrated.db.prepare('SELECT hour, count, expected FROM shadow_signature_hours').all()).toEqual([{ hour: T0 + hour, count: 3, expected: 1 }]);
       expect(migrated.db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours').all()).toEqual([
         { endpoint: CUSTOMER, hour: T0 + hour, pattern: '$.price', kind: 'value', raw: 3, noise: 1 },

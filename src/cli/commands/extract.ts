@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ParityError } from '../../errors.js';
-import { extractEndpoints } from '../../extract/extract.js';
+import { extractAndDescribe, extractEndpoints, type ExtractReport } from '../../extract/extract.js';
+import type { LlmRunReport } from '../../extract/llm/describe.js';
 import { displayPath } from '../../paths.js';
 import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
@@ -29,8 +30,13 @@ export function registerExtract(program: Command, ctx: CliContext): void {
     .option('--llm', 'add behaviour descriptions written by Claude')
     .option('--dry-run', 'with --llm: show what would be sent without sending')
     .option('--no-cache', 'with --llm: ignore cached descriptions')
-    .action((flags: ExtractFlags, cmd: Command) => {
-      if (flags.llm || flags.dryRun || flags.cache === false) throw new ParityError('NOT_IMPLEMENTED', 'not implemented yet: extract --llm');
+    .action(async (flags: ExtractFlags, cmd: Command) => {
+      const noCache = flags.cache === false;
+      if (!flags.llm && (flags.dryRun || noCache)) {
+        throw new ParityError('USAGE', `${flags.dryRun ? '--dry-run' : '--no-cache'} only applies with --llm`, {
+          hint: `parity extract --llm ${flags.dryRun ? '--dry-run' : '--no-cache'}`,
+        });
+      }
       const workspace = ctx.workspace(cmd, {
         ...(flags.source !== undefined && { legacySource: flags.source }),
         ...(flags.specs !== undefined && { specs: flags.specs }),
@@ -41,24 +47,35 @@ export function registerExtract(program: Command, ctx: CliContext): void {
       // With --json the command is a query: it writes only when asked to with --specs.
       const specsDir = flags.json && flags.specs === undefined ? undefined : workspace.specsDir;
       const bar = !flags.json && ctx.io.stderr.isTTY ? progressBar(ctx) : undefined;
-      const report = (() => {
-        try {
-          return extractEndpoints({
-            source: workspace.legacy.source!,
-            cwd: ctx.io.cwd,
-            ...(specsDir !== undefined && { specsDir }),
-            ...(flags.only !== undefined && { only: flags.only }),
-            ...(bar && { onProgress: bar.update }),
-          });
-        } finally {
-          bar?.stop();
-        }
-      })();
+      const options = {
+        source: workspace.legacy.source,
+        cwd: ctx.io.cwd,
+        ...(specsDir !== undefined && { specsDir }),
+        ...(flags.only !== undefined && { only: flags.only }),
+        ...(bar && { onProgress: bar.update }),
+      };
+      let report: ExtractReport & { llm?: LlmRunReport };
+      try {
+        report = flags.llm
+          ? await extractAndDescribe({
+              ...options,
+              llm: workspace.llm,
+              storePath: workspace.storePath,
+              env: ctx.io.env,
+              noCache,
+              dryRun: flags.dryRun ?? false,
+              includeRequests: flags.json ?? false,
+            })
+          : extractEndpoints(options);
+      } finally {
+        bar?.stop();
+      }
       if (flags.json) {
         return printJson(ctx, {
           endpoints: report.endpoints,
           warnings: report.warnings,
           ...(report.drafts && { drafts: report.drafts }),
+          ...(report.llm && { llm: report.llm }),
         });
       }
       const source = displayPath(report.source, ctx.io.cwd);
@@ -68,22 +85,62 @@ export function registerExtract(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.out(`${plural(report.endpoints.length, 'endpoint')} in ${source} (${report.frameworks.join(', ')})`);
-      const drafts = report.drafts!;
-      for (const [label, list] of [
-        ['created', drafts.created],
-        ['updated', drafts.updated],
-      ] as const) {
-        for (const change of list) ctx.out(`  ${label.padEnd(9)} ${change.file}  ${change.endpoint}`);
-      }
-      ctx.out(`drafts: ${drafts.created.length} created, ${drafts.updated.length} updated, ${drafts.unchanged.length} unchanged`);
-      for (const drift of drafts.drifted) {
-        ctx.out(`drifted: ${drift.id} (${drift.file}): the legacy code changed since approval; see \`parity spec status ${drift.id}\``);
-        for (const change of drift.changes) ctx.out(`  ${change}`);
+      if (report.llm?.dryRun) {
+        renderDryRun(ctx, report.llm);
+      } else {
+        const drafts = report.drafts!;
+        for (const [label, list] of [
+          ['created', drafts.created],
+          ['updated', drafts.updated],
+        ] as const) {
+          for (const change of list) ctx.out(`  ${label.padEnd(9)} ${change.file}  ${change.endpoint}`);
+        }
+        ctx.out(`drafts: ${drafts.created.length} created, ${drafts.updated.length} updated, ${drafts.unchanged.length} unchanged`);
+        for (const drift of drafts.drifted) {
+          ctx.out(`drifted: ${drift.id} (${drift.file}): the legacy code changed since approval; see \`parity spec status ${drift.id}\``);
+          for (const change of drift.changes) ctx.out(`  ${change}`);
+        }
+        if (report.llm) renderLlmSummary(ctx, report.llm);
       }
       for (const warning of report.warnings)
         ctx.err(`${displayPath(path.join(report.source, warning.file), ctx.io.cwd)}:${warning.line}: warning: ${warning.message}`);
+      for (const failed of report.llm?.endpoints.filter((e) => e.status === 'failed') ?? [])
+        ctx.err(`warning: ${failed.endpoint}: no description: ${failed.error ?? 'failed'}`);
     });
-  withExamples(command, ['parity extract --source ./legacy', 'parity extract --json --only "GET /customers*"']);
+  withExamples(command, [
+    'parity extract --source ./legacy',
+    'parity extract --json --only "GET /customers*"',
+    'parity extract --llm --dry-run',
+    'parity extract --llm --only "POST /invoices*"',
+  ]);
+}
+
+const tokens = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'token' : 'tokens'}`;
+const dollars = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
+
+function renderLlmSummary(ctx: CliContext, llm: LlmRunReport): void {
+  ctx.out(
+    `llm (${llm.model}): ${llm.described} described, ${llm.cached} cached, ${llm.failed} failed; ${tokens(llm.inputTokens)} in, ${tokens(llm.outputTokens)} out; estimated cost ${dollars(llm.estimatedCostUsd)}`,
+  );
+  const dropped = llm.endpoints.reduce((n, e) => n + (e.status === 'described' ? (e.description?.dropped_claims ?? 0) : 0), 0);
+  if (dropped > 0) ctx.out(`llm: ${plural(dropped, 'claim')} dropped for citing lines that were not sent`);
+}
+
+function renderDryRun(ctx: CliContext, llm: LlmRunReport): void {
+  ctx.out(`dry run: nothing sent, nothing written (model ${llm.model}, prompt ${llm.promptVersion})`);
+  for (const endpoint of llm.endpoints) {
+    if (endpoint.status === 'would-use-cache') {
+      ctx.out(`  ${endpoint.endpoint}  cached, not sent`);
+      continue;
+    }
+    ctx.out(`  ${endpoint.endpoint}  ~${tokens(endpoint.estimatedInputTokens)}`);
+    for (const excerpt of endpoint.excerpts) ctx.out(`    ${excerpt.role.padEnd(8)} ${excerpt.at}  ~${tokens(excerpt.tokens)}`);
+    for (const cut of endpoint.cut) ctx.out(`    ${'cut'.padEnd(8)} ${cut}`);
+    if (endpoint.masked > 0) ctx.out(`    ${'masked'.padEnd(8)} ${plural(endpoint.masked, 'secret')}`);
+  }
+  ctx.out(
+    `would send ${plural(llm.toSend, 'request')}: ~${tokens(llm.estimatedInputTokens)} in (estimated), at most ${tokens(llm.toSend * llm.maxOutputTokens)} out; estimated cost at most ${dollars(llm.estimatedCostUsd)}`,
+  );
 }
 
 function progressBar(ctx: CliContext): { update: (done: number, total: number) => void; stop: () => void } {

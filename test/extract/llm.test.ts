@@ -164,6 +164,17 @@ describe('parity extract --llm', () => {
     expect((await run(dir, {}, 'spec', 'lint')).code).toBe(0);
   });
 
+  it('sends at most llm.concurrency requests at once', async () => {
+    const dir = workspace({ concurrency: 2 });
+    const server = await fake((request) => {
+      const answer = goodAnswer(request);
+      return answer.kind === 'tool' ? { ...answer, delayMs: 150 } : answer;
+    });
+    expect((await run(dir, envFor(server), 'extract', '--llm')).code).toBe(0);
+    expect(server.requests).toHaveLength(3);
+    expect(server.maxInFlight()).toBe(2);
+  });
+
   it('retries a 429 (retry-after: 0) through the SDK and then succeeds', async () => {
     const dir = workspace();
     const server = await fake((request, previous) => (previous === 0 ? { kind: 'status', status: 429, headers: { 'retry-after': '0' } } : goodAnswer(request)));

@@ -18,7 +18,7 @@ export interface ReceivedRequest {
 }
 
 export type Reply =
-  | { kind: 'tool'; input: unknown; usage?: { input_tokens: number; output_tokens: number } }
+  | { kind: 'tool'; input: unknown; usage?: { input_tokens: number; output_tokens: number }; delayMs?: number }
   | { kind: 'text'; text: string }
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   | { kind: 'not-json' }
@@ -27,13 +27,20 @@ export type Reply =
 export interface FakeAnthropic {
   url: string;
   requests: ReceivedRequest[];
+  /** The most requests it was answering at once. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
 /** `reply` gets each request and how many requests about the same endpoint came before it. */
 export async function startFakeAnthropic(reply: (request: ReceivedRequest, previous: number) => Reply): Promise<FakeAnthropic> {
   const requests: ReceivedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = http.createServer((req, res) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => (inFlight -= 1));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -72,18 +79,22 @@ export async function startFakeAnthropic(reply: (request: ReceivedRequest, previ
         case 'text':
           send(res, 200, message(body, [{ type: 'text', text: answer.text }], 'end_turn', { input_tokens: 120, output_tokens: 10 }));
           return;
-        case 'tool':
-          send(
-            res,
-            200,
-            message(
-              body,
-              [{ type: 'tool_use', id: `toolu_${requests.length}`, name: body.tool_choice?.name ?? 'tool', input: answer.input }],
-              'tool_use',
-              answer.usage ?? { input_tokens: 1000, output_tokens: 200 },
-            ),
-          );
+        case 'tool': {
+          const answerWith = () =>
+            send(
+              res,
+              200,
+              message(
+                body,
+                [{ type: 'tool_use', id: `toolu_${requests.length}`, name: body.tool_choice?.name ?? 'tool', input: answer.input }],
+                'tool_use',
+                answer.usage ?? { input_tokens: 1000, output_tokens: 200 },
+              ),
+            );
+          if (answer.delayMs) setTimeout(answerWith, answer.delayMs);
+          else answerWith();
           return;
+        }
       }
     });
   });
@@ -92,6 +103,7 @@ export async function startFakeAnthropic(reply: (request: ReceivedRequest, previ
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

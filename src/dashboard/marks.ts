@@ -123,7 +123,7 @@ export function applyMark(options: MarkOptions & { mark: MarkKind; behavior?: st
 }
 
 /** Removes the mark and exactly what it added to the spec file; nothing to undo is not an error. */
-export function undoMark(options: MarkOptions): MarkResult {
+export function undoMark(options: Omit<MarkOptions, 'parts'>): MarkResult {
   const { endpoint, signature } = options;
   const opened = openStore(options.store);
   try {

@@ -129,7 +129,7 @@ export async function startDashboard(options: DashboardServerOptions): Promise<R
               mark: body.mark,
               ...(body.behavior !== undefined && { behavior: body.behavior }),
             })
-          : undoMark({ ...context, parts: [] });
+          : undoMark(context);
       feed.poke();
       return json(res, 200, result);
     }

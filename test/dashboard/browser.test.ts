@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
 import { generateTraffic } from '../../examples/billing/traffic/generate.js';
 import { startShadowProxy } from '../../shadow-proxy/proxy.js';
@@ -36,6 +36,8 @@ let dir: string;
 let storeFile: string;
 let specFile: string;
 let page: Page;
+/** Uncaught errors in the page: none may happen. */
+const pageErrors: Error[] = [];
 const running: RunningBilling[] = [];
 
 /** Billing traffic through the real shadow proxy into a store; a spec copy the marks may edit. */
@@ -120,10 +122,12 @@ beforeAll(async () => {
   dashboard = await startDashboard({ data, marksStore: storeFile, cwd: dir, pollMs: 200 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
+  page.on('pageerror', (error) => pageErrors.push(error));
 }, 120_000);
+
+afterEach(() => {
+  expect(pageErrors.splice(0).map((e) => e.message)).toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();

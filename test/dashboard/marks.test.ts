@@ -53,7 +53,7 @@ describe('marks', () => {
     expect(fs.readFileSync(file, 'utf8').startsWith(SPEC)).toBe(true);
     expect(readMarks(store, ENDPOINT).get(signature)).toEqual({ mark: 'noise', behavior: null, at: 5 });
 
-    undoMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec(), parts });
+    undoMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec() });
     expect(fs.readFileSync(file, 'utf8')).toBe(SPEC);
     expect(readMarks(store, ENDPOINT).size).toBe(0);
   });
@@ -75,7 +75,7 @@ describe('marks', () => {
     });
     expect(spec().spec.behaviors[0]!.signatures).toEqual([signature]);
     expect(specStatus(spec().spec).status).toBe('approved');
-    undoMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec(), parts: [] });
+    undoMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec() });
     expect(fs.readFileSync(file, 'utf8')).toBe(approved);
   });
 

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 import type Database from 'better-sqlite3';
 import { openStore } from '../src/store/store.js';
-import { readSamples, type ShadowSample } from '../shadow-proxy/query.js';
+import { mergeTarget, readSamples, type RollupRow, type ShadowSample } from '../shadow-proxy/query.js';
 import { decodeHistogram, ROLLUP_OUTCOMES, type RollupOutcome } from '../shadow-proxy/store.js';
 
 export const HOUR_MS = 3_600_000;
@@ -142,8 +142,8 @@ export function emptyBucket(): ShadowBucket {
     outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
     firstMinute: null,
     lastMinute: null,
-    primaryLatency: latencyHistogram(),
-    candidateLatency: latencyHistogram(),
+    primaryLatency: mergeTarget(),
+    candidateLatency: mergeTarget(),
     statusPairs: new Map(),
     signatures: new Map(),
     paths: new Map(),
@@ -310,20 +310,8 @@ function addTestRuns(db: Database.Database, source: string, endpointOf: (name: s
   }
 }
 
-interface HourlyRollupRow {
-  endpoint: string;
-  hour: number;
-  first_minute: number | null;
-  last_minute: number | null;
-  match: number;
-  mismatch: number;
-  expected: number;
-  candidate_error: number;
-  not_compared: number;
-  dropped: number;
-  primary_latency: Buffer | null;
-  candidate_latency: Buffer | null;
-}
+/** A row of shadow_rollups_hourly: the minute row's columns, per hour, with the first and last minute that saw an exchange. */
+type HourlyRollupRow = Omit<RollupRow, 'minute'> & { hour: number; first_minute: number | null; last_minute: number | null };
 
 function addPair(bucket: ShadowBucket, key: string, primary: number, candidate: number, count: number): void {
   const pair = bucket.statusPairs.get(key);
@@ -349,9 +337,4 @@ function addPath(bucket: ShadowBucket, key: string, raw: number, noise: number):
   } else {
     bucket.paths.set(key, { raw, noise });
   }
-}
-
-/** The shadow writer's histogram shape (microseconds, two significant digits), growing as needed. */
-function latencyHistogram(): hdr.Histogram {
-  return hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, autoResize: true });
 }

@@ -87,7 +87,7 @@ export function reportable(raw: number, noise: number, compared: number): boolea
   return relative && absolute;
 }
 
-interface RollupRow {
+export interface RollupRow {
   endpoint: string;
   minute: number;
   match: number;
@@ -273,7 +273,8 @@ function bodyOf(stored: StoredBody | null): SampleBody | null {
   return { bytes, text: stored.encoding === 'utf8' ? stored.data : null, size: stored.size, truncated: stored.truncated };
 }
 
-function mergeTarget(): hdr.Histogram {
+/** An empty histogram that stored latency histograms (microseconds, two significant digits) can be added into. */
+export function mergeTarget(): hdr.Histogram {
   return hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, autoResize: true });
 }
 

@@ -21,7 +21,7 @@ import { generateTraffic } from '../../examples/billing/traffic/generate.js';
 import { readinessReport } from '../../reports/command.js';
 import type { Verdict } from '../../reports/model.js';
 import { thresholdsOf } from '../../reports/readiness.js';
-import { startShadowProxy } from '../../shadow-proxy/proxy.js';
+import { startShadowProxy, type ShadowProxy, type ShadowProxyOptions } from '../../shadow-proxy/proxy.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import { loadWorkspace } from '../config/load.js';
 import { ParityError } from '../errors.js';
@@ -128,17 +128,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     // 4. Shadowing.
     const storeFile = workspace.storePath;
     const store = openShadowStore(storeFile);
-    const proxy = await startShadowProxy({
+    const proxy = await startBillingShadow({
       primary: primary.url,
       secondary: secondary.url,
       candidate: candidate.url,
       specs: loadSpecs(workspace.specsDir, dir).specs,
-      // The generator never reuses an id a create returned, so writes can be mirrored to instances with separate databases.
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      samplePercent: 100,
-      queueLimit: 10_000,
-      timeoutMs: 5_000,
-      maxBodyBytes: 1 << 20,
       store,
     });
     const started = Date.now();
@@ -237,6 +231,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   } finally {
     await Promise.all(running.map((service) => service.close()));
   }
+}
+
+/**
+ * The inline shadow proxy as the demo (and the tests on real billing traffic) run it: every
+ * request mirrored, writes too, since the traffic generator never reuses an id a create returned,
+ * so they can go to instances with separate databases.
+ */
+export function startBillingShadow(options: Pick<ShadowProxyOptions, 'primary' | 'secondary' | 'candidate' | 'specs' | 'store'>): Promise<ShadowProxy> {
+  return startShadowProxy({
+    ...options,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    samplePercent: 100,
+    queueLimit: 10_000,
+    timeoutMs: 5_000,
+    maxBodyBytes: 1 << 20,
+  });
 }
 
 /** The answer-key row a difference on this endpoint belongs to: a regression's or a fix's. */

@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
 import { generateTraffic } from '../../examples/billing/traffic/generate.js';
-import { startShadowProxy } from '../../shadow-proxy/proxy.js';
+import { startBillingShadow } from '../../src/demo/demo.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import { thresholdsOf } from '../../reports/readiness.js';
 import { ReportConfigSchema } from '../../src/config/schema.js';
@@ -50,16 +50,11 @@ async function shadowTraffic(): Promise<void> {
   const [primary, secondary, candidate] = await Promise.all([startBilling('legacy'), startBilling('legacy'), startBilling('rewrite')]);
   running.push(primary, secondary, candidate);
   const store = openShadowStore(storeFile);
-  const proxy = await startShadowProxy({
+  const proxy = await startBillingShadow({
     primary: primary.url,
     secondary: secondary.url,
     candidate: candidate.url,
     specs: loadSpecs(path.join(dir, 'specs'), dir).specs,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    samplePercent: 100,
-    queueLimit: 10_000,
-    timeoutMs: 5_000,
-    maxBodyBytes: 1 << 20,
     store,
   });
   // First, so it is among the samples kept for the R2 signature: a customer without an address renamed to a script.

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readAnswerKey } from '../../examples/billing/answer-key.js';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
 import { generateTraffic } from '../../examples/billing/traffic/generate.js';
-import { startShadowProxy } from '../../shadow-proxy/proxy.js';
+import { startBillingShadow } from '../../src/demo/demo.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import type { ReadinessReport } from '../../reports/model.js';
 import { runCli } from '../../src/cli/main.js';
@@ -69,16 +69,11 @@ describe('parity report on the billing pair', () => {
 
     const store = openShadowStore(path.join(dir, '.parity', 'parity.db'));
     const { specs } = loadSpecs(path.join(root, 'specs', 'billing'), root);
-    const proxy = await startShadowProxy({
+    const proxy = await startBillingShadow({
       primary: primary.url,
       secondary: secondary.url,
       candidate: candidate.url,
       specs,
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      samplePercent: 100,
-      queueLimit: 10_000,
-      timeoutMs: 5_000,
-      maxBodyBytes: 1 << 20,
       store,
     });
     const traffic = await generateTraffic({ target: proxy.url, rps: 60, durationSeconds: 5, seed: 3, concurrency: 8 });

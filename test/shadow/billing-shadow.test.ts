@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readAnswerKey } from '../../examples/billing/answer-key.js';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
 import { generateTraffic } from '../../examples/billing/traffic/generate.js';
-import { startShadowProxy } from '../../shadow-proxy/proxy.js';
+import { startBillingShadow } from '../../src/demo/demo.js';
 import { readShadowSummary } from '../../shadow-proxy/query.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import { packageRoot } from '../../src/package-info.js';
@@ -30,17 +30,11 @@ describe('parity shadow on the billing pair', () => {
     const file = path.join(tempDir(), 'shadow.db');
     const store = openShadowStore(file);
     const { specs } = loadSpecs(path.join(packageRoot(), 'specs', 'billing'), packageRoot());
-    const proxy = await startShadowProxy({
+    const proxy = await startBillingShadow({
       primary: primary.url,
       secondary: secondary.url,
       candidate: candidate.url,
       specs,
-      // The generator never reuses an id a create returned, so writes can be mirrored to separate databases.
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      samplePercent: 100,
-      queueLimit: 10_000,
-      timeoutMs: 5_000,
-      maxBodyBytes: 1 << 20,
       store,
     });
     const traffic = await generateTraffic({ target: proxy.url, rps: 60, durationSeconds: 5, seed: 1, concurrency: 8 });

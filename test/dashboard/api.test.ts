@@ -14,6 +14,7 @@ import { thresholdsOf } from '../../reports/readiness.js';
 import { ReportConfigSchema } from '../../src/config/schema.js';
 import { openShadowStore, type ComparisonRecord } from '../../shadow-proxy/store.js';
 import type { Difference } from '../../src/compare/response.js';
+import { openStore } from '../../src/store/store.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const tempDir = useTempDir('dashboard');
@@ -135,6 +136,23 @@ describe('the dashboard API', () => {
     expect(samples.body.samples).toHaveLength(5);
     expect(samples.body.samples[0]!.primary.body?.text).toContain('<script>window.__pwned=1</script>');
     expect(samples.body.samples[0]!.request.headers.authorization).not.toContain('secret');
+  });
+
+  it("over an empty store, lists the specs' endpoints with no traffic, and has no samples to show", async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'specs'));
+    fs.writeFileSync(path.join(dir, 'specs', 'things.get.yaml'), SPEC);
+    const store = path.join(dir, 'empty.db');
+    openStore(store).close();
+    const { url } = await dashboard(dir, store);
+    const overview = await getJson<Overview>(`${url}/api/overview?window=all`);
+    expect(overview.body.endpoints).toEqual([
+      expect.objectContaining({ endpoint: ENDPOINT, requests: 0, diverged: 0, match_rate: null, trend: [], latency: { legacy: null, rewrite: null } }),
+    ]);
+    const detail = await getJson<EndpointDetail>(`${url}/api/endpoint?endpoint=${encodeURIComponent(ENDPOINT)}&window=all`);
+    expect([detail.body.signatures, detail.body.paths, detail.body.status_matrix]).toEqual([[], [], []]);
+    const samples = await getJson<SamplesResponse>(`${url}/api/samples?endpoint=${encodeURIComponent(ENDPOINT)}&signature=x`);
+    expect(samples.body.samples).toEqual([]);
   });
 
   it('marks a signature as noise in the spec, byte-preserving, changes the numbers, and undo restores the file exactly', async () => {

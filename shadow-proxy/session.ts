@@ -86,6 +86,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   const storeOptions = {
     sessionInfo: { mode, primary, candidate, ...(secondary !== undefined && { secondary }) },
     redaction: { headers: shadow.redact.headers, jsonPaths: shadow.redact.json_paths, queryParameters: shadow.redact.query },
+    minuteRetentionMs: shadow.minute_retention_hours * 3_600_000,
   };
   const common = {
     primary,

@@ -93,6 +93,12 @@ export interface ShadowStoreOptions {
   sessionInfo?: Readonly<Record<string, string>>;
   /** For the match reservoir; tests pass a seeded one. */
   random?: () => number;
+  /**
+   * Minute rollups (and minute status pairs) older than this, behind the newest minute written, are
+   * deleted: the hourly rollups keep the long view, and sparse traffic otherwise costs a minute row per
+   * comparison forever. Default 48 hours.
+   */
+  minuteRetentionMs?: number;
   /** Called when a timed flush fails (the batch is kept and retried). Default: remembered in stats() only. */
   onError?: (error: unknown) => void;
 }
@@ -144,7 +150,7 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
   const random = options.random ?? Math.random;
 
   const store = openStore(file);
-  const writer = new BatchWriter(store.db, plan, limits, random);
+  const writer = new BatchWriter(store.db, plan, limits, random, options.minuteRetentionMs ?? 48 * HOUR_MS);
   const sessionId = Number(
     store.db.prepare('INSERT INTO shadow_sessions (started_at, info) VALUES (?, ?)').run(Date.now(), JSON.stringify(options.sessionInfo ?? {})).lastInsertRowid,
   );
@@ -341,6 +347,8 @@ interface MinuteHistograms {
 class BatchWriter {
   private readonly histograms = new Map<string, MinuteHistograms>();
   private latestMinute = 0;
+  /** Minute rows before this are already deleted. */
+  private thinnedUpTo = Number.MIN_SAFE_INTEGER;
   private readonly statements;
 
   constructor(
@@ -348,6 +356,7 @@ class BatchWriter {
     private readonly plan: RedactionPlan,
     private readonly limits: SampleLimits,
     private readonly random: () => number,
+    private readonly minuteRetentionMs: number,
   ) {
     this.statements = {
       readRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups WHERE endpoint = ? AND minute = ?'),
@@ -384,6 +393,8 @@ class BatchWriter {
           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
         RETURNING id, samples`),
       addSignatureSamples: db.prepare('UPDATE shadow_signatures SET samples = samples + ? WHERE id = ?'),
+      thinRollups: db.prepare('DELETE FROM shadow_rollups WHERE minute < ?'),
+      thinStatusPairs: db.prepare('DELETE FROM shadow_status_pairs WHERE minute < ?'),
       upsertSignatureHour: db.prepare(`
         INSERT INTO shadow_signature_hours (signature_id, hour, count, expected) VALUES (?, ?, ?, ?)
         ON CONFLICT (signature_id, hour) DO UPDATE SET count = count + excluded.count, expected = expected + excluded.expected`),
@@ -530,6 +541,16 @@ class BatchWriter {
       if (take.length > 0) s.addSignatureSamples.run(take.length, row.id);
     }
     for (const [endpoint, records] of matches) this.offerToReservoir(endpoint, records);
+    this.thinMinutes();
+  }
+
+  /** At most once an hour of traffic, in the batch's transaction: minute rows past the retention go. */
+  private thinMinutes(): void {
+    const horizon = Math.floor((this.latestMinute - this.minuteRetentionMs) / HOUR_MS) * HOUR_MS;
+    if (this.latestMinute === 0 || horizon <= this.thinnedUpTo) return;
+    this.statements.thinRollups.run(horizon);
+    this.statements.thinStatusPairs.run(horizon);
+    this.thinnedUpTo = horizon;
   }
 
   /** Algorithm R over every match the endpoint ever had: each is kept with probability size / seen. */
@@ -612,6 +633,8 @@ class BatchWriter {
   /** After a failed transaction the cached histograms may hold values the file does not. */
   forgetCache(): void {
     this.histograms.clear();
+    // The thinning rolled back with the batch: do it again with the next one.
+    this.thinnedUpTo = Number.MIN_SAFE_INTEGER;
   }
 }
 

@@ -20,7 +20,7 @@ import type { ComparisonRecord, ShadowStoreOptions, ShadowStoreStats } from './s
 export interface MirrorThreadInit {
   storeFile: string;
   /** Only the plain-data options cross to the thread. */
-  storeOptions: Pick<ShadowStoreOptions, 'sessionInfo' | 'redaction'>;
+  storeOptions: Pick<ShadowStoreOptions, 'sessionInfo' | 'redaction' | 'minuteRetentionMs'>;
   specsDir: string | null;
   compare?: CompareRules;
   cwd: string;

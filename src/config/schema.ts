@@ -122,6 +122,11 @@ export const ShadowConfigSchema = z.strictObject({
     .min(0)
     .default(10)
     .describe('On SIGTERM, how long queued comparisons may take before the rest are dropped (counted); then the store is flushed and parity exits.'),
+  minute_retention_hours: z
+    .int()
+    .min(1)
+    .default(48)
+    .describe('Per-minute rollups older than this are deleted as shadowing goes on; the hourly ones, which reports and the dashboard read, are kept.'),
   log_interval_seconds: z
     .int()
     .min(1)

@@ -432,6 +432,28 @@ describe('the shadow store', () => {
     ]);
   });
 
+  it('deletes minute rollups past the retention as traffic goes on, and keeps the hourly ones whole', async () => {
+    const file = path.join(tempDir(), 'parity.db');
+    const store = shadowStore(file, { minuteRetentionMs: 2 * 3_600_000 });
+    const hour = 3_600_000;
+    // One comparison every 10 minutes for 6 hours, a batch at a time, as live traffic would come.
+    for (let i = 0; i < 36; i++) {
+      store.record({ ...traffic(0), at: T0 + i * 10 * 60_000, outcome: i % 6 === 0 ? 'mismatch' : 'match', differences: [], noise: [], signature: null });
+      store.flush();
+    }
+    const minutes = store.db.prepare('SELECT min(minute) AS first, count(*) AS rows FROM shadow_rollups').get() as { first: number; rows: number };
+    // The newest minute is T0 + 5h50m: rows before the hour two hours earlier (T0 + 3h) are gone.
+    expect(minutes).toEqual({ first: T0 + 3 * hour, rows: 18 });
+    expect(store.db.prepare('SELECT min(minute) FROM shadow_status_pairs').pluck().get()).toBe(T0 + 3 * hour);
+    expect(
+      store.db.prepare('SELECT count(*) AS hours, sum(match + mismatch) AS compared, sum(mismatch) AS mismatches FROM shadow_rollups_hourly').get(),
+    ).toEqual({
+      hours: 6,
+      compared: 36,
+      mismatches: 6,
+    });
+  });
+
   it('backfills the hourly tables of a store written before them (migrations 4 and 5)', async () => {
     const file = path.join(tempDir(), 'parity.db');
     const early = openStore(file, { migrations: MIGRATIONS.slice(0, 3) });

@@ -29,7 +29,13 @@ import autocannon from 'autocannon';
 import { packageRoot } from '../src/package-info.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' } },
+  options: {
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    /** Comma-separated setup names to measure (default all); for working on one of them. */
+    only: { type: 'string' },
+  },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
@@ -48,6 +54,7 @@ function nginxBinary(): string {
 async function upstream(delayMs: number, differ = false): Promise<string> {
   const child = fork(path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'), [String(delayMs), differ ? 'differ' : 'same'], { stdio: 'inherit' });
   children.push(child);
+  upstreamPids.push(child.pid!);
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve((m as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
@@ -78,7 +85,7 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 /** nginx in front of `primary`, optionally mirroring every request to `mirror`. */
-async function nginx(name: string, primary: string, mirror?: string): Promise<string> {
+async function nginx(name: string, primary: string, mirror?: string): Promise<Setup> {
   const port = await freePort();
   const prefix = path.join(work, name);
   fs.mkdirSync(prefix, { recursive: true });
@@ -107,7 +114,7 @@ http {
   const child = spawn(nginxBinary(), ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
   children.push(child);
   await waitForPort(port);
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid! };
 }
 
 /** `parity shadow` (the real bin) in front of `primary`, mirroring to `candidate`. */
@@ -146,21 +153,86 @@ interface Measure {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time of the proxy's processes (all threads, nginx's workers too) per request, µs; 0 for direct. */
+  proxyCpuUs: number;
+  /** CPU time of the upstreams (primary and candidates) and of autocannon (this process) per request, µs. */
+  restCpuUs: number;
+  /** Share of the machine's CPU time left idle during the measure. */
+  idle: number;
+}
+
+/** CPU time (user + system) of a process and its descendants, ms, from /proc. */
+function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  const visit = (id: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${id}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const tid of fs.readdirSync(`/proc/${id}/task`)) {
+        for (const child of fs.readFileSync(`/proc/${id}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(child));
+      }
+    } catch {
+      // A process that has gone (or no /proc): counts nothing.
+    }
+  };
+  visit(pid);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** The machine's idle and total CPU ticks so far, from /proc/stat. */
+function machineTicks(): { idle: number; total: number } {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { idle: 0, total: 0 };
+  }
 }
 
 const PATHS = Array.from({ length: 10 }, (_, i) => ({ method: 'GET' as const, path: `/items/${i}` }));
 
-async function load(url: string, seconds = SECONDS): Promise<Measure> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: PATHS });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
+async function load(setup: Setup, seconds = SECONDS): Promise<Measure> {
+  const cpuBefore = setup.pid === undefined ? 0 : treeCpuMs(setup.pid);
+  const restBefore = restCpuMs();
+  const machineBefore = machineTicks();
+  const result = await autocannon({ url: setup.url, connections: CONNECTIONS, duration: seconds, requests: PATHS });
+  const cpuMs = setup.pid === undefined ? 0 : treeCpuMs(setup.pid) - cpuBefore;
+  const restMs = restCpuMs() - restBefore;
+  const machineAfter = machineTicks();
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    proxyCpuUs: result.requests.total === 0 ? 0 : (cpuMs * 1000) / result.requests.total,
+    restCpuUs: result.requests.total === 0 ? 0 : (restMs * 1000) / result.requests.total,
+    idle: (machineAfter.idle - machineBefore.idle) / Math.max(1, machineAfter.total - machineBefore.total),
+  };
+}
+
+const upstreamPids: number[] = [];
+
+/** CPU time of the upstreams and of this process (autocannon), ms. */
+function restCpuMs(): number {
+  const own = process.cpuUsage();
+  return upstreamPids.reduce((ms, pid) => ms + treeCpuMs(pid), (own.user + own.system) / 1000);
+}
+
+interface Setup {
+  url: string;
+  /** The proxy's process, for its CPU time. */
+  pid?: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const [primary, fast, slow] = await Promise.all([upstream(0), upstream(0, true), upstream(200, true)]);
-  const setups: Record<string, string> = {
-    direct: primary,
+  const setups: Record<string, Setup> = {
+    direct: { url: primary },
     nginx: await nginx('nginx', primary),
     'nginx+mirror': await nginx('nginx-mirror', primary, fast),
     'nginx+mirror slow': await nginx('nginx-mirror-slow', primary, slow),
@@ -169,14 +241,17 @@ async function main(): Promise<void> {
   const paritySlow = await parity('parity-slow', primary, slow);
   // The proxy alone, mirroring nothing: what the client path costs before any comparison.
   const parityOff = await parity('parity-off', primary, fast, 0);
-  setups['parity no mirror'] = parityOff.url;
-  setups.parity = parityFast.url;
-  setups['parity slow'] = paritySlow.url;
+  setups['parity no mirror'] = { url: parityOff.url, pid: parityOff.child.pid! };
+  setups.parity = { url: parityFast.url, pid: parityFast.child.pid! };
+  setups['parity slow'] = { url: paritySlow.url, pid: paritySlow.child.pid! };
+  const only = values.only?.split(',').map((name) => name.trim());
+  for (const name of only ?? []) if (!(name in setups)) throw new Error(`--only: no setup "${name}"; setups: ${Object.keys(setups).join(', ')}`);
+  const measured = Object.entries(setups).filter(([name]) => !only || only.includes(name));
 
-  for (const url of Object.values(setups)) await load(url, 1);
-  const results: Record<string, Measure[]> = Object.fromEntries(Object.keys(setups).map((name) => [name, []]));
+  for (const [, setup] of measured) await load(setup, 1);
+  const results: Record<string, Measure[]> = Object.fromEntries(measured.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of Object.entries(setups)) results[name]!.push(await load(url));
+    for (const [name, setup] of measured) results[name]!.push(await load(setup));
   }
   const metricsText = await (await fetch(`${parityFast.url}/__parity/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? 0);
@@ -186,7 +261,7 @@ async function main(): Promise<void> {
   await Promise.all([stopParity(parityFast), stopParity(paritySlow), stopParity(parityOff)]);
   const bytes = [parityFast.store, `${parityFast.store}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
 
-  const summary = Object.fromEntries(
+  const summary: Record<string, Measure> = Object.fromEntries(
     Object.entries(results).map(([name, runs]) => [
       name,
       {
@@ -194,33 +269,46 @@ async function main(): Promise<void> {
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
         errors: runs.reduce((n, r) => n + r.errors, 0),
+        proxyCpuUs: median(runs.map((r) => r.proxyCpuUs)),
+        restCpuUs: median(runs.map((r) => r.restCpuUs)),
+        idle: median(runs.map((r) => r.idle)),
       },
     ]),
   );
   const rows = Object.entries(summary).map(
     ([name, m]) =>
-      `${name.padEnd(18)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)} ${String(m.errors).padStart(7)}`,
+      `${name.padEnd(18)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)} ${String(m.errors).padStart(7)} ${(m.proxyCpuUs > 0 ? m.proxyCpuUs.toFixed(0) : '-').padStart(12)} ${m.restCpuUs.toFixed(0).padStart(11)} ${`${(m.idle * 100).toFixed(0)} %`.padStart(9)}`,
   );
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-  const s = summary as Record<string, Measure>;
+  const both = (a: string, b: string) => summary[a] !== undefined && summary[b] !== undefined;
   const measuredSeconds = SECONDS * ROUNDS + 1;
-  process.stdout.write(
-    [
-      `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; GET /items/0..9 (~1 KB JSON)`,
-      '',
-      `setup                   req/s  p50 ms   p99 ms  errors`,
-      ...rows,
-      '',
-      `parity / nginx+mirror throughput: ${ratio(s.parity!.rps, s['nginx+mirror']!.rps)} (goal >= 1)   p99: ${ratio(s.parity!.p99, s['nginx+mirror']!.p99)} (goal <= 1)`,
+  const lines = [
+    `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; GET /items/0..9 (~1 KB JSON)`,
+    `CPU per request: the proxy's processes (all threads; nginx's workers), the rest (upstreams and autocannon); idle: the machine's CPU left idle`,
+    '',
+    `setup                   req/s  p50 ms   p99 ms  errors  proxy CPU µs  rest CPU µs  idle`,
+    ...rows,
+    '',
+  ];
+  if (both('parity', 'nginx+mirror')) {
+    const [p, n] = [summary.parity!, summary['nginx+mirror']!];
+    lines.push(`parity / nginx+mirror throughput: ${ratio(p.rps, n.rps)} (goal >= 1)   p99: ${ratio(p.p99, n.p99)} (goal <= 1)`);
+  }
+  if (both('parity slow', 'parity') && both('nginx+mirror slow', 'nginx+mirror')) {
+    lines.push(
       `slow candidate (200 ms), client latency vs fast candidate:`,
-      `  parity  p50 ${ratio(s['parity slow']!.p50, s.parity!.p50)}, p99 ${ratio(s['parity slow']!.p99, s.parity!.p99)} (goal: within 1.10x)`,
-      `  nginx   p50 ${ratio(s['nginx+mirror slow']!.p50, s['nginx+mirror']!.p50)}, p99 ${ratio(s['nginx+mirror slow']!.p99, s['nginx+mirror']!.p99)}`,
+      `  parity  p50 ${ratio(summary['parity slow']!.p50, summary.parity!.p50)}, p99 ${ratio(summary['parity slow']!.p99, summary.parity!.p99)} (goal: within 1.10x)`,
+      `  nginx   p50 ${ratio(summary['nginx+mirror slow']!.p50, summary['nginx+mirror']!.p50)}, p99 ${ratio(summary['nginx+mirror slow']!.p99, summary['nginx+mirror']!.p99)}`,
+    );
+  }
+  if (summary.parity) {
+    lines.push(
       '',
       `store: ${compared} comparisons written in ~${measuredSeconds} s of load (${(compared / measuredSeconds).toFixed(0)}/s), ${mirrored} mirrored, ${dropped} dropped by a full queue`,
       `store: ${bytes} bytes on disk for ${mirrored} mirrored requests: ${(bytes / Math.max(1, mirrored)).toFixed(2)} bytes per request = ${(bytes / Math.max(1, mirrored)).toFixed(2)} MB per million`,
-      '',
-    ].join('\n'),
-  );
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function cleanup(): Promise<void> {

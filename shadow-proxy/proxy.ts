@@ -11,17 +11,17 @@
  * Requests only ever go to the configured upstreams: the Host header and an absolute-form
  * request line (`GET http://elsewhere/ HTTP/1.1`) are ignored, so parity is never an open proxy.
  */
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
-import { joinUrl } from '../src/runner/http.js';
+import { Agent } from 'undici';
 import { ShadowComparator } from './compare.js';
+import { forwardToPrimary } from './forward.js';
 import { MirrorQueue } from './mirror.js';
-import { answerOperations, forwardableHeaders, HOP_BY_HOP, policyOf, type ShadowServerOptions } from './serve.js';
+import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
 import { mirrorExchange, type MirrorJob } from './mirror-work.js';
 import type { ComparisonRecord, ShadowStore, ShadowStoreStats } from './store.js';
 import { startMirrorThread, type MirrorThreadInit } from './thread-mirror.js';
+import { upstreamBase } from './upstream.js';
 
 export interface ShadowProxyOptions extends ShadowServerOptions {
   /** Where comparisons go when they run on this event loop (tests, embedding). */
@@ -56,6 +56,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   const mirrorAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const comparator = new ShadowComparator(options.specs, options.compare);
   const policy = policyOf(options);
+  const primaryBase = upstreamBase(options.primary);
   const metrics: ShadowMetrics = {
     requests: 0,
     mirrored: 0,
@@ -124,38 +125,13 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = forwardableHeaders(req.headers);
 
-    let upstream: Dispatcher.ResponseData;
-    try {
-      upstream = await request(joinUrl(options.primary, target), { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: primaryAgent });
-    } catch (error) {
-      metrics.primaryErrors += 1;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`parity shadow: the primary did not answer: ${error instanceof Error ? error.message : String(error)}\n`);
+    const forwarded = await forwardToPrimary(primaryAgent, primaryBase, { method, target, headers, body }, res, options.maxBodyBytes);
+    if (forwarded.kind !== 'answered') {
+      if (forwarded.kind === 'unanswered') metrics.primaryErrors += 1;
       return;
     }
-    const responseHeaders: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) responseHeaders[name] = value;
-    res.writeHead(upstream.statusCode, responseHeaders);
-    const kept: Buffer[] = [];
-    let size = 0;
-    let overCap = false;
-    let clientGone = false;
-    res.once('close', () => (clientGone = !res.writableFinished));
-    for await (const chunk of upstream.body) {
-      const buffer = chunk as Buffer;
-      if (!overCap) {
-        size += buffer.length;
-        if (size > options.maxBodyBytes) {
-          overCap = true;
-          kept.length = 0;
-        } else kept.push(buffer);
-      }
-      if (clientGone) continue;
-      if (!res.write(buffer)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    }
-    res.end();
     const durationMs = performance.now() - started;
-    if (clientGone || !policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
+    if (!policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
     metrics.mirrored += 1;
     mirroring.offer({
       at,
@@ -163,7 +139,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       target,
       headers,
       body,
-      primary: { status: upstream.statusCode, headers: responseHeaders, body: kept.length === 0 ? null : Buffer.concat(kept), durationMs, overCap },
+      primary: { status: forwarded.status, headers: forwarded.headers, body: forwarded.body, durationMs, overCap: forwarded.overCap },
     });
   }
 

@@ -2,10 +2,11 @@
  * Sending a mirrored request to the candidate or the secondary: a deadline, a body cap (a body
  * over it is not buffered further and not compared), and every failure turned into a value,
  * because a candidate that is down, resets or speaks garbage is a finding, never an exception.
+ *
+ * Every mirrored request passes here (and the primary's, in detached mode), so it uses undici's
+ * dispatcher directly: callbacks, one timer for the deadline, no response stream.
  */
-import type { Agent, Dispatcher } from 'undici';
-import { request } from 'undici';
-import { joinUrl } from '../src/runner/http.js';
+import type { Dispatcher } from 'undici';
 
 export interface MirroredRequest {
   method: string;
@@ -29,48 +30,102 @@ export interface UpstreamFailure {
   durationMs: number;
 }
 
-export async function sendUpstream(
-  agent: Agent,
-  base: string,
+/** An upstream's origin and path prefix ("http://host:8080" and "/api" for "http://host:8080/api/"). */
+export interface UpstreamBase {
+  origin: string;
+  prefix: string;
+}
+
+const bases = new Map<string, UpstreamBase>();
+
+/** The origin and path prefix of an upstream URL, parsed once per URL. */
+export function upstreamBase(url: string): UpstreamBase {
+  let base = bases.get(url);
+  if (!base) {
+    const parsed = new URL(url);
+    base = { origin: parsed.origin, prefix: parsed.pathname.replace(/\/+$/, '') };
+    bases.set(url, base);
+  }
+  return base;
+}
+
+/** The request path on an upstream: its prefix, then the client's path and query. */
+export function upstreamPath(base: UpstreamBase, target: string): string {
+  return `${base.prefix}${target.startsWith('/') ? target : `/${target}`}`;
+}
+
+class DeadlineExceeded extends Error {}
+
+export function sendUpstream(
+  dispatcher: Dispatcher,
+  baseUrl: string,
   mirrored: MirroredRequest,
   limits: { timeoutMs: number; maxBodyBytes: number },
 ): Promise<UpstreamAnswer | UpstreamFailure> {
   const started = performance.now();
-  try {
-    const response = await request(joinUrl(base, mirrored.target), {
-      method: mirrored.method as Dispatcher.HttpMethod,
-      headers: mirrored.headers,
-      body: mirrored.body,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(limits.timeoutMs),
-    });
-    const kept: Buffer[] = [];
+  const base = upstreamBase(baseUrl);
+  return new Promise((resolve) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let headers: Record<string, string | string[]> = {};
+    let kept: Buffer[] = [];
     let size = 0;
-    let overCap = false;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > limits.maxBodyBytes) {
-        overCap = true;
-        response.body.destroy();
-        break;
-      }
-      kept.push(chunk as Buffer);
-    }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers[name] = value;
-    return {
-      status: response.statusCode,
-      headers,
-      body: overCap || kept.length === 0 ? null : Buffer.concat(kept),
-      durationMs: performance.now() - started,
-      overCap,
+    let settled = false;
+    const settle = (result: UpstreamAnswer | UpstreamFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(result);
     };
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message =
-      error instanceof Error && error.name === 'TimeoutError'
-        ? `no answer within ${limits.timeoutMs} ms`
-        : `${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    return { error: message, durationMs: performance.now() - started };
-  }
+    const fail = (error: Error) => {
+      const code = (error as { code?: string }).code;
+      const message = error instanceof DeadlineExceeded ? error.message : `${code ? `${code}: ` : ''}${error.message}`;
+      settle({ error: message, durationMs: performance.now() - started });
+    };
+    const deadline = setTimeout(() => {
+      const error = new DeadlineExceeded(`no answer within ${limits.timeoutMs} ms`);
+      fail(error);
+      controller?.abort(error);
+    }, limits.timeoutMs);
+
+    dispatcher.dispatch(
+      {
+        origin: base.origin,
+        path: upstreamPath(base, mirrored.target),
+        method: mirrored.method as Dispatcher.HttpMethod,
+        headers: mirrored.headers,
+        body: mirrored.body,
+      },
+      {
+        onRequestStart(started) {
+          controller = started;
+          if (settled) started.abort(new Error('the deadline passed'));
+        },
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          if (statusCode < 200) return;
+          status = statusCode;
+          headers = {};
+          for (const name in responseHeaders) headers[name] = responseHeaders[name]!;
+        },
+        onResponseData(current, chunk) {
+          size += chunk.length;
+          if (size > limits.maxBodyBytes) {
+            // Over the cap: not buffered further, not compared; the connection goes with the rest of the body.
+            kept = [];
+            settle({ status, headers, body: null, durationMs: performance.now() - started, overCap: true });
+            current.abort(new Error('over the body cap'));
+            return;
+          }
+          kept.push(chunk);
+        },
+        onResponseEnd() {
+          const body = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : Buffer.concat(kept);
+          settle({ status, headers, body, durationMs: performance.now() - started, overCap: false });
+        },
+        onResponseError(_controller, error) {
+          fail(error);
+        },
+      },
+    );
+  });
 }

@@ -1,0 +1,220 @@
+/**
+ * The inline proxy's client path against a primary that streams, fails, resets or never ends, and
+ * clients that leave: the client sees what it would see talking to the primary directly (bytes as
+ * they come, a cut where the primary cut), the primary is not read on for a client that has gone,
+ * and only exchanges the client received whole are mirrored.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js';
+import { openShadowStore, type ShadowStore } from '../../shadow-proxy/store.js';
+import { useTempDir } from '../helpers/tmp.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+const tempDir = useTempDir('shadow-client-path');
+
+async function listen(server: net.Server): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+async function shadow(primary: string, maxBodyBytes = 1 << 20): Promise<{ proxy: ShadowProxy; store: ShadowStore }> {
+  const store = openShadowStore(path.join(tempDir(), 'shadow.db'));
+  const candidate = await listen(http.createServer((req, res) => req.resume().on('end', () => res.end('{}'))));
+  const proxy = await startShadowProxy({
+    primary,
+    candidate,
+    specs: [],
+    methods: ['GET', 'HEAD'],
+    samplePercent: 100,
+    queueLimit: 100,
+    timeoutMs: 1_000,
+    maxBodyBytes,
+    store,
+  });
+  closers.push(async () => {
+    await proxy.close();
+    await store.close();
+  });
+  return { proxy, store };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5_000) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+interface Received {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The response ended cleanly (all its bytes came); false when the connection was cut. */
+  complete: boolean;
+}
+
+function send(url: string, options: http.RequestOptions = {}, body?: Buffer): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { agent: false, ...options }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const done = () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete });
+      res.on('end', done);
+      res.on('aborted', done);
+      res.on('error', done);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('the client path', () => {
+  it('streams: the client has the first bytes while the primary is still answering', async () => {
+    let clientHasFirstChunk: () => void = () => {};
+    const firstChunkSeen = new Promise<void>((resolve) => (clientHasFirstChunk = resolve));
+    let primaryEndedAt = 0;
+    const primary = await listen(
+      http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first;');
+        // The primary goes on only once the client has the first chunk (or after 3 s: a proxy that buffers).
+        void Promise.race([firstChunkSeen, new Promise((resolve) => setTimeout(resolve, 3_000))]).then(() => {
+          primaryEndedAt = performance.now();
+          res.end('second');
+        });
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    const firstChunkAt = await new Promise<number>((resolve, reject) => {
+      const chunks: string[] = [];
+      http
+        .get(`${proxy.url}/stream`, { agent: false }, (res) => {
+          res.on('data', (chunk: Buffer) => {
+            if (chunks.push(chunk.toString()) === 1) {
+              resolve(performance.now());
+              clientHasFirstChunk();
+            }
+          });
+        })
+        .on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(primaryEndedAt).toBeGreaterThan(firstChunkAt);
+  });
+
+  it('a primary that is down: 502 naming it, counted, nothing mirrored', async () => {
+    const server = net.createServer();
+    const primary = await listen(server);
+    await closers.pop()!();
+    const { proxy } = await shadow(primary);
+    const answer = await send(`${proxy.url}/items/1`);
+    expect(answer.status).toBe(502);
+    expect(answer.body.toString()).toMatch(/^parity shadow: the primary did not answer: /);
+    expect(proxy.metrics()).toMatchObject({ requests: 1, primaryErrors: 1, mirrored: 0 });
+  });
+
+  it('a primary that resets mid-body: the client sees the cut, not a complete answer, and nothing is mirrored', async () => {
+    const primary = await listen(
+      http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"partial":');
+        setTimeout(() => res.socket?.destroy(), 20);
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    const answer = await send(`${proxy.url}/items/1`);
+    expect(answer.status).toBe(200);
+    expect(answer.complete).toBe(false);
+    expect(answer.body.toString()).toBe('{"partial":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(proxy.metrics()).toMatchObject({ requests: 1, mirrored: 0 });
+  });
+
+  it('a client that leaves an endless answer: the primary request is abandoned and nothing is mirrored', async () => {
+    let primaryClosed: () => void = () => {};
+    const primaryRequestClosed = new Promise<void>((resolve) => (primaryClosed = resolve));
+    const primary = await listen(
+      http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const timer = setInterval(() => res.write('data: tick\n\n'), 5);
+        res.on('close', () => {
+          clearInterval(timer);
+          primaryClosed();
+        });
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    await new Promise<void>((resolve, reject) => {
+      const request = http.get(`${proxy.url}/events`, { agent: false }, (res) => {
+        res.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on('error', () => {});
+      setTimeout(() => reject(new Error('no data from the proxy')), 2_000);
+    });
+    const closedInTime = await Promise.race([primaryRequestClosed.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 2_000))]);
+    expect(closedInTime).toBe(true);
+    expect(proxy.metrics()).toMatchObject({ requests: 1, mirrored: 0 });
+  });
+
+  it('a request body reaches the primary byte for byte; HEAD gets headers only; an answer over the cap streams whole and is not compared', async () => {
+    const large = Buffer.alloc(3 << 20, 'y');
+    const seen: { method: string; body: Buffer }[] = [];
+    const primary = await listen(
+      http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          seen.push({ method: req.method!, body: Buffer.concat(chunks) });
+          if (req.url === '/large') {
+            res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(large.length) });
+            return res.end(req.method === 'HEAD' ? undefined : large);
+          }
+          res.writeHead(201, { 'content-type': 'application/octet-stream', 'x-echo': 'yes' });
+          res.end(Buffer.concat(chunks));
+        });
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    const payload = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+    const posted = await send(`${proxy.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, payload);
+    expect(posted).toMatchObject({ status: 201, complete: true });
+    expect(posted.headers['x-echo']).toBe('yes');
+    expect(posted.body.equals(payload)).toBe(true);
+    expect(seen[0]!.body.equals(payload)).toBe(true);
+
+    const head = await send(`${proxy.url}/large`, { method: 'HEAD' });
+    expect(head).toMatchObject({ status: 200, complete: true });
+    expect(head.headers['content-length']).toBe(String(large.length));
+    expect(head.body.length).toBe(0);
+
+    const whole = await send(`${proxy.url}/large`);
+    expect(whole.complete).toBe(true);
+    expect(whole.body.equals(large)).toBe(true);
+
+    // POST is not mirrored; HEAD and the large GET are, and the large one is over the cap.
+    await until(() => proxy.metrics().queueDepth === 0 && Object.values(proxy.metrics().compared).reduce((a, b) => a + b, 0) === 2);
+    expect(proxy.metrics()).toMatchObject({ requests: 3, mirrored: 2 });
+    expect(proxy.metrics().compared).toMatchObject({ not_compared: 1, mismatch: 1 });
+  });
+});

@@ -35,6 +35,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     /** Comma-separated setup names to measure (default all); for working on one of them. */
     only: { type: 'string' },
+    /** Another built checkout of parity, measured as "parity baseline" beside this one: for A/B work on the proxy. */
+    baseline: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -118,14 +120,20 @@ http {
 }
 
 /** `parity shadow` (the real bin) in front of `primary`, mirroring to `candidate`. */
-async function parity(name: string, primary: string, candidate: string, samplePercent = 100): Promise<{ url: string; store: string; child: ChildProcess }> {
+async function parity(
+  name: string,
+  primary: string,
+  candidate: string,
+  samplePercent = 100,
+  root = packageRoot(),
+): Promise<{ url: string; store: string; child: ChildProcess }> {
   const dir = path.join(work, name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'parity.yaml'),
     `legacy: {url: "${primary}"}\nrewrite: {url: "${candidate}"}\nstore: shadow.db\nshadow: {sample_percent: ${samplePercent}}\n`,
   );
-  const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'parity.js'), 'shadow', '--port', '0'], {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'parity.js'), 'shadow', '--port', '0'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -194,11 +202,18 @@ function machineTicks(): { idle: number; total: number } {
 
 const PATHS = Array.from({ length: 10 }, (_, i) => ({ method: 'GET' as const, path: `/items/${i}` }));
 
-async function load(setup: Setup, seconds = SECONDS): Promise<Measure> {
+/** `rate`: a fixed offered load in requests per second (latency corrected for coordinated omission); default as fast as answered. */
+async function load(setup: Setup, seconds = SECONDS, rate?: number): Promise<Measure> {
   const cpuBefore = setup.pid === undefined ? 0 : treeCpuMs(setup.pid);
   const restBefore = restCpuMs();
   const machineBefore = machineTicks();
-  const result = await autocannon({ url: setup.url, connections: CONNECTIONS, duration: seconds, requests: PATHS });
+  const result = await autocannon({
+    url: setup.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: PATHS,
+    ...(rate !== undefined && { overallRate: rate }),
+  });
   const cpuMs = setup.pid === undefined ? 0 : treeCpuMs(setup.pid) - cpuBefore;
   const restMs = restCpuMs() - restBefore;
   const machineAfter = machineTicks();
@@ -227,6 +242,24 @@ interface Setup {
   pid?: number;
 }
 
+/**
+ * Each round starts one setup further on, so no setup always follows the same one: nginx's mirror
+ * leaves the candidate a backlog of connections to accept, which would tax whatever runs next.
+ */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const start = round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/** A measure after a second of quiet, for the previous setup's leftovers (backlogs, TIME-WAIT sockets) to settle. */
+async function settled<T>(measure: () => Promise<T>): Promise<T> {
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return measure();
+}
+
+/** The fixed offered load of the latency comparison, as a share of nginx+mirror's closed-loop throughput. */
+const FIXED_RATE_SHARE = 0.7;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -244,6 +277,10 @@ async function main(): Promise<void> {
   setups['parity no mirror'] = { url: parityOff.url, pid: parityOff.child.pid! };
   setups.parity = { url: parityFast.url, pid: parityFast.child.pid! };
   setups['parity slow'] = { url: paritySlow.url, pid: paritySlow.child.pid! };
+  if (values.baseline) {
+    const baseline = await parity('parity-baseline', primary, fast, 100, path.resolve(values.baseline));
+    setups['parity baseline'] = { url: baseline.url, pid: baseline.child.pid! };
+  }
   const only = values.only?.split(',').map((name) => name.trim());
   for (const name of only ?? []) if (!(name in setups)) throw new Error(`--only: no setup "${name}"; setups: ${Object.keys(setups).join(', ')}`);
   const measured = Object.entries(setups).filter(([name]) => !only || only.includes(name));
@@ -251,7 +288,19 @@ async function main(): Promise<void> {
   for (const [, setup] of measured) await load(setup, 1);
   const results: Record<string, Measure[]> = Object.fromEntries(measured.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, setup] of measured) results[name]!.push(await load(setup));
+    for (const [name, setup] of rotated(measured, round)) results[name]!.push(await settled(() => load(setup)));
+  }
+  // Latency at the same offered load: closed-loop figures give the faster proxy more requests to
+  // queue, so the two mirroring setups are also driven at one fixed rate both can sustain.
+  const fixedRate: { rate: number; results: Record<string, Measure[]> } | undefined =
+    results.parity && results['nginx+mirror']
+      ? { rate: Math.round(FIXED_RATE_SHARE * median(results['nginx+mirror'].map((r) => r.rps))), results: { 'nginx+mirror': [], parity: [] } }
+      : undefined;
+  if (fixedRate) {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of rotated(['nginx+mirror', 'parity'], round))
+        fixedRate.results[name]!.push(await settled(() => load(setups[name]!, SECONDS, fixedRate.rate)));
+    }
   }
   const metricsText = await (await fetch(`${parityFast.url}/__parity/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? 0);
@@ -281,7 +330,7 @@ async function main(): Promise<void> {
   );
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const both = (a: string, b: string) => summary[a] !== undefined && summary[b] !== undefined;
-  const measuredSeconds = SECONDS * ROUNDS + 1;
+  const measuredSeconds = SECONDS * ROUNDS * (fixedRate ? 2 : 1) + 1;
   const lines = [
     `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; GET /items/0..9 (~1 KB JSON)`,
     `CPU per request: the proxy's processes (all threads; nginx's workers), the rest (upstreams and autocannon); idle: the machine's CPU left idle`,
@@ -293,6 +342,19 @@ async function main(): Promise<void> {
   if (both('parity', 'nginx+mirror')) {
     const [p, n] = [summary.parity!, summary['nginx+mirror']!];
     lines.push(`parity / nginx+mirror throughput: ${ratio(p.rps, n.rps)} (goal >= 1)   p99: ${ratio(p.p99, n.p99)} (goal <= 1)`);
+  }
+  if (fixedRate) {
+    const at = (name: string) => ({
+      p50: median(fixedRate.results[name]!.map((r) => r.p50)),
+      p99: median(fixedRate.results[name]!.map((r) => r.p99)),
+      errors: fixedRate.results[name]!.reduce((n, r) => n + r.errors, 0),
+    });
+    const [p, n] = [at('parity'), at('nginx+mirror')];
+    lines.push(
+      `at a fixed ${fixedRate.rate} req/s (${FIXED_RATE_SHARE * 100} % of nginx+mirror's throughput), latency corrected for coordinated omission:`,
+      `  nginx+mirror p50 ${n.p50.toFixed(1)} ms, p99 ${n.p99.toFixed(1)} ms, ${n.errors} errors`,
+      `  parity       p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, ${p.errors} errors   p99: ${ratio(p.p99, n.p99)} (goal <= 1)`,
+    );
   }
   if (both('parity slow', 'parity') && both('nginx+mirror slow', 'nginx+mirror')) {
     lines.push(

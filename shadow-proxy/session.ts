@@ -121,6 +121,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
             policy: shadow,
             env: options.env,
             maxBodyBytes: shadow.max_body_bytes,
+            nice: shadow.mirror_nice,
           },
         });
   } catch (error) {

@@ -129,6 +129,26 @@ describe('the client path', () => {
     expect(proxy.metrics()).toMatchObject({ requests: 1, primaryErrors: 1, mirrored: 0 });
   });
 
+  it('a primary whose answer the client could not be sent (a control character in a header): 502, and the proxy serves on', async () => {
+    let served = 0;
+    const primary = await listen(
+      net.createServer((socket) => {
+        socket.once('data', () => {
+          served += 1;
+          socket.end(served === 1 ? 'HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\nok' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        });
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    const first = await send(`${proxy.url}/bad`);
+    expect(first.status).toBe(502);
+    expect(first.body.toString()).toMatch(/^parity shadow: the primary did not answer: /);
+    const second = await send(`${proxy.url}/good`);
+    expect(second).toMatchObject({ status: 200, complete: true });
+    expect(second.body.toString()).toBe('ok');
+    expect(proxy.metrics()).toMatchObject({ requests: 2, primaryErrors: 1 });
+  });
+
   it('a primary that resets mid-body: the client sees the cut, not a complete answer, and nothing is mirrored', async () => {
     const primary = await listen(
       http.createServer((req, res) => {

@@ -22,6 +22,7 @@ export interface ExchangeToCompare {
 
 export class ShadowComparator {
   private readonly footprints = new Map<LoadedSpec, FixFootprint[]>();
+  private readonly specRules = new Map<LoadedSpec, CompareRules>();
 
   /** `rules`: the workspace-wide compare rules (shadow.compare), under each spec's own. */
   constructor(
@@ -50,7 +51,7 @@ export class ShadowComparator {
     if (primary.overCap || candidate.overCap || (secondary && !('error' in secondary) && secondary.overCap)) {
       return { ...base, outcome: 'not_compared', candidate: response(candidate), differences: [], noise: [], signature: null };
     }
-    const rules = spec ? compareRulesOf(spec.spec, this.rules) : this.rules;
+    const rules = spec ? this.rulesOf(spec) : this.rules;
     const raw = compareResponses(data(primary), data(candidate), rules);
     const noise: Difference[] = secondary && !('error' in secondary) ? compareResponses(data(primary), data(secondary), rules) : [];
     // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
@@ -70,6 +71,13 @@ export class ShadowComparator {
       noise,
       signature,
     };
+  }
+
+  /** The spec's compare rules over the workspace's, built once per spec (one object, so compiled once too). */
+  private rulesOf(spec: LoadedSpec): CompareRules {
+    let found = this.specRules.get(spec);
+    if (!found) this.specRules.set(spec, (found = compareRulesOf(spec.spec, this.rules)));
+    return found;
   }
 
   private footprintsOf(spec: LoadedSpec): FixFootprint[] {

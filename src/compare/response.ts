@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
-import { compileJsonRules, diffJson, formatConcrete, type JsonDifferenceKind } from './json.js';
+import { compileJsonRules, diffJson, formatConcrete, type JsonDifferenceKind, type JsonRules } from './json.js';
 import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
 import { diffText } from './text.js';
 
@@ -70,12 +70,31 @@ export interface Difference {
  */
 export const DEFAULT_COMPARED_HEADERS = ['content-type'] as const;
 
+interface CompiledRules {
+  masks: CompiledMasks;
+  json: JsonRules;
+}
+
+const compiledRules = new WeakMap<CompareRules, CompiledRules>();
+
+/**
+ * The rules' masks and JSONPaths, compiled once per rules object: the shadow proxy compares with
+ * the same few objects millions of times. A rules object is therefore never changed once used
+ * (specs and config are read into new objects).
+ */
+function compiledOf(rules: CompareRules): CompiledRules {
+  let compiled = compiledRules.get(rules);
+  if (!compiled) compiledRules.set(rules, (compiled = { masks: compileMasks(rules.mask), json: compileJsonRules(rules) }));
+  return compiled;
+}
+
 export function compareResponses(primary: ResponseData, candidate: ResponseData, rules: CompareRules = {}): Difference[] {
   const differences: Difference[] = [];
   if (primary.status !== candidate.status) {
     differences.push({ kind: 'status', path: 'status', pattern: 'status', primary: primary.status, candidate: candidate.status });
   }
-  const masks = compileMasks(rules.mask);
+  const compiled = compiledOf(rules);
+  const masks = compiled.masks;
   for (const name of comparedHeaderNames(primary.headers, candidate.headers, rules, DEFAULT_COMPARED_HEADERS)) {
     const regexes = masks.headers.get(name) ?? [];
     const [a, b] = [primary, candidate].map((r) => {
@@ -89,7 +108,7 @@ export function compareResponses(primary: ResponseData, candidate: ResponseData,
   }
   // The same bytes under the same content type and encoding can show no difference whatever the
   // rules say; most shadowed responses are such matches, and parsing them twice is the cost.
-  if (!sameBytes(primary, candidate)) differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules, masks));
+  if (!sameBytes(primary, candidate)) differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules, compiled));
   return differences;
 }
 
@@ -161,9 +180,9 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, masks: CompiledMasks): Difference[] {
+function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, { masks, json }: CompiledRules): Difference[] {
   if (a.kind === 'json' && b.kind === 'json') {
-    return diffJson(maskJson(a.value, masks.json), maskJson(b.value, masks.json), compileJsonRules(rules)).map((d) => ({
+    return diffJson(maskJson(a.value, masks.json), maskJson(b.value, masks.json), json).map((d) => ({
       kind: d.kind,
       path: formatConcrete(d.path),
       pattern: formatConcrete(d.path, true),

@@ -21,8 +21,12 @@ export interface PrimaryExchange {
 }
 
 export type ForwardResult =
-  /** The client got the primary's whole answer; `body` is null when empty or over the cap. */
-  | { kind: 'answered'; status: number; headers: Record<string, string | string[]>; body: Buffer | null; overCap: boolean }
+  /**
+   * The client got the primary's whole answer; `body` is null when empty or over the cap.
+   * `durationMs` runs from sending the request to the answer's last byte, as the candidate's does
+   * (upstream.ts): the two are compared by the latency gate.
+   */
+  | { kind: 'answered'; status: number; headers: Record<string, string | string[]>; body: Buffer | null; overCap: boolean; durationMs: number }
   /** The primary did not answer (refused, reset, timed out before its headers): the client got a 502. */
   | { kind: 'unanswered'; error: Error }
   /** The answer did not reach the client whole: the primary cut it, or the client left. Nothing to compare. */
@@ -65,6 +69,7 @@ export function forwardToPrimary(
     res.on('close', onClientClose);
     res.on('drain', onDrain);
 
+    const sentAt = performance.now();
     dispatcher.dispatch(
       {
         origin: base.origin,
@@ -107,7 +112,7 @@ export function forwardToPrimary(
           if (settled) return;
           if (!res.writableEnded) res.end();
           const body = overCap || kept.length === 0 ? null : kept.length === 1 ? kept[0]! : Buffer.concat(kept);
-          settle({ kind: 'answered', status, headers, body, overCap });
+          settle({ kind: 'answered', status, headers, body, overCap, durationMs: performance.now() - sentAt });
         },
         onResponseError(_controller, error) {
           if (settled) return;

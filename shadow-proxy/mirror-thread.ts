@@ -4,9 +4,6 @@
  * queues behind, or in front of, the clients' requests on the proxy's loop. The proxy posts each
  * job after the client's response has ended; the thread answers `done` with the outcome.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { isParityError } from '../src/errors.js';
@@ -23,7 +20,6 @@ const port = parentPort!;
 const post = (message: FromMirrorThread) => port.postMessage(message);
 
 try {
-  lowerThreadPriority(init.nice);
   const specs = init.specsDir === null ? [] : loadSpecs(init.specsDir, init.cwd).specs;
   const store = openShadowStore(init.storeFile, init.storeOptions);
   const comparator = new ShadowComparator(specs, init.compare);
@@ -91,22 +87,6 @@ try {
     message: error instanceof Error ? error.message : String(error),
     ...(isParityError(error) && { code: error.code, exitCode: error.exitCode, hint: error.hint, diagnostics: [...error.diagnostics] }),
   });
-}
-
-/**
- * Give this thread a lower CPU priority than the clients' loop. On Linux a thread has its own
- * nice value, set through its thread id (/proc/thread-self); elsewhere the only handle is the
- * whole process, which would slow the clients too, so nothing changes. Only ever lowered: a nice
- * value already above the one asked for stays (raising priority needs privileges).
- */
-function lowerThreadPriority(nice: number): void {
-  let threadId: number;
-  try {
-    threadId = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
-  } catch {
-    return;
-  }
-  if (nice > os.getPriority(threadId)) os.setPriority(threadId, nice);
 }
 
 /** Buffers cross the thread boundary as plain Uint8Arrays. */

@@ -120,7 +120,6 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     if (target.startsWith('/__parity/')) return answerOperations(target, res, current(), { mode: 'inline' });
     metrics.requests += 1;
     const at = Date.now();
-    const started = performance.now();
     const body = await requestBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = forwardableHeaders(req.headers);
@@ -130,7 +129,6 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       if (forwarded.kind === 'unanswered') metrics.primaryErrors += 1;
       return;
     }
-    const durationMs = performance.now() - started;
     if (!policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
     metrics.mirrored += 1;
     mirroring.offer({
@@ -139,7 +137,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       target,
       headers,
       body,
-      primary: { status: forwarded.status, headers: forwarded.headers, body: forwarded.body, durationMs, overCap: forwarded.overCap },
+      primary: { status: forwarded.status, headers: forwarded.headers, body: forwarded.body, durationMs: forwarded.durationMs, overCap: forwarded.overCap },
     });
   }
 

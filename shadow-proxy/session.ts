@@ -121,7 +121,6 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
             policy: shadow,
             env: options.env,
             maxBodyBytes: shadow.max_body_bytes,
-            nice: shadow.mirror_nice,
           },
         });
   } catch (error) {

@@ -32,8 +32,6 @@ export interface MirrorThreadInit {
   concurrency: number;
   /** On close, how long queued comparisons may take before the rest are dropped. */
   drainMs: number;
-  /** The thread's nice value (Linux): above 0, the clients' loop gets the CPU first. */
-  nice: number;
 }
 
 export type ToMirrorThread = { type: 'jobs'; jobs: MirrorJob[] } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };

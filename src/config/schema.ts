@@ -95,14 +95,6 @@ export const ShadowConfigSchema = z.strictObject({
     .default([])
     .describe('Globs on "METHOD /path" never mirrored; exclude wins over include and allow_writes.'),
   queue_limit: z.int().min(1).default(10_000).describe('Mirror jobs waiting at most; beyond this they are dropped and counted.'),
-  mirror_nice: z
-    .int()
-    .min(0)
-    .max(19)
-    .default(10)
-    .describe(
-      "Inline mode: the mirror thread's CPU priority as a Linux nice value (0 = the clients' own, 19 = the lowest). When the host's CPU is saturated the clients' requests come first and mirroring falls behind, then drops (counted). Linux only.",
-    ),
   timeout_ms: z.int().min(1).default(5_000).describe('Per-request timeout towards the candidate and secondary.'),
   timeouts: section(
     z

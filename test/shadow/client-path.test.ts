@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js';
-import { openShadowStore, type ShadowStore } from '../../shadow-proxy/store.js';
+import { openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -116,6 +116,44 @@ describe('the client path', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(primaryEndedAt).toBeGreaterThan(firstChunkAt);
+  });
+
+  it("the primary's latency runs from sending it the request to its answer's last byte, as the candidate's does (not the client's upload)", async () => {
+    const primary = await listen(
+      http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => setTimeout(() => res.end('{"slow":true}'), 80));
+      }),
+    );
+    const candidate = await listen(http.createServer((req, res) => req.resume().on('end', () => res.end('{"slow":false}'))));
+    const records: ComparisonRecord[] = [];
+    const proxy = await startShadowProxy({
+      primary,
+      candidate,
+      specs: [],
+      methods: ['POST'],
+      samplePercent: 100,
+      queueLimit: 10,
+      timeoutMs: 1_000,
+      maxBodyBytes: 1 << 20,
+      store: { record: (record) => void records.push(record), recordDropped: () => {} },
+    });
+    closers.push(() => proxy.close());
+    // The client takes 300 ms to send its body: that is not the primary's time.
+    await new Promise<void>((resolve, reject) => {
+      const request = http.request(`${proxy.url}/slow`, { method: 'POST', agent: false, headers: { 'content-type': 'text/plain' } }, (res) => {
+        res.resume().on('end', resolve);
+      });
+      request.on('error', reject);
+      request.write('part one;');
+      setTimeout(() => request.end('part two'), 300);
+    });
+    await until(() => records.length === 1);
+    const [record] = records;
+    expect(record!.primary.durationMs).toBeGreaterThanOrEqual(75);
+    expect(record!.primary.durationMs).toBeLessThan(250);
+    expect(record!.candidate).toHaveProperty('durationMs');
+    expect((record!.candidate as { durationMs: number }).durationMs).toBeLessThan(75);
   });
 
   it('a primary that is down: 502 naming it, counted, nothing mirrored', async () => {

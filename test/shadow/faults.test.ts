@@ -272,32 +272,6 @@ describe('parity shadow', () => {
     expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('not a database\n');
   });
 
-  it("the mirror thread runs at the configured lower CPU priority (shadow.mirror_nice); the clients' thread keeps its own", async () => {
-    const primary = await listen(primaryServer());
-    const dir = tempDir();
-    writeFiles(dir, { 'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${primary}"}\nshadow: {mirror_nice: 7}\n` });
-    /** The nice value of each of this process's threads, by thread id (field 19 of /proc/self/task/ID/stat). */
-    const niceByThread = () =>
-      new Map(
-        fs.readdirSync('/proc/self/task').map((tid) => {
-          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-          return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
-        }),
-      );
-    const before = niceByThread();
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['shadow', '--port', '0'], io);
-    for (let i = 0; i < 200 && !/shadowing on /.test(io.err()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-    const during = niceByThread();
-    stop.abort();
-    expect(await done).toBe(0);
-    const started = [...during].filter(([tid]) => !before.has(tid));
-    expect(started.filter(([, nice]) => nice === 7)).toHaveLength(1);
-    expect(during.get(String(process.pid))).toBe(before.get(String(process.pid)));
-    expect([...niceByThread().values()]).not.toContain(7);
-  });
-
   it('stops within shadow.drain_seconds even with a stalled candidate (the mirror thread drops what still waits)', { timeout: 20_000 }, async () => {
     const primary = await listen(primaryServer());
     const stalled = await candidate('stall');

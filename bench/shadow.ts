@@ -169,23 +169,23 @@ interface Measure {
   idle: number;
 }
 
-/** CPU time (user + system) of a process and its descendants, ms, from /proc. */
+/** CPU time (user + system) of a process and its descendants, ms, from /proc; NaN when any of it cannot be read. */
 function treeCpuMs(pid: number): number {
-  let ticks = 0;
-  const visit = (id: number) => {
+  const visit = (id: number): number => {
     try {
       const stat = fs.readFileSync(`/proc/${id}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      let ticks = Number(fields[11]) + Number(fields[12]);
       for (const tid of fs.readdirSync(`/proc/${id}/task`)) {
-        for (const child of fs.readFileSync(`/proc/${id}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(child));
+        for (const child of fs.readFileSync(`/proc/${id}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) ticks += visit(Number(child));
       }
+      return ticks;
     } catch {
-      // A process that has gone (or no /proc): counts nothing.
+      // No /proc, or no task children file (a kernel without CONFIG_PROC_CHILDREN): unknown, not zero.
+      return Number.NaN;
     }
   };
-  visit(pid);
-  return (ticks * 1000) / CLOCK_TICKS;
+  return (visit(pid) * 1000) / CLOCK_TICKS;
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -261,6 +261,10 @@ async function settled<T>(measure: () => Promise<T>): Promise<T> {
 const FIXED_RATE_SHARE = 0.7;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The median, or NaN when a measure could not be taken. */
+const knownMedian = (xs: number[]) => (xs.some(Number.isNaN) ? Number.NaN : median(xs));
+/** A CPU figure, `-` when unknown or not measured (direct has no proxy). */
+const shown = (us: number) => (Number.isFinite(us) && us > 0 ? us.toFixed(0) : '-');
 
 async function main(): Promise<void> {
   const [primary, fast, slow] = await Promise.all([upstream(0), upstream(0, true), upstream(200, true)]);
@@ -318,15 +322,15 @@ async function main(): Promise<void> {
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
         errors: runs.reduce((n, r) => n + r.errors, 0),
-        proxyCpuUs: median(runs.map((r) => r.proxyCpuUs)),
-        restCpuUs: median(runs.map((r) => r.restCpuUs)),
+        proxyCpuUs: knownMedian(runs.map((r) => r.proxyCpuUs)),
+        restCpuUs: knownMedian(runs.map((r) => r.restCpuUs)),
         idle: median(runs.map((r) => r.idle)),
       },
     ]),
   );
   const rows = Object.entries(summary).map(
     ([name, m]) =>
-      `${name.padEnd(18)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)} ${String(m.errors).padStart(7)} ${(m.proxyCpuUs > 0 ? m.proxyCpuUs.toFixed(0) : '-').padStart(12)} ${m.restCpuUs.toFixed(0).padStart(11)} ${`${(m.idle * 100).toFixed(0)} %`.padStart(9)}`,
+      `${name.padEnd(18)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)} ${String(m.errors).padStart(7)} ${shown(m.proxyCpuUs).padStart(12)} ${shown(m.restCpuUs).padStart(11)} ${`${(m.idle * 100).toFixed(0)} %`.padStart(9)}`,
   );
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const both = (a: string, b: string) => summary[a] !== undefined && summary[b] !== undefined;

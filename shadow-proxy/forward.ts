@@ -43,6 +43,8 @@ export function forwardToPrimary(
   res: http.ServerResponse,
   maxBodyBytes: number,
 ): Promise<ForwardResult> {
+  // A client gone while its request body was read: nothing to send, nothing to mirror.
+  if (res.destroyed) return Promise.resolve({ kind: 'cut' });
   return new Promise((resolve) => {
     let controller: Dispatcher.DispatchController | undefined;
     let status = 0;

@@ -36,6 +36,7 @@ export interface UpstreamBase {
   prefix: string;
 }
 
+/** By URL; only configured upstreams pass here, so it stays a handful of entries. */
 const bases = new Map<string, UpstreamBase>();
 
 /** The origin and path prefix of an upstream URL, parsed once per URL. */

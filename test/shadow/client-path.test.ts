@@ -7,30 +7,14 @@
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js';
 import { openShadowStore, type ComparisonRecord, type ShadowStore } from '../../shadow-proxy/store.js';
+import { useLoopback } from '../helpers/loopback.js';
 import { useTempDir } from '../helpers/tmp.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const { listen, onCleanup } = useLoopback();
 const tempDir = useTempDir('shadow-client-path');
-
-async function listen(server: net.Server): Promise<string> {
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-}
 
 async function shadow(primary: string, maxBodyBytes = 1 << 20): Promise<{ proxy: ShadowProxy; store: ShadowStore }> {
   const store = openShadowStore(path.join(tempDir(), 'shadow.db'));
@@ -46,7 +30,7 @@ async function shadow(primary: string, maxBodyBytes = 1 << 20): Promise<{ proxy:
     maxBodyBytes,
     store,
   });
-  closers.push(async () => {
+  onCleanup(async () => {
     await proxy.close();
     await store.close();
   });
@@ -138,7 +122,7 @@ describe('the client path', () => {
       maxBodyBytes: 1 << 20,
       store: { record: (record) => void records.push(record), recordDropped: () => {} },
     });
-    closers.push(() => proxy.close());
+    onCleanup(() => proxy.close());
     // The client takes 300 ms to send its body: that is not the primary's time.
     await new Promise<void>((resolve, reject) => {
       const request = http.request(`${proxy.url}/slow`, { method: 'POST', agent: false, headers: { 'content-type': 'text/plain' } }, (res) => {
@@ -157,9 +141,11 @@ describe('the client path', () => {
   });
 
   it('a primary that is down: 502 naming it, counted, nothing mirrored', async () => {
+    // A port that was just free: nothing listens there.
     const server = net.createServer();
-    const primary = await listen(server);
-    await closers.pop()!();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const primary = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     const { proxy } = await shadow(primary);
     const answer = await send(`${proxy.url}/items/1`);
     expect(answer.status).toBe(502);

@@ -9,15 +9,18 @@
  *
  * each with a fast candidate, and the two mirroring setups again with a candidate that answers
  * after 200 ms: nginx's mirror makes the client wait for its subrequest (the known problem);
- * parity must not. Rounds are interleaved so machine noise hits every setup alike; medians of
- * the rounds are printed, with the ratios the issue asks for. Then the store: comparisons
- * written per second, and database bytes per million mirrored requests of repetitive traffic
- * (GET /items/0..9, one of them with a planted difference).
+ * parity must not. Each measure follows a second of quiet, and each round starts one setup further
+ * on, so machine noise and one setup's leftovers hit every setup alike; medians of the rounds are
+ * printed, with the ratios the issue asks for and the CPU each setup spent per request (from
+ * /proc). Then nginx+mirror and parity again at one fixed offered load, for latency at equal load.
+ * Then the store: comparisons written per second, and database bytes per million mirrored
+ * requests of repetitive traffic (GET /items/0..9, one of them with a planted difference).
  *
  * Every process (upstream, candidates, nginx, parity, and autocannon in this one) shares the
  * machine's cores; on a 2-core machine they compete, so compare setups within one run only.
  *
  *   npm run build && node dist/bench/shadow.js [--seconds 6] [--rounds 3] [--connections 32]
+ *     [--only "nginx+mirror,parity"] [--baseline ../other-checkout]
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -37,6 +37,21 @@ export class ShadowComparator {
     return { endpoint: `${method} ${inferredTemplate(targetPath(target))}` };
   }
 
+  /** An exchange whose request was not sent on (its body was over the cap): not compared, no candidate. */
+  notSent(request: MirroredRequest & { at: number }, primary: UpstreamAnswer): ComparisonRecord {
+    const { endpoint } = this.endpointOf(request.method, request.target);
+    return {
+      at: request.at,
+      endpoint,
+      outcome: 'not_compared',
+      request: { method: request.method, target: request.target, headers: request.headers, body: null },
+      primary: response(primary),
+      differences: [],
+      noise: [],
+      signature: null,
+    };
+  }
+
   compare(exchange: ExchangeToCompare): ComparisonRecord {
     const { request, primary, candidate, secondary } = exchange;
     const { endpoint, spec } = this.endpointOf(request.method, request.target);

@@ -14,6 +14,8 @@ export interface MirrorJob extends MirroredRequest {
   /** When the client's request arrived, ms since the epoch. */
   at: number;
   primary: UpstreamAnswer;
+  /** The client's body was over the cap: not kept (`body` is null), not sent on, recorded as not compared. */
+  requestOverCap?: boolean;
 }
 
 export interface MirrorContext {
@@ -27,6 +29,11 @@ export interface MirrorContext {
 }
 
 export async function mirrorExchange(job: MirrorJob, context: MirrorContext): Promise<ComparisonRecord['outcome']> {
+  if (job.requestOverCap) {
+    const record = context.comparator.notSent(job, job.primary);
+    context.store.record(record);
+    return record.outcome;
+  }
   // Each target gets its own headers (its own auth token) and timeout; the record keeps the client's request.
   const send = (target: MirrorTarget, base: string) =>
     sendUpstream(

@@ -131,12 +131,15 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     }
     if (!policy.shouldMirror({ method, target, headers, endpoint: () => comparator.endpointOf(method, target).endpoint })) return;
     metrics.mirrored += 1;
+    // The queue is bounded in jobs, so what a job holds is bounded by the cap: a larger body is not kept, sent on or compared.
+    const requestOverCap = body !== null && body.length > options.maxBodyBytes;
     mirroring.offer({
       at,
       method,
       target,
       headers,
-      body,
+      body: requestOverCap ? null : body,
+      ...(requestOverCap && { requestOverCap }),
       primary: { status: forwarded.status, headers: forwarded.headers, body: forwarded.body, durationMs: forwarded.durationMs, overCap: forwarded.overCap },
     });
   }

@@ -140,6 +140,83 @@ describe('the client path', () => {
     expect((record!.candidate as { durationMs: number }).durationMs).toBeLessThan(75);
   });
 
+  it('an upload over the cap reaches the primary whole, and is recorded as not compared, neither kept nor sent to the candidate', async () => {
+    const seenByPrimary: number[] = [];
+    const primary = await listen(
+      http.createServer((req, res) => {
+        let size = 0;
+        req.on('data', (chunk: Buffer) => (size += chunk.length));
+        req.on('end', () => {
+          seenByPrimary.push(size);
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ size }));
+        });
+      }),
+    );
+    const candidateRequests: number[] = [];
+    const candidate = await listen(
+      http.createServer((req, res) => {
+        let size = 0;
+        req.on('data', (chunk: Buffer) => (size += chunk.length));
+        req.on('end', () => {
+          candidateRequests.push(size);
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ size }));
+        });
+      }),
+    );
+    const records: ComparisonRecord[] = [];
+    const proxy = await startShadowProxy({
+      primary,
+      candidate,
+      specs: [],
+      methods: ['POST'],
+      samplePercent: 100,
+      queueLimit: 10,
+      timeoutMs: 1_000,
+      maxBodyBytes: 1 << 20,
+      store: { record: (record) => void records.push(record), recordDropped: () => {} },
+    });
+    onCleanup(() => proxy.close());
+    const large = Buffer.alloc(3 << 20, 'z');
+    const small = Buffer.from('{"small":true}');
+    const answers = [await send(`${proxy.url}/files`, { method: 'POST' }, large), await send(`${proxy.url}/files`, { method: 'POST' }, small)];
+    expect(answers.map((a) => [a.status, a.body.toString()])).toEqual([
+      [201, JSON.stringify({ size: large.length })],
+      [201, JSON.stringify({ size: small.length })],
+    ]);
+    expect(seenByPrimary).toEqual([large.length, small.length]);
+    await until(() => records.length === 2);
+    expect(records.map((r) => r.outcome)).toEqual(['not_compared', 'match']);
+    expect(records[0]!.candidate).toBeUndefined();
+    expect(records[0]!.request.body).toBeNull();
+    expect(Buffer.from(records[1]!.request.body!).toString()).toBe(small.toString());
+    // Only the small upload was sent on.
+    expect(candidateRequests).toEqual([small.length]);
+  });
+
+  it('a primary that answers an upload early (413 before reading it): the client gets the 413, its connection serves on, nothing is mirrored', async () => {
+    const primary = await listen(
+      http.createServer((req, res) => {
+        if (req.method === 'POST') {
+          res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+          res.end('too large');
+          return;
+        }
+        req.resume().on('end', () => res.end('ok'));
+      }),
+    );
+    const { proxy } = await shadow(primary);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    onCleanup(() => agent.destroy());
+    const refused = await send(`${proxy.url}/files`, { method: 'POST', agent }, Buffer.alloc(4 << 20, 'u'));
+    expect([refused.status, refused.body.toString()]).toEqual([413, 'too large']);
+    const next = await send(`${proxy.url}/items/2`, { agent });
+    expect([next.status, next.body.toString()]).toEqual([200, 'ok']);
+    await until(() => proxy.metrics().compared.match + proxy.metrics().compared.mismatch === 1);
+    expect(proxy.metrics()).toMatchObject({ requests: 2, mirrored: 1 });
+  });
+
   it('a primary that is down: 502 naming it, counted, nothing mirrored', async () => {
     // A port that was just free: nothing listens there.
     const server = net.createServer();
@@ -150,7 +227,14 @@ describe('the client path', () => {
     const answer = await send(`${proxy.url}/items/1`);
     expect(answer.status).toBe(502);
     expect(answer.body.toString()).toMatch(/^parity shadow: the primary did not answer: /);
-    expect(proxy.metrics()).toMatchObject({ requests: 1, primaryErrors: 1, mirrored: 0 });
+    // An upload the primary never read: the client still gets its 502, and the connection is not left stuck.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    onCleanup(() => agent.destroy());
+    const upload = await send(`${proxy.url}/files`, { method: 'POST', agent }, Buffer.alloc(2 << 20, 'u'));
+    expect(upload.status).toBe(502);
+    const next = await send(`${proxy.url}/items/2`, { agent });
+    expect(next.status).toBe(502);
+    expect(proxy.metrics()).toMatchObject({ requests: 3, primaryErrors: 3, mirrored: 0 });
   });
 
   it('a primary whose answer the client could not be sent (a control character in a header): 502, and the proxy serves on', async () => {

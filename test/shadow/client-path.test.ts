@@ -44,6 +44,24 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
+/** A proxy that mirrors POSTs and keeps each comparison record in memory, for what a record says. */
+async function recordingShadow(primary: string, candidate: string): Promise<{ proxy: ShadowProxy; records: ComparisonRecord[] }> {
+  const records: ComparisonRecord[] = [];
+  const proxy = await startShadowProxy({
+    primary,
+    candidate,
+    specs: [],
+    methods: ['POST'],
+    samplePercent: 100,
+    queueLimit: 10,
+    timeoutMs: 1_000,
+    maxBodyBytes: 1 << 20,
+    store: { record: (record) => void records.push(record), recordDropped: () => {} },
+  });
+  onCleanup(() => proxy.close());
+  return { proxy, records };
+}
+
 interface Received {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -110,19 +128,7 @@ describe('the client path', () => {
       }),
     );
     const candidate = await listen(http.createServer((req, res) => req.resume().on('end', () => res.end('{"slow":false}'))));
-    const records: ComparisonRecord[] = [];
-    const proxy = await startShadowProxy({
-      primary,
-      candidate,
-      specs: [],
-      methods: ['POST'],
-      samplePercent: 100,
-      queueLimit: 10,
-      timeoutMs: 1_000,
-      maxBodyBytes: 1 << 20,
-      store: { record: (record) => void records.push(record), recordDropped: () => {} },
-    });
-    onCleanup(() => proxy.close());
+    const { proxy, records } = await recordingShadow(primary, candidate);
     // The client takes 300 ms to send its body: that is not the primary's time.
     await new Promise<void>((resolve, reject) => {
       const request = http.request(`${proxy.url}/slow`, { method: 'POST', agent: false, headers: { 'content-type': 'text/plain' } }, (res) => {
@@ -165,19 +171,7 @@ describe('the client path', () => {
         });
       }),
     );
-    const records: ComparisonRecord[] = [];
-    const proxy = await startShadowProxy({
-      primary,
-      candidate,
-      specs: [],
-      methods: ['POST'],
-      samplePercent: 100,
-      queueLimit: 10,
-      timeoutMs: 1_000,
-      maxBodyBytes: 1 << 20,
-      store: { record: (record) => void records.push(record), recordDropped: () => {} },
-    });
-    onCleanup(() => proxy.close());
+    const { proxy, records } = await recordingShadow(primary, candidate);
     const large = Buffer.alloc(3 << 20, 'z');
     const small = Buffer.from('{"small":true}');
     const answers = [await send(`${proxy.url}/files`, { method: 'POST' }, large), await send(`${proxy.url}/files`, { method: 'POST' }, small)];

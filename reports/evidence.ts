@@ -139,7 +139,7 @@ export function readEvidence(options: ReadEvidenceOptions): Evidence {
 
 export function emptyBucket(): ShadowBucket {
   return {
-    outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+    outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
     firstMinute: null,
     lastMinute: null,
     primaryLatency: mergeTarget(),

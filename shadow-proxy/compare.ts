@@ -6,6 +6,7 @@
 import { explainedBy, fixFootprints, linkedFix, type FixFootprint } from '../src/compare/expected.js';
 import { compareResponses, differenceSignature, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
+import type { Equivalence } from '../src/correlate/equivalence.js';
 import { inferredTemplate, matchEndpoint, targetPath } from '../src/record/match.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { ComparisonRecord } from './store.js';
@@ -18,6 +19,10 @@ export interface ExchangeToCompare {
   primary: UpstreamAnswer;
   candidate: UpstreamAnswer | UpstreamFailure;
   secondary?: UpstreamAnswer | UpstreamFailure;
+  /** The request's endpoint, when the caller has matched it already. */
+  match?: { endpoint: string; spec?: LoadedSpec };
+  /** Learned identifier pairs of each side (correlation.ts): values that are one thing under two names compare equal. */
+  equivalence?: { candidate?: Equivalence | undefined; secondary?: Equivalence | undefined };
 }
 
 export class ShadowComparator {
@@ -54,7 +59,7 @@ export class ShadowComparator {
 
   compare(exchange: ExchangeToCompare): ComparisonRecord {
     const { request, primary, candidate, secondary } = exchange;
-    const { endpoint, spec } = this.endpointOf(request.method, request.target);
+    const { endpoint, spec } = exchange.match ?? this.endpointOf(request.method, request.target);
     const base = {
       at: exchange.at,
       endpoint,
@@ -67,8 +72,12 @@ export class ShadowComparator {
       return { ...base, outcome: 'not_compared', candidate: response(candidate), differences: [], noise: [], signature: null };
     }
     const rules = spec ? this.rulesOf(spec) : this.rules;
-    const raw = compareResponses(data(primary), data(candidate), rules);
-    const noise: Difference[] = secondary && !('error' in secondary) ? compareResponses(data(primary), data(secondary), rules) : [];
+    const equivalence = exchange.equivalence;
+    const raw = compareResponses(data(primary), data(candidate), rules, equivalence?.candidate ? { equivalent: equivalence.candidate } : {});
+    const noise: Difference[] =
+      secondary && !('error' in secondary)
+        ? compareResponses(data(primary), data(secondary), rules, equivalence?.secondary ? { equivalent: equivalence.secondary } : {})
+        : [];
     // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
     const noisy = new Set(noise.map((d) => `${d.pattern} ${d.kind}`));
     const differences = raw.filter((d) => !noisy.has(`${d.pattern} ${d.kind}`));

@@ -16,16 +16,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { ShadowComparator } from './compare.js';
+import { EMPTY_CORRELATION_STATS, ShadowCorrelation, type CorrelatedSide } from './correlation.js';
 import { MirrorQueue } from './mirror.js';
+import { mirrorDropped } from './mirror-work.js';
 import type { MirrorTarget } from './policy.js';
 import { originForm, type ShadowMetrics } from './proxy.js';
 import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
-import type { ShadowStore } from './store.js';
+import type { CorrelationState, ShadowStore } from './store.js';
 import { sendUpstream, type MirroredRequest } from './upstream.js';
 
 export interface DetachedShadowOptions extends ShadowServerOptions {
   /** The primary's timeout is `timeoutMs` when given, else the policy's longest. Request bodies over maxBodyBytes are not sent on. */
-  store: Pick<ShadowStore, 'record' | 'recordDropped'>;
+  store: Pick<ShadowStore, 'record' | 'recordDropped'> & Partial<Pick<ShadowStore, 'pairChanged' | 'divergenceChanged'>>;
+  /** What an earlier run learned (readCorrelationState), for correlation to start from. */
+  correlationState?: CorrelationState;
 }
 
 export interface DetachedShadow {
@@ -49,10 +53,18 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
     requests: 0,
     mirrored: 0,
     dropped: 0,
-    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0 },
+    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
     primaryErrors: 0,
     queueDepth: 0,
+    correlation: { ...EMPTY_CORRELATION_STATS },
   };
+  // The copies carry production's identifiers, which neither the primary nor the candidate called
+  // here has; what correlation follows is what these two make up themselves (see the README).
+  const { pairChanged, divergenceChanged } = options.store;
+  const correlation = options.correlation?.enabled
+    ? new ShadowCorrelation(options.correlation, pairChanged && divergenceChanged ? { pairChanged, divergenceChanged } : undefined)
+    : undefined;
+  if (correlation && options.correlationState) correlation.restore(options.correlationState.pairs, options.correlationState.divergences);
 
   const queue = new MirrorQueue<DetachedJob>(
     options.queueLimit,
@@ -61,7 +73,10 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
     (job) => {
       metrics.dropped += 1;
       options.store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+      mirrorDropped(comparator, correlation, job);
     },
+    // The primary's answer is not known yet when a copy is queued: ordered by session and the identifiers it uses.
+    correlation && ((job) => correlation.orderKeys(job, undefined, correlation.contextOf(comparator.endpointOf(job.method, job.target).spec))),
   );
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -91,14 +106,18 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
   }
 
   async function compare(job: DetachedJob): Promise<void> {
-    // The primary gets the copy's headers as they came; the candidate and the secondary each their own rewrites and timeout.
-    const send = (target: MirrorTarget, base: string) =>
-      sendUpstream(
+    const match = comparator.endpointOf(job.method, job.target);
+    const ids = correlation?.contextOf(match.spec);
+    // The primary gets the copy's headers as they came; the candidate and the secondary each their own identifiers, rewrites and timeout.
+    const send = (target: MirrorTarget, base: string) => {
+      const request = correlation && ids ? correlation.translate(target as CorrelatedSide, job, ids) : job;
+      return sendUpstream(
         agent,
         base,
-        { method: job.method, target: job.target, headers: policy.headersFor(target, job.headers), body: job.body },
+        { method: job.method, target: request.target, headers: policy.headersFor(target, request.headers), body: request.body },
         { timeoutMs: policy.timeoutFor(target), maxBodyBytes: options.maxBodyBytes },
       );
+    };
     const [primary, candidate, secondary] = await Promise.all([
       sendUpstream(agent, options.primary, job, { timeoutMs: primaryTimeoutMs, maxBodyBytes: options.maxBodyBytes }),
       send('candidate', options.candidate),
@@ -109,13 +128,27 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
       metrics.primaryErrors += 1;
       return;
     }
-    const record = comparator.compare({ at: job.at, request: job, primary, candidate, ...(secondary && { secondary }) });
+    if (correlation && ids) {
+      correlation.learn('candidate', job, ids, primary, candidate);
+      if (secondary) correlation.learn('secondary', job, ids, primary, secondary);
+    }
+    let record = comparator.compare({
+      at: job.at,
+      request: job,
+      primary,
+      candidate,
+      ...(secondary && { secondary }),
+      match,
+      ...(correlation &&
+        ids && { equivalence: { candidate: correlation.equivalence('candidate', job, ids), secondary: correlation.equivalence('secondary', job, ids) } }),
+    });
+    if (correlation && ids) record = correlation.settle(record, job, ids, primary, candidate);
     metrics.compared[record.outcome] += 1;
     options.store.record(record);
   }
 
   function current(): ShadowMetrics {
-    return { ...metrics, compared: { ...metrics.compared }, queueDepth: queue.stats().depth };
+    return { ...metrics, compared: { ...metrics.compared }, queueDepth: queue.stats().depth, correlation: correlation?.stats() ?? { ...metrics.correlation } };
   }
 
   const server = http.createServer((req, res) => {

@@ -9,10 +9,11 @@ import { Agent } from 'undici';
 import { isParityError } from '../src/errors.js';
 import { loadSpecs } from '../src/spec/load.js';
 import { ShadowComparator } from './compare.js';
+import { ShadowCorrelation } from './correlation.js';
 import { MirrorQueue } from './mirror.js';
-import { mirrorExchange, type MirrorJob } from './mirror-work.js';
+import { mirrorDropped, mirrorExchange, mirrorOrder, type MirrorJob } from './mirror-work.js';
 import { compilePolicy } from './policy.js';
-import { openShadowStore, type ComparisonRecord } from './store.js';
+import { openShadowStore, readCorrelationState, type ComparisonRecord } from './store.js';
 import type { MirrorThreadInit, ToMirrorThread, FromMirrorThread } from './thread-mirror.js';
 
 const init = workerData as MirrorThreadInit;
@@ -23,6 +24,13 @@ try {
   const specs = init.specsDir === null ? [] : loadSpecs(init.specsDir, init.cwd).specs;
   const store = openShadowStore(init.storeFile, init.storeOptions);
   const comparator = new ShadowComparator(specs, init.compare);
+  // The pairs learned before a restart come back from the store, which keeps the new ones.
+  let correlation: ShadowCorrelation | undefined;
+  if (init.correlation?.enabled) {
+    correlation = new ShadowCorrelation(init.correlation, store);
+    const state = readCorrelationState(store.db, init.correlation);
+    correlation.restore(state.pairs, state.divergences);
+  }
   const context = {
     agent: new Agent({ keepAliveTimeout: 30_000, connections: 64 }),
     comparator,
@@ -31,6 +39,7 @@ try {
     ...(init.secondary !== undefined && { secondary: init.secondary }),
     maxBodyBytes: init.maxBodyBytes,
     store,
+    ...(correlation && { correlation }),
   };
   // The proxy bounds what it posts; this queue only limits how many run at once.
   // Finished jobs are reported once per event-loop turn, not one message each.
@@ -39,7 +48,7 @@ try {
   let outcomes: ComparisonRecord['outcome'][] = [];
   const report = () => {
     if (finished === 0) return;
-    post({ type: 'done', count: finished, outcomes, dropped });
+    post({ type: 'done', count: finished, outcomes, dropped, ...(correlation && { correlation: correlation.stats() }) });
     finished = 0;
     dropped = 0;
     outcomes = [];
@@ -62,13 +71,18 @@ try {
     // Only a drain past its deadline drops here (the proxy bounds what it posts).
     (job) => {
       store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+      mirrorDropped(comparator, correlation, job);
       dropped += 1;
       finish();
     },
+    correlation && mirrorOrder(comparator, correlation),
   );
   port.on('message', (message: ToMirrorThread) => {
     if (message.type === 'jobs') for (const job of message.jobs) queue.offer(revive(job));
-    else if (message.type === 'dropped') store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
+    else if (message.type === 'dropped') {
+      store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
+      if (message.job) mirrorDropped(comparator, correlation, revive(message.job));
+    }
     else if (message.type === 'close') {
       void queue
         .drain(init.drainMs)

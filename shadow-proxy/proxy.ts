@@ -14,29 +14,33 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
+import type { Socket } from 'node:net';
 import { ShadowComparator } from './compare.js';
+import { EMPTY_CORRELATION_STATS, ShadowCorrelation, type CorrelationStats } from './correlation.js';
 import { forwardToPrimary } from './forward.js';
 import { MirrorQueue } from './mirror.js';
 import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
-import { mirrorExchange, type MirrorJob } from './mirror-work.js';
-import type { ComparisonRecord, ShadowStore, ShadowStoreStats } from './store.js';
+import { mirrorDropped, mirrorExchange, mirrorOrder, type MirrorJob } from './mirror-work.js';
+import type { ComparisonRecord, CorrelationState, ShadowStore, ShadowStoreStats } from './store.js';
 import { startMirrorThread, type MirrorThreadInit } from './thread-mirror.js';
 import { upstreamBase } from './upstream.js';
 
 export interface ShadowProxyOptions extends ShadowServerOptions {
-  /** Where comparisons go when they run on this event loop (tests, embedding). */
-  store?: Pick<ShadowStore, 'record' | 'recordDropped'>;
+  /** Where comparisons go when they run on this event loop (tests, embedding); with correlation, a full store also keeps the learned pairs. */
+  store?: Pick<ShadowStore, 'record' | 'recordDropped'> & Partial<Pick<ShadowStore, 'pairChanged' | 'divergenceChanged'>>;
   /**
    * Run the comparisons and store writes in a mirror thread instead (what `parity shadow` does):
    * the thread opens the store itself. `store` is then unused.
    */
-  thread?: Omit<MirrorThreadInit, 'concurrency' | 'drainMs'>;
+  thread?: Omit<MirrorThreadInit, 'concurrency' | 'drainMs' | 'correlation'>;
+  /** Without a thread: what an earlier run learned (readCorrelationState), for correlation to start from. The thread reads its own. */
+  correlationState?: CorrelationState;
 }
 
 export interface ShadowProxy {
   url: string;
   metrics(): ShadowMetrics;
-  /** Stop accepting, let the client requests in flight finish, then finish the queued comparisons. */
+  /** Stop accepting, let the client requests in flight finish, then finish the queued comparisons. Once; later calls wait for the same. */
   close(): Promise<void>;
   /** With a mirror thread: its store's final counts, once closed. */
   storeStats(): ShadowStoreStats | undefined;
@@ -49,6 +53,8 @@ export interface ShadowMetrics {
   compared: Record<ComparisonRecord['outcome'], number>;
   primaryErrors: number;
   queueDepth: number;
+  /** Stateful shadowing's counters (all zero when it is off). */
+  correlation: CorrelationStats;
 }
 
 export async function startShadowProxy(options: ShadowProxyOptions): Promise<ShadowProxy> {
@@ -61,14 +67,25 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     requests: 0,
     mirrored: 0,
     dropped: 0,
-    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0 },
+    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
     primaryErrors: 0,
     queueDepth: 0,
+    correlation: { ...EMPTY_CORRELATION_STATS },
   };
 
   const concurrency = options.mirrorConcurrency ?? 16;
   const drainMs = options.drainMs ?? 10_000;
   let storeStats: ShadowStoreStats | undefined;
+  /** Local mirroring reads the counters off its correlation; the thread reports them with its results. */
+  let correlationStats: (() => CorrelationStats) | undefined;
+  // One number per client connection, for ordering: a connection's requests are one client's, in order.
+  const connections = new WeakMap<Socket, number>();
+  let nextConnection = 0;
+  const connectionOf = (socket: Socket): number => {
+    let id = connections.get(socket);
+    if (id === undefined) connections.set(socket, (id = nextConnection++));
+    return id;
+  };
   const mirroring: { offer(job: MirrorJob): void; depth(): number; close(): Promise<void> } = options.thread
     ? await threadMirroring(options.thread)
     : localMirroring();
@@ -76,6 +93,11 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   function localMirroring() {
     const store = options.store;
     if (!store) throw new Error('startShadowProxy needs `store` or `thread`');
+    const { pairChanged, divergenceChanged } = store;
+    const persistence = pairChanged && divergenceChanged ? { pairChanged, divergenceChanged } : undefined;
+    const correlation = options.correlation?.enabled ? new ShadowCorrelation(options.correlation, persistence) : undefined;
+    if (correlation && options.correlationState) correlation.restore(options.correlationState.pairs, options.correlationState.divergences);
+    if (correlation) correlationStats = () => correlation.stats();
     const context = {
       agent: mirrorAgent,
       comparator,
@@ -84,6 +106,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       ...(options.secondary !== undefined && { secondary: options.secondary }),
       maxBodyBytes: options.maxBodyBytes,
       store,
+      ...(correlation && { correlation }),
     };
     const queue = new MirrorQueue<MirrorJob>(
       options.queueLimit,
@@ -94,15 +117,22 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       (job) => {
         metrics.dropped += 1;
         store.recordDropped(comparator.endpointOf(job.method, job.target).endpoint, job.at);
+        mirrorDropped(comparator, correlation, job);
       },
+      correlation && mirrorOrder(comparator, correlation),
     );
     return { offer: (job: MirrorJob) => void queue.offer(job), depth: () => queue.stats().depth, close: () => queue.drain(drainMs) };
   }
 
-  async function threadMirroring(init: Omit<MirrorThreadInit, 'concurrency' | 'drainMs'>) {
+  async function threadMirroring(init: Omit<MirrorThreadInit, 'concurrency' | 'drainMs' | 'correlation'>) {
     const thread = await startMirrorThread(
-      { ...init, concurrency, drainMs },
-      { queueLimit: options.queueLimit, onCompared: (outcome) => (metrics.compared[outcome] += 1), onDropped: (count) => (metrics.dropped += count) },
+      { ...init, concurrency, drainMs, ...(options.correlation && { correlation: options.correlation }) },
+      {
+        queueLimit: options.queueLimit,
+        onCompared: (outcome) => (metrics.compared[outcome] += 1),
+        onDropped: (count) => (metrics.dropped += count),
+        onCorrelation: (stats) => (metrics.correlation = stats),
+      },
     );
     return {
       offer: (job: MirrorJob) => {
@@ -137,6 +167,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
       at,
       method,
       target,
+      connection: connectionOf(req.socket),
       headers,
       body: requestOverCap ? null : body,
       ...(requestOverCap && { requestOverCap }),
@@ -145,7 +176,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
   }
 
   function current(): ShadowMetrics {
-    return { ...metrics, compared: { ...metrics.compared }, queueDepth: mirroring.depth() };
+    return { ...metrics, compared: { ...metrics.compared }, queueDepth: mirroring.depth(), correlation: correlationStats?.() ?? { ...metrics.correlation } };
   }
 
   const server = http.createServer((req, res) => {
@@ -164,14 +195,18 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     });
   });
   const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     metrics: current,
-    async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await mirroring.close();
-      await Promise.all([primaryAgent.close(), mirrorAgent.close()]);
+    close() {
+      closing ??= (async () => {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await mirroring.close();
+        await Promise.all([primaryAgent.close(), mirrorAgent.close()]);
+      })();
+      return closing;
     },
     storeStats: () => storeStats,
   };

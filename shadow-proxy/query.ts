@@ -95,6 +95,7 @@ export interface RollupRow {
   expected: number;
   candidate_error: number;
   not_compared: number;
+  downstream: number;
   dropped: number;
   primary_latency: Buffer | null;
   candidate_latency: Buffer | null;
@@ -114,7 +115,7 @@ export function readShadowSummary(db: Database.Database, options: ShadowSummaryO
       entry = {
         summary: {
           endpoint: row.endpoint,
-          outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+          outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
           compared: 0,
           firstMinute: row.minute,
           lastMinute: row.minute,

@@ -13,7 +13,8 @@ import { plural } from '../src/text.js';
 import { startDetachedShadow } from './detached.js';
 import { compilePolicy } from './policy.js';
 import { startShadowProxy, type ShadowMetrics } from './proxy.js';
-import { openShadowStore, type ShadowStoreStats } from './store.js';
+import type { CorrelationConfig } from './correlation.js';
+import { openShadowStore, readCorrelationState, type ShadowStoreStats } from './store.js';
 
 export interface ShadowSessionOptions {
   workspace: Workspace;
@@ -82,6 +83,12 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     );
   }
   const mode = options.detached ? 'detached' : shadow.mode;
+  const correlation: CorrelationConfig = {
+    enabled: shadow.correlation.enabled,
+    maxEntries: shadow.correlation.max_entries,
+    maxAgeMs: shadow.correlation.max_age_hours * 3_600_000,
+    keys: shadow.correlation.keys,
+  };
   const storeFile = options.db ?? workspace.storePath;
   const storeOptions = {
     sessionInfo: { mode, primary, candidate, ...(secondary !== undefined && { secondary }) },
@@ -100,6 +107,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     queueLimit: shadow.queue_limit,
     drainMs: shadow.drain_seconds * 1000,
     maxBodyBytes: shadow.max_body_bytes,
+    correlation,
   };
   // Inline, comparisons and store writes run in a mirror thread, off the loop that serves clients.
   // Detached answers the mirror at once whatever it does next, so one loop is enough there.
@@ -107,7 +115,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   let proxy: { url: string; metrics(): ShadowMetrics; close(): Promise<void>; storeStats?(): ShadowStoreStats | undefined };
   try {
     proxy = store
-      ? await startDetachedShadow({ ...common, store })
+      ? await startDetachedShadow({ ...common, store, ...(correlation.enabled && { correlationState: readCorrelationState(store.db, correlation) }) })
       : await startShadowProxy({
           ...common,
           thread: {

@@ -22,7 +22,9 @@ import { isUtf8 } from 'node:buffer';
 import Database from 'better-sqlite3';
 import * as hdr from 'hdr-histogram-js';
 import { decodedBody, differenceSignature, headerValue, type Difference } from '../src/compare/response.js';
+import type { PairChange, StoredPair } from '../src/correlate/map.js';
 import { openStore } from '../src/store/store.js';
+import type { CorrelatedSide } from './correlation.js';
 import {
   compileRedaction,
   redactBody,
@@ -34,10 +36,33 @@ import {
   type RedactionPlan,
 } from './redact.js';
 
-export type ComparedOutcome = 'match' | 'mismatch' | 'expected' | 'candidate_error' | 'not_compared';
+/**
+ * `downstream`: a difference on a request that uses an identifier an earlier write left diverged
+ * (see correlation.ts): recorded against its root, not counted as a mismatch.
+ */
+export type ComparedOutcome = 'match' | 'mismatch' | 'expected' | 'candidate_error' | 'not_compared' | 'downstream';
 /** The rollup columns: each comparison outcome, and `dropped` (the mirror queue was full). */
 export type RollupOutcome = ComparedOutcome | 'dropped';
-export const ROLLUP_OUTCOMES = ['match', 'mismatch', 'expected', 'candidate_error', 'not_compared', 'dropped'] as const satisfies readonly RollupOutcome[];
+export const ROLLUP_OUTCOMES = [
+  'match',
+  'mismatch',
+  'expected',
+  'candidate_error',
+  'not_compared',
+  'downstream',
+  'dropped',
+] as const satisfies readonly RollupOutcome[];
+
+/** The first divergence a downstream difference follows from: a write whose outcome differed between the sides. */
+export interface DivergenceRoot {
+  endpoint: string;
+  /** The root's difference signature; null when it had none (the candidate failed, or the mirror dropped the write). */
+  signature: string | null;
+  /** The root's own outcome: mismatch, expected, candidate_error, or dropped. */
+  outcome: string;
+  /** When the root's request arrived, ms since the epoch. */
+  at: number;
+}
 
 export interface ExchangeResponse {
   status: number;
@@ -73,6 +98,8 @@ export interface ComparisonRecord {
   noise: readonly Difference[];
   /** `differenceSignature(endpoint, differences)`; computed here when null and there are differences. */
   signature: string | null;
+  /** For a `downstream` outcome: the divergence it follows from. */
+  root?: DivergenceRoot;
 }
 
 export interface ShadowStoreOptions {
@@ -127,6 +154,10 @@ export interface ShadowStore {
   record(comparison: ComparisonRecord): void;
   /** Counts a comparison the mirror queue dropped. Never throws. */
   recordDropped(endpoint: string, at: number): void;
+  /** A learned pair added, used or forgotten (correlation.ts): kept with the next batch. Never throws. */
+  pairChanged(side: CorrelatedSide, change: PairChange): void;
+  /** An identifier marked diverged, or forgotten. Never throws. */
+  divergenceChanged(change: DivergenceChange): void;
   /** Writes everything waiting now, one transaction per `maxBatch` records. */
   flush(): void;
   /** Drains and flushes, marks the session stopped and closes the file (the SIGTERM path). */
@@ -157,6 +188,8 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
 
   const pending: ComparisonRecord[] = [];
   let drops = new Map<string, DropCount>();
+  /** Correlation changes waiting for the next batch, the latest per pair or divergence. */
+  let correlationPending = new Map<string, CorrelationWrite>();
   let dropsPending = 0;
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
@@ -186,12 +219,15 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
   }
 
   function commit(batch: readonly ComparisonRecord[], batchDrops: ReadonlyMap<string, DropCount>, dropCount: number): void {
+    const changes = correlationPending;
     try {
       store.db.transaction(() => {
         writer.write(batch, batchDrops);
+        if (changes.size > 0) writer.writeCorrelation(changes.values());
         updateSession.run(batch.length, dropCount, stats.lost, sessionId);
       })();
       stats.batches += 1;
+      if (changes.size > 0) correlationPending = new Map();
     } catch (error) {
       // The transaction rolled back: nothing of the batch is in the file, so the cache may be ahead of it.
       writer.forgetCache();
@@ -206,7 +242,7 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
     if (immediate !== undefined) clearImmediate(immediate);
     timer = undefined;
     immediate = undefined;
-    while (pending.length > 0 || dropsPending > 0) {
+    while (pending.length > 0 || dropsPending > 0 || correlationPending.size > 0) {
       const batch = pending.slice(0, maxBatch);
       try {
         commit(batch, drops, dropsPending);
@@ -265,6 +301,21 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
       stats.recorded += 1;
       schedule();
     },
+    pairChanged(side, change) {
+      if (closed) return;
+      const hash = change.kind === 'learned' ? change.pair.hash : change.hash;
+      const key = `${side}\u0000${hash}`;
+      // A use after a learn in the same batch updates the learn; a removal replaces both.
+      const before = correlationPending.get(key);
+      if (change.kind === 'touched' && before?.kind === 'pair' && before.change.kind === 'learned') before.change.pair.usedAt = change.usedAt;
+      else correlationPending.set(key, { kind: 'pair', side, change });
+      schedule();
+    },
+    divergenceChanged(change) {
+      if (closed) return;
+      correlationPending.set(`divergence\u0000${change.hash}`, { kind: 'divergence', change });
+      schedule();
+    },
     recordDropped(endpoint, at) {
       if (closed) return;
       const minute = minuteOf(at);
@@ -315,6 +366,64 @@ interface RollupDelta {
   statusPairs: Map<string, { primary: number; candidate: number; count: number }>;
 }
 
+export type DivergenceChange = { kind: 'marked'; hash: string; root: DivergenceRoot; at: number } | { kind: 'removed'; hash: string };
+
+type CorrelationWrite = { kind: 'pair'; side: CorrelatedSide; change: PairChange } | { kind: 'divergence'; change: DivergenceChange };
+
+/**
+ * What a restarted proxy learned before (see correlation.ts), read back within the bounds: pairs
+ * and divergences used within `maxAgeMs`, the most recently used `maxEntries` per side, least
+ * recently used first. Older rows are deleted: the store is bounded like the maps.
+ */
+export interface CorrelationState {
+  pairs: Record<CorrelatedSide, StoredPair[]>;
+  divergences: { hash: string; root: DivergenceRoot; usedAt: number }[];
+}
+
+export function readCorrelationState(db: Database.Database, bounds: { maxEntries: number; maxAgeMs: number; now?: number }): CorrelationState {
+  const horizon = (bounds.now ?? Date.now()) - bounds.maxAgeMs;
+  db.transaction(() => {
+    db.prepare('DELETE FROM shadow_correlations WHERE used_at < ?').run(horizon);
+    db.prepare('DELETE FROM shadow_divergences WHERE used_at < ?').run(horizon);
+    for (const side of ['candidate', 'secondary'] as const) {
+      db.prepare(
+        'DELETE FROM shadow_correlations WHERE side = ? AND hash NOT IN (SELECT hash FROM shadow_correlations WHERE side = ? ORDER BY used_at DESC LIMIT ?)',
+      ).run(side, side, bounds.maxEntries);
+    }
+    db.prepare('DELETE FROM shadow_divergences WHERE hash NOT IN (SELECT hash FROM shadow_divergences ORDER BY used_at DESC LIMIT ?)').run(bounds.maxEntries);
+  })();
+  type PairRow = { hash: string; other: string; scope: string | null; source: string; learned_at: number; used_at: number };
+  const pairsOf = (side: CorrelatedSide) =>
+    (db.prepare('SELECT hash, other, scope, source, learned_at, used_at FROM shadow_correlations WHERE side = ? ORDER BY used_at').all(side) as PairRow[]).map(
+      (row): StoredPair => ({
+        hash: row.hash,
+        other: JSON.parse(row.other) as string | number,
+        scope: row.scope ?? undefined,
+        source: row.source,
+        learnedAt: row.learned_at,
+        usedAt: row.used_at,
+      }),
+    );
+  const divergences = (db.prepare('SELECT hash, root, used_at FROM shadow_divergences ORDER BY used_at').all() as { hash: string; root: string; used_at: number }[]).map(
+    (row) => ({ hash: row.hash, root: JSON.parse(row.root) as DivergenceRoot, usedAt: row.used_at }),
+  );
+  return { pairs: { candidate: pairsOf('candidate'), secondary: pairsOf('secondary') }, divergences };
+}
+
+/** Distinct downstream signatures kept per root, endpoint and hour: enough to say what the cascade looks like. */
+const DOWNSTREAM_SIGNATURES = 10;
+
+interface DownstreamDelta {
+  root: DivergenceRoot;
+  rootSignature: string;
+  endpoint: string;
+  hour: number;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  signatures: Set<string>;
+}
+
 interface SignatureDelta {
   endpoint: string;
   signature: string;
@@ -361,23 +470,23 @@ class BatchWriter {
     this.statements = {
       readRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups WHERE endpoint = ? AND minute = ?'),
       upsertRollup: db.prepare(`
-        INSERT INTO shadow_rollups (endpoint, minute, match, mismatch, expected, candidate_error, not_compared, dropped, primary_latency, candidate_latency)
-        VALUES (@endpoint, @minute, @match, @mismatch, @expected, @candidate_error, @not_compared, @dropped, @primary, @candidate)
+        INSERT INTO shadow_rollups (endpoint, minute, match, mismatch, expected, candidate_error, not_compared, downstream, dropped, primary_latency, candidate_latency)
+        VALUES (@endpoint, @minute, @match, @mismatch, @expected, @candidate_error, @not_compared, @downstream, @dropped, @primary, @candidate)
         ON CONFLICT (endpoint, minute) DO UPDATE SET
           match = match + excluded.match, mismatch = mismatch + excluded.mismatch, expected = expected + excluded.expected,
           candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
-          dropped = dropped + excluded.dropped,
+          downstream = downstream + excluded.downstream, dropped = dropped + excluded.dropped,
           primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
       readHourlyRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups_hourly WHERE endpoint = ? AND hour = ?'),
       upsertHourlyRollup: db.prepare(`
-        INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, match, mismatch, expected, candidate_error, not_compared, dropped, primary_latency, candidate_latency)
-        VALUES (@endpoint, @hour, @first, @last, @match, @mismatch, @expected, @candidate_error, @not_compared, @dropped, @primary, @candidate)
+        INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, match, mismatch, expected, candidate_error, not_compared, downstream, dropped, primary_latency, candidate_latency)
+        VALUES (@endpoint, @hour, @first, @last, @match, @mismatch, @expected, @candidate_error, @not_compared, @downstream, @dropped, @primary, @candidate)
         ON CONFLICT (endpoint, hour) DO UPDATE SET
           first_minute = coalesce(min(first_minute, excluded.first_minute), first_minute, excluded.first_minute),
           last_minute = coalesce(max(last_minute, excluded.last_minute), last_minute, excluded.last_minute),
           match = match + excluded.match, mismatch = mismatch + excluded.mismatch, expected = expected + excluded.expected,
           candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
-          dropped = dropped + excluded.dropped,
+          downstream = downstream + excluded.downstream, dropped = dropped + excluded.dropped,
           primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
       upsertHourlyStatusPair: db.prepare(`
         INSERT INTO shadow_status_pairs_hourly (endpoint, hour, primary_status, candidate_status, count) VALUES (?, ?, ?, ?, ?)
@@ -407,6 +516,25 @@ class BatchWriter {
       readReservoir: db.prepare('SELECT seen FROM shadow_reservoirs WHERE endpoint = ?').pluck(),
       writeReservoir: db.prepare('INSERT INTO shadow_reservoirs (endpoint, seen) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET seen = excluded.seen'),
       deleteReservoirSlot: db.prepare('DELETE FROM shadow_samples WHERE endpoint = ? AND reservoir_slot = ?'),
+      upsertPair: db.prepare(`
+        INSERT INTO shadow_correlations (side, hash, other, scope, source, learned_at, used_at) VALUES (@side, @hash, @other, @scope, @source, @learnedAt, @usedAt)
+        ON CONFLICT (side, hash) DO UPDATE SET other = excluded.other, scope = excluded.scope, source = excluded.source,
+          learned_at = excluded.learned_at, used_at = max(used_at, excluded.used_at)`),
+      touchPair: db.prepare('UPDATE shadow_correlations SET used_at = max(used_at, ?) WHERE side = ? AND hash = ?'),
+      deletePair: db.prepare('DELETE FROM shadow_correlations WHERE side = ? AND hash = ?'),
+      upsertDivergence: db.prepare(`
+        INSERT INTO shadow_divergences (hash, root, marked_at, used_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (hash) DO UPDATE SET used_at = max(used_at, excluded.used_at)`),
+      deleteDivergence: db.prepare('DELETE FROM shadow_divergences WHERE hash = ?'),
+      readDownstreamSignatures: db
+        .prepare('SELECT signatures FROM shadow_downstream WHERE root_endpoint = ? AND root_signature = ? AND endpoint = ? AND hour = ?')
+        .pluck(),
+      upsertDownstream: db.prepare(`
+        INSERT INTO shadow_downstream (root_endpoint, root_signature, root_outcome, root_at, endpoint, hour, count, first_seen, last_seen, signatures)
+        VALUES (@rootEndpoint, @rootSignature, @rootOutcome, @rootAt, @endpoint, @hour, @count, @firstSeen, @lastSeen, @signatures)
+        ON CONFLICT (root_endpoint, root_signature, endpoint, hour) DO UPDATE SET
+          count = count + excluded.count, root_at = min(root_at, excluded.root_at),
+          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), signatures = excluded.signatures`),
       insertSample: db.prepare(`
         INSERT INTO shadow_samples (signature_id, endpoint, reservoir_slot, at, outcome, request, primary_response, candidate_response, secondary_response, differences, noise)
         VALUES (@signatureId, @endpoint, @slot, @at, @outcome, @request, @primary, @candidate, @secondary, @differences, @noise)`),
@@ -426,7 +554,7 @@ class BatchWriter {
         delta = {
           endpoint,
           minute,
-          counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+          counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
           primary: [],
           candidate: [],
           statusPairs: new Map(),
@@ -446,6 +574,22 @@ class BatchWriter {
         }
         entry[column] += 1;
       }
+    };
+
+    const downstream = new Map<string, DownstreamDelta>();
+    const countDownstream = (record: ComparisonRecord, root: DivergenceRoot, signature: string | null): void => {
+      const hour = hourOf(record.at);
+      const rootSignature = root.signature ?? '';
+      const key = `${root.endpoint}\u0000${rootSignature}\u0000${record.endpoint}\u0000${hour}`;
+      let entry = downstream.get(key);
+      if (!entry) {
+        entry = { root, rootSignature, endpoint: record.endpoint, hour, count: 0, firstSeen: record.at, lastSeen: record.at, signatures: new Set() };
+        downstream.set(key, entry);
+      }
+      entry.count += 1;
+      entry.firstSeen = Math.min(entry.firstSeen, record.at);
+      entry.lastSeen = Math.max(entry.lastSeen, record.at);
+      if (signature !== null && entry.signatures.size < DOWNSTREAM_SIGNATURES) entry.signatures.add(signature);
     };
 
     for (const record of batch) {
@@ -471,6 +615,10 @@ class BatchWriter {
         else matches.set(record.endpoint, [record]);
       }
       const signature = record.signature ?? (record.differences.length > 0 ? differenceSignature(record.endpoint, record.differences) : null);
+      if (record.outcome === 'downstream') {
+        if (record.root) countDownstream(record, record.root, signature);
+        continue;
+      }
       if (signature !== null && record.outcome !== 'candidate_error' && record.outcome !== 'not_compared') {
         const key = `${record.endpoint}\u0000${signature}`;
         let entry = signatures.get(key);
@@ -541,7 +689,43 @@ class BatchWriter {
       if (take.length > 0) s.addSignatureSamples.run(take.length, row.id);
     }
     for (const [endpoint, records] of matches) this.offerToReservoir(endpoint, records);
+    for (const entry of downstream.values()) {
+      const row = s.readDownstreamSignatures.get(entry.root.endpoint, entry.rootSignature, entry.endpoint, entry.hour) as string | undefined;
+      const signatures = new Set<string>(row === undefined ? [] : (JSON.parse(row) as string[]));
+      for (const signature of entry.signatures) if (signatures.size < DOWNSTREAM_SIGNATURES) signatures.add(signature);
+      s.upsertDownstream.run({
+        rootEndpoint: entry.root.endpoint,
+        rootSignature: entry.rootSignature,
+        rootOutcome: entry.root.outcome,
+        rootAt: entry.root.at,
+        endpoint: entry.endpoint,
+        hour: entry.hour,
+        count: entry.count,
+        firstSeen: entry.firstSeen,
+        lastSeen: entry.lastSeen,
+        signatures: JSON.stringify([...signatures]),
+      });
+    }
     this.thinMinutes();
+  }
+
+  /** Learned pairs and divergences, each change as the map reported it (the latest per key). */
+  writeCorrelation(changes: Iterable<CorrelationWrite>): void {
+    const s = this.statements;
+    for (const write of changes) {
+      if (write.kind === 'divergence') {
+        const change = write.change;
+        if (change.kind === 'marked') s.upsertDivergence.run(change.hash, JSON.stringify(change.root), change.at, change.at);
+        else s.deleteDivergence.run(change.hash);
+        continue;
+      }
+      const { side, change } = write;
+      if (change.kind === 'learned') {
+        const { pair } = change;
+        s.upsertPair.run({ side, hash: pair.hash, other: JSON.stringify(pair.other), scope: pair.scope ?? null, source: pair.source, learnedAt: pair.learnedAt, usedAt: pair.usedAt });
+      } else if (change.kind === 'touched') s.touchPair.run(change.usedAt, side, change.hash);
+      else s.deletePair.run(side, change.hash);
+    }
   }
 
   /** At most once an hour of traffic, in the batch's transaction: minute rows past the retention go. */
@@ -661,7 +845,7 @@ function foldIntoHour(hours: Map<string, HourDelta>, delta: RollupDelta): void {
     into = {
       endpoint: delta.endpoint,
       minute: hour,
-      counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, dropped: 0 },
+      counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
       primary: [],
       candidate: [],
       statusPairs: new Map(),

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../src/diagnostics.js';
 import { ParityError, type ErrorCode, type ExitCode } from '../src/errors.js';
 import { packageRoot } from '../src/package-info.js';
 import type { CompareRules } from '../src/compare/response.js';
+import type { CorrelationConfig, CorrelationStats } from './correlation.js';
 import type { MirrorJob } from './mirror-work.js';
 import type { MirrorPolicyConfig } from './policy.js';
 import type { ComparisonRecord, ShadowStoreOptions, ShadowStoreStats } from './store.js';
@@ -32,15 +33,24 @@ export interface MirrorThreadInit {
   concurrency: number;
   /** On close, how long queued comparisons may take before the rest are dropped. */
   drainMs: number;
+  /** Stateful shadowing (correlation.ts); undefined or disabled: requests go as the client sent them. */
+  correlation?: CorrelationConfig;
 }
 
-export type ToMirrorThread = { type: 'jobs'; jobs: MirrorJob[] } | { type: 'dropped'; method: string; target: string; at: number } | { type: 'close' };
+/**
+ * A dropped read crosses as its method and target only; a dropped write whole, because what it
+ * touched diverges (correlation.ts) and the thread must know what that was.
+ */
+export type ToMirrorThread =
+  | { type: 'jobs'; jobs: MirrorJob[] }
+  | { type: 'dropped'; method: string; target: string; at: number; job?: MirrorJob }
+  | { type: 'close' };
 
 export type FromMirrorThread =
   | { type: 'ready' }
   | { type: 'failed'; message: string; code?: ErrorCode; exitCode?: ExitCode; hint?: string | undefined; diagnostics?: Diagnostic[] }
-  /** Jobs finished since the last message; `outcomes` of those that were compared. */
-  | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][]; dropped: number }
+  /** Jobs finished since the last message; `outcomes` of those that were compared; the correlation counters now. */
+  | { type: 'done'; count: number; outcomes: ComparisonRecord['outcome'][]; dropped: number; correlation?: CorrelationStats }
   | { type: 'closed'; stats: ShadowStoreStats };
 
 export interface ThreadMirror {
@@ -53,7 +63,13 @@ export interface ThreadMirror {
 
 export async function startMirrorThread(
   init: MirrorThreadInit,
-  options: { queueLimit: number; onCompared(outcome: ComparisonRecord['outcome']): void; onDropped?(count: number): void; onCrash?(error: Error): void },
+  options: {
+    queueLimit: number;
+    onCompared(outcome: ComparisonRecord['outcome']): void;
+    onDropped?(count: number): void;
+    onCorrelation?(stats: CorrelationStats): void;
+    onCrash?(error: Error): void;
+  },
 ): Promise<ThreadMirror> {
   const worker = new Worker(path.join(packageRoot(), 'dist', 'shadow-proxy', 'mirror-thread.js'), { workerData: init });
   let inFlight = 0;
@@ -83,6 +99,7 @@ export async function startMirrorThread(
       inFlight -= message.count;
       for (const outcome of message.outcomes) options.onCompared(outcome);
       if (message.dropped > 0) options.onDropped?.(message.dropped);
+      if (message.correlation) options.onCorrelation?.(message.correlation);
     } else if (message.type === 'closed') closed?.(message.stats);
   });
   // A thread that dies takes its queued comparisons with it; the clients never notice, and
@@ -96,6 +113,7 @@ export async function startMirrorThread(
     closed?.(lostStats(inFlight));
   });
   const limit = options.queueLimit + init.concurrency;
+  const tracksWrites = init.correlation?.enabled === true;
   let pending: MirrorJob[] = [];
   const flushJobs = () => {
     const jobs = pending;
@@ -106,7 +124,8 @@ export async function startMirrorThread(
     offer(job) {
       if (crashed || inFlight >= limit) {
         dropped += 1;
-        worker.postMessage({ type: 'dropped', method: job.method, target: job.target, at: job.at } satisfies ToMirrorThread);
+        const write = tracksWrites && !SAFE_METHODS.has(job.method);
+        worker.postMessage({ type: 'dropped', method: job.method, target: job.target, at: job.at, ...(write && { job }) } satisfies ToMirrorThread);
         return false;
       }
       inFlight += 1;
@@ -127,6 +146,8 @@ export async function startMirrorThread(
     },
   };
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** What a crashed thread leaves: nothing known written by this side, the jobs in flight lost. */
 function lostStats(inFlight: number): ShadowStoreStats {

@@ -144,8 +144,11 @@ function normaliseCookie(line: string): string {
 /** A header's value by case-insensitive name; repeated headers joined with ", ". */
 export function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted || value === undefined) continue;
+  // Every comparison asks for a few headers: no entries array, and most names are ruled out by their length.
+  for (const key in headers) {
+    if (key.length !== wanted.length || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
     return typeof value === 'string' ? value : value.join(', ');
   }
   return undefined;

@@ -37,13 +37,21 @@ export function compileJsonRules(rules: {
   };
 }
 
-export function diffJson(primary: unknown, candidate: unknown, rules: JsonRules): JsonDifference[] {
+/**
+ * Two differing strings or numbers that are nevertheless the same (learned identifier pairs, see
+ * src/correlate/equivalence.ts); asked only where the values differ.
+ */
+export type LeafEquivalence = (primary: string | number, candidate: string | number, path: readonly Concrete[]) => boolean;
+
+export function diffJson(primary: unknown, candidate: unknown, rules: JsonRules, equivalent?: LeafEquivalence): JsonDifference[] {
   const out: JsonDifference[] = [];
-  walk(primary, candidate, [], rules, out);
+  walk(primary, candidate, [], { ...rules, equivalent }, out);
   return out;
 }
 
-function walk(a: unknown, b: unknown, path: Concrete[], rules: JsonRules, out: JsonDifference[]): void {
+type WalkRules = JsonRules & { equivalent: LeafEquivalence | undefined };
+
+function walk(a: unknown, b: unknown, path: Concrete[], rules: WalkRules, out: JsonDifference[]): void {
   if (matchesAny(rules.ignore, path)) return;
   const ta = jsonType(a);
   const tb = jsonType(b);
@@ -73,15 +81,15 @@ function walk(a: unknown, b: unknown, path: Concrete[], rules: JsonRules, out: J
   if (ta === 'number') {
     const tolerance = rules.tolerance.find((t) => matches(t.path, path));
     const equal = tolerance ? Math.abs((a as number) - (b as number)) <= tolerance.within + Number.EPSILON : a === b;
-    if (!equal) out.push({ kind: 'value', path, primary: a, candidate: b });
+    if (!equal && !rules.equivalent?.(a as number, b as number, path)) out.push({ kind: 'value', path, primary: a, candidate: b });
     return;
   }
-  if (a !== b) out.push({ kind: 'value', path, primary: a, candidate: b });
+  if (a !== b && !(ta === 'string' && rules.equivalent?.(a as string, b as string, path))) out.push({ kind: 'value', path, primary: a, candidate: b });
 }
 
 const MAX_ORDER_CHECK = 500;
 
-function diffArrays(a: unknown[], b: unknown[], path: Concrete[], rules: JsonRules, out: JsonDifference[]): void {
+function diffArrays(a: unknown[], b: unknown[], path: Concrete[], rules: WalkRules, out: JsonDifference[]): void {
   const elementPath = (i: number): Concrete[] => [...path, { kind: 'index', index: i }];
   if (matchesAny(rules.unordered, path)) {
     // As multisets: pair equal elements first, then diff what is left in order.
@@ -111,7 +119,7 @@ function diffArrays(a: unknown[], b: unknown[], path: Concrete[], rules: JsonRul
   if (a.length !== b.length) out.push({ kind: 'length', path, primary: a.length, candidate: b.length });
 }
 
-function isPermutation(a: unknown[], b: unknown[], path: Concrete[], rules: JsonRules): boolean {
+function isPermutation(a: unknown[], b: unknown[], path: Concrete[], rules: WalkRules): boolean {
   const used = new Set<number>();
   return a.every((x, i) => {
     const j = b.findIndex((y, k) => !used.has(k) && isEqual(x, y, [...path, { kind: 'index', index: i }], rules));
@@ -121,7 +129,7 @@ function isPermutation(a: unknown[], b: unknown[], path: Concrete[], rules: Json
   });
 }
 
-function isEqual(a: unknown, b: unknown, path: Concrete[], rules: JsonRules): boolean {
+function isEqual(a: unknown, b: unknown, path: Concrete[], rules: WalkRules): boolean {
   const out: JsonDifference[] = [];
   walk(a, b, path, rules, out);
   return out.length === 0;

@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
-import { compileJsonRules, diffJson, formatConcrete, type JsonDifferenceKind, type JsonRules } from './json.js';
+import type { Equivalence } from '../correlate/equivalence.js';
+import { compileJsonRules, diffJson, formatConcrete, type Concrete, type JsonDifferenceKind, type JsonRules } from './json.js';
 import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
 import { diffText } from './text.js';
 
@@ -88,7 +89,15 @@ function compiledOf(rules: CompareRules): CompiledRules {
   return compiled;
 }
 
-export function compareResponses(primary: ResponseData, candidate: ResponseData, rules: CompareRules = {}): Difference[] {
+export interface CompareOptions {
+  /**
+   * Identifier pairs learned between the two sides (src/correlate): a body value or a compared
+   * header that differs only by a learned pair is not a difference.
+   */
+  equivalent?: Equivalence;
+}
+
+export function compareResponses(primary: ResponseData, candidate: ResponseData, rules: CompareRules = {}, options: CompareOptions = {}): Difference[] {
   const differences: Difference[] = [];
   if (primary.status !== candidate.status) {
     differences.push({ kind: 'status', path: 'status', pattern: 'status', primary: primary.status, candidate: candidate.status });
@@ -101,14 +110,14 @@ export function compareResponses(primary: ResponseData, candidate: ResponseData,
       const value = comparedHeaderValue(r.headers, name);
       return value === undefined ? undefined : maskText(value, regexes);
     });
-    if (a !== b) {
+    if (a !== b && !(a !== undefined && b !== undefined && options.equivalent?.(a, b, { header: name }))) {
       const path = `header:${name}`;
       differences.push({ kind: 'header', path, pattern: path, ...(a !== undefined && { primary: a }), ...(b !== undefined && { candidate: b }) });
     }
   }
   // The same bytes under the same content type and encoding can show no difference whatever the
   // rules say; most shadowed responses are such matches, and parsing them twice is the cost.
-  if (!sameBytes(primary, candidate)) differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules, compiled));
+  if (!sameBytes(primary, candidate)) differences.push(...compareBodies(liftBody(primary), liftBody(candidate), rules, compiled, options.equivalent));
   return differences;
 }
 
@@ -134,18 +143,35 @@ export type LiftedBody =
   | { kind: 'bytes'; value: Buffer };
 
 /** The body's bytes with any content-encoding (gzip, br, deflate) undone. */
+/** The body's bytes with any content-encoding undone; the body's own bytes (not a copy) when there is none: callers only read it. */
 export function decodedBody(response: ResponseData): Buffer {
   if (response.body === null) return Buffer.alloc(0);
-  return decode(
-    typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : Buffer.from(response.body),
-    headerValue(response.headers, 'content-encoding'),
-  );
+  const body = response.body;
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return decode(bytes, headerValue(response.headers, 'content-encoding'));
 }
+
+/**
+ * Bodies already lifted, by the body's bytes object: a mirrored exchange's bodies are read by
+ * correlation (src/correlate/learn.ts) and by the comparison, and parsing them twice is the cost.
+ * Lifted values are never changed by their readers.
+ */
+const liftedBodies = new WeakMap<Uint8Array, { contentType: string | undefined; encoding: string | undefined; lifted: LiftedBody }>();
 
 export function liftBody(response: ResponseData): LiftedBody {
   if (response.body === null || response.body.length === 0) return { kind: 'none' };
-  const raw = decodedBody(response);
-  const contentType = (headerValue(response.headers, 'content-type') ?? '').toLowerCase();
+  const contentTypeHeader = headerValue(response.headers, 'content-type');
+  const encoding = headerValue(response.headers, 'content-encoding');
+  if (typeof response.body === 'string') return liftDecoded(decodedBody(response), contentTypeHeader);
+  const memo = liftedBodies.get(response.body);
+  if (memo && memo.contentType === contentTypeHeader && memo.encoding === encoding) return memo.lifted;
+  const lifted = liftDecoded(decodedBody(response), contentTypeHeader);
+  liftedBodies.set(response.body, { contentType: contentTypeHeader, encoding, lifted });
+  return lifted;
+}
+
+function liftDecoded(raw: Buffer, contentTypeHeader: string | undefined): LiftedBody {
+  const contentType = (contentTypeHeader ?? '').toLowerCase();
   const text = raw.toString('utf8');
   if (/[/+]json\b/.test(contentType)) {
     try {
@@ -180,9 +206,10 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, { masks, json }: CompiledRules): Difference[] {
+function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, { masks, json }: CompiledRules, equivalent: Equivalence | undefined): Difference[] {
   if (a.kind === 'json' && b.kind === 'json') {
-    return diffJson(maskJson(a.value, masks.json), maskJson(b.value, masks.json), json).map((d) => ({
+    const leafEquivalence = equivalent && ((x: string | number, y: string | number, path: readonly Concrete[]) => equivalent(x, y, { path }));
+    return diffJson(maskJson(a.value, masks.json), maskJson(b.value, masks.json), json, leafEquivalence).map((d) => ({
       kind: d.kind,
       path: formatConcrete(d.path),
       pattern: formatConcrete(d.path, true),

@@ -117,6 +117,24 @@ export const ShadowConfigSchema = z.strictObject({
   compare: CompareSchema.optional().describe(
     "Compare rules for every endpoint (ignore, unordered, tolerance, headers, ignore_headers, mask), under each spec's own `compare` section.",
   ),
+  correlation: section(
+    z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Follow the identifiers each side makes up (ids, slugs, tokens, session cookies): translate them in mirrored requests, compare learned pairs as equal, order dependent requests, and count differences downstream of a diverged write.',
+          ),
+        max_entries: z.int().min(1).default(100_000).describe('Learned pairs kept per side (and diverged identifiers kept), least recently used first out.'),
+        max_age_hours: z.number().gt(0).default(168).describe('A learned pair or diverged identifier not used for this long is forgotten.'),
+        keys: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('More JSON keys whose values are identifiers, beside id, *_id, uuid, slug, token, *_token and the like ("number", "handle").'),
+      })
+      .default({ enabled: true, max_entries: 100_000, max_age_hours: 168, keys: [] }),
+  ),
   drain_seconds: z
     .int()
     .min(0)

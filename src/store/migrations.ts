@@ -359,5 +359,56 @@ const llmCache: Migration = {
   },
 };
 
-// Append new migrations here, numbered 8, 9, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks, llmCache];
+/**
+ * Stateful shadowing (shadow-proxy/correlation.ts): the identifier pairs learned per side and the
+ * identifiers marked diverged, so a restarted proxy keeps following the entities it knew; and the
+ * differences recorded as downstream of a divergence, counted per root, endpoint and hour (they are
+ * not mismatches, so neither signatures nor the correctness gate see them).
+ *
+ * The primary's values are production identifiers and credentials: they are kept only as the
+ * SHA-256 of their key (`hash`). The other side's value is needed to translate and is kept as JSON.
+ */
+const shadowCorrelation: Migration = {
+  version: 8,
+  name: 'shadow_correlation',
+  up(db) {
+    db.exec(`
+      ALTER TABLE shadow_rollups ADD COLUMN downstream INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE shadow_rollups_hourly ADD COLUMN downstream INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE shadow_correlations (
+        side TEXT NOT NULL CHECK (side IN ('candidate', 'secondary')),
+        hash TEXT NOT NULL,
+        other TEXT NOT NULL,
+        scope TEXT,
+        source TEXT NOT NULL,
+        learned_at INTEGER NOT NULL,
+        used_at INTEGER NOT NULL,
+        PRIMARY KEY (side, hash)
+      ) WITHOUT ROWID;
+      CREATE INDEX shadow_correlations_by_use ON shadow_correlations (used_at);
+      CREATE TABLE shadow_divergences (
+        hash TEXT PRIMARY KEY,
+        root TEXT NOT NULL,
+        marked_at INTEGER NOT NULL,
+        used_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE shadow_downstream (
+        root_endpoint TEXT NOT NULL,
+        root_signature TEXT NOT NULL,
+        root_outcome TEXT NOT NULL,
+        root_at INTEGER NOT NULL,
+        endpoint TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        signatures TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (root_endpoint, root_signature, endpoint, hour)
+      ) WITHOUT ROWID;
+      CREATE INDEX shadow_downstream_by_hour ON shadow_downstream (hour);
+    `);
+  },
+};
+
+// Append new migrations here, numbered 9, 10, ... in order.
+export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks, llmCache, shadowCorrelation];

@@ -69,7 +69,9 @@ export function registerShadow(program: Command, ctx: CliContext): void {
       ctx.out(
         `stopped: ${m.requests} requests, ${m.mirrored} mirrored, ${m.dropped} dropped; ` +
           `compared: ${m.compared.match} match, ${m.compared.mismatch} mismatch, ${m.compared.expected} expected, ` +
-          `${m.compared.candidate_error} candidate errors, ${m.compared.not_compared} not compared; ${result.written} written to ${result.store}` +
+          `${m.compared.downstream} downstream, ${m.compared.candidate_error} candidate errors, ${m.compared.not_compared} not compared; ` +
+          `identifiers: ${m.correlation.learned} pairs learned, ${m.correlation.translated} requests translated, ${m.correlation.diverged} diverged; ` +
+          `${result.written} written to ${result.store}` +
           (result.lost > 0 ? `, ${result.lost} lost` : ''),
       );
     });

@@ -79,12 +79,31 @@ export interface LatestTestRun {
   results: TestResultRow[];
 }
 
+/** Differences recorded downstream of one divergence root (a write whose outcome differed between the sides), on the root's endpoint. */
+export interface DownstreamOfRoot {
+  /** The root's signature; null when it had none (the candidate failed, or the mirror dropped the write). */
+  rootSignature: string | null;
+  /** The root's own outcome: mismatch, expected, candidate_error, dropped. */
+  rootOutcome: string;
+  /** When the earliest root with this signature happened. */
+  rootAt: number;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Endpoint -> downstream differences on it. */
+  endpoints: Map<string, number>;
+  /** A few of the downstream differences' own signatures. */
+  signatures: Set<string>;
+}
+
 export interface EndpointEvidence {
   endpoint: string;
   /** Bucket start (ms since the epoch: UTC midnight, or the hour with an hourly grain) -> bucket. */
   days: Map<number, ShadowBucket>;
   signatureInfo: Map<string, SignatureInfo>;
   latestTestRun: LatestTestRun | null;
+  /** On a root's endpoint: what its divergences caused, by root signature and outcome, over the whole window. */
+  downstream: Map<string, DownstreamOfRoot>;
 }
 
 export interface Evidence {
@@ -184,7 +203,7 @@ function addStore(
     if (!include(name)) return undefined;
     let found = evidence.endpoints.get(name);
     if (!found) {
-      found = { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null };
+      found = { endpoint: name, days: new Map(), signatureInfo: new Map(), latestTestRun: null, downstream: new Map() };
       evidence.endpoints.set(name, found);
     }
     return found;
@@ -208,6 +227,13 @@ function addStore(
     }
     if (row.primary_latency) bucket.primaryLatency.add(decode(row.primary_latency));
     if (row.candidate_latency) bucket.candidateLatency.add(decode(row.candidate_latency));
+  }
+
+  const downstreamRows = db.prepare('SELECT * FROM shadow_downstream WHERE hour >= ?').iterate(since) as IterableIterator<DownstreamRow>;
+  for (const row of downstreamRows) {
+    const root = endpointOf(row.root_endpoint);
+    if (!root) continue;
+    addDownstream(root, row);
   }
 
   const pairs = db
@@ -312,6 +338,45 @@ function addTestRuns(db: Database.Database, source: string, endpointOf: (name: s
 
 /** A row of shadow_rollups_hourly: the minute row's columns, per hour, with the first and last minute that saw an exchange. */
 type HourlyRollupRow = Omit<RollupRow, 'minute'> & { hour: number; first_minute: number | null; last_minute: number | null };
+
+interface DownstreamRow {
+  root_endpoint: string;
+  root_signature: string;
+  root_outcome: string;
+  root_at: number;
+  endpoint: string;
+  hour: number;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+  signatures: string;
+}
+
+const DOWNSTREAM_SIGNATURES_SHOWN = 10;
+
+function addDownstream(root: EndpointEvidence, row: DownstreamRow): void {
+  const key = `${row.root_signature}\u0000${row.root_outcome}`;
+  let entry = root.downstream.get(key);
+  if (!entry) {
+    entry = {
+      rootSignature: row.root_signature === '' ? null : row.root_signature,
+      rootOutcome: row.root_outcome,
+      rootAt: row.root_at,
+      count: 0,
+      firstSeen: row.first_seen,
+      lastSeen: row.last_seen,
+      endpoints: new Map(),
+      signatures: new Set(),
+    };
+    root.downstream.set(key, entry);
+  }
+  entry.count += row.count;
+  entry.rootAt = Math.min(entry.rootAt, row.root_at);
+  entry.firstSeen = Math.min(entry.firstSeen, row.first_seen);
+  entry.lastSeen = Math.max(entry.lastSeen, row.last_seen);
+  entry.endpoints.set(row.endpoint, (entry.endpoints.get(row.endpoint) ?? 0) + row.count);
+  for (const signature of JSON.parse(row.signatures) as string[]) if (entry.signatures.size < DOWNSTREAM_SIGNATURES_SHOWN) entry.signatures.add(signature);
+}
 
 function addPair(bucket: ShadowBucket, key: string, primary: number, candidate: number, count: number): void {
   const pair = bucket.statusPairs.get(key);

@@ -2,7 +2,7 @@
  * The figures and labels both renderers print, so Markdown and HTML show the very same numbers,
  * and the gate details use them too. Pure formatting: nothing here decides anything.
  */
-import type { GateStatus, IntentionalDifference, LatencyPercentiles, ReadinessReport, StatusCell, Thresholds, Verdict } from './model.js';
+import type { DownstreamReport, GateStatus, IntentionalDifference, LatencyPercentiles, ReadinessReport, StatusCell, Thresholds, Verdict } from './model.js';
 
 const VERDICT_LABELS: Record<Verdict, string> = { READY: 'READY', NOT_READY: 'NOT READY', INSUFFICIENT_DATA: 'INSUFFICIENT DATA' };
 const VERDICT_SYMBOLS: Record<Verdict, string> = { READY: '✅', NOT_READY: '❌', INSUFFICIENT_DATA: '⏳' };
@@ -101,6 +101,18 @@ export function statusMatrixAxes(cells: StatusCell[]): { legacy: number[]; rewri
 }
 
 export const LATENCY_ROWS = ['p50', 'p95', 'p99', 'max'] as const satisfies readonly (keyof LatencyPercentiles)[];
+
+/** What a divergence root was, when it has no signature to show. */
+export function rootOutcomeText(outcome: string): string {
+  if (outcome === 'dropped') return 'a write the mirror queue dropped (the candidate never got it)';
+  if (outcome === 'candidate_error') return 'a write the candidate did not answer';
+  return `a write recorded ${outcome}`;
+}
+
+/** "GET /invoices/{invoice_id} 12, POST /payments 2". */
+export function downstreamEndpointsText(downstream: DownstreamReport): string {
+  return downstream.endpoints.map((e) => `${e.endpoint} ${formatCount(e.count)}`).join(', ');
+}
 
 export function approvalText(difference: IntentionalDifference): string {
   if (difference.approved_by === null && difference.approved_at === null) return 'not approved';

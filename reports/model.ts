@@ -85,6 +85,27 @@ export interface ReportSignature {
   sample: SignatureExcerpt | null;
 }
 
+/**
+ * Differences recorded downstream of a divergence: a write of this endpoint whose outcome differed
+ * between the sides (the root) left the identifiers it touched diverged, and later requests using
+ * them differed. They are not counted as mismatches anywhere; the root is, on this endpoint.
+ */
+export interface DownstreamReport {
+  /** The root's difference signature; null when it had none (`root_outcome` says what happened). */
+  root_signature: string | null;
+  /** mismatch, expected, candidate_error, or dropped (the mirror never sent the write). */
+  root_outcome: string;
+  /** The earliest such root. */
+  root_at: number;
+  count: number;
+  /** Where the downstream differences were, most first. */
+  endpoints: { endpoint: string; count: number }[];
+  /** A few of their own signatures. */
+  signatures: string[];
+  first_seen: number;
+  last_seen: number;
+}
+
 export interface IntentionalDifference {
   behavior: string;
   disposition: 'fix' | 'drop';
@@ -133,6 +154,8 @@ export interface EndpointReport {
     noise: number;
     candidate_error: number;
     not_compared: number;
+    /** Differences on requests that used an identifier an earlier write left diverged: counted against that root (see `downstream` on its endpoint), not here. */
+    downstream: number;
     dropped: number;
     first_seen: number | null;
     last_seen: number | null;
@@ -141,6 +164,8 @@ export interface EndpointReport {
   latency: { legacy: LatencyPercentiles | null; rewrite: LatencyPercentiles | null };
   /** Unexpected signatures first, most frequent first; at most 10. */
   signatures: ReportSignature[];
+  /** On a root's endpoint: the differences its diverged writes caused downstream, most first. */
+  downstream: DownstreamReport[];
   intentional: IntentionalDifference[];
   days: DayVerdict[];
 }

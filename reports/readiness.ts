@@ -29,6 +29,7 @@ import {
 import {
   GATE_ORDER,
   type DayVerdict,
+  type DownstreamReport,
   type EndpointReport,
   type Gate,
   type IntentionalDifference,
@@ -113,7 +114,7 @@ export function buildReadinessReport(options: ReadinessOptions): ReadinessReport
 }
 
 export function emptyEvidence(endpoint: string): EndpointEvidence {
-  return { endpoint, days: new Map(), signatureInfo: new Map(), latestTestRun: null };
+  return { endpoint, days: new Map(), signatureInfo: new Map(), latestTestRun: null, downstream: new Map() };
 }
 
 export const VERDICT_RANK: Record<Verdict, number> = { NOT_READY: 0, INSUFFICIENT_DATA: 1, READY: 2 };
@@ -189,6 +190,7 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
       noise: correctness.noise,
       candidate_error: total.outcomes.candidate_error,
       not_compared: total.outcomes.not_compared,
+      downstream: total.outcomes.downstream,
       dropped: total.outcomes.dropped,
       first_seen: total.firstMinute,
       last_seen: total.lastMinute === null ? null : total.lastMinute + 60_000,
@@ -198,9 +200,26 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
       .sort((a, b) => a.legacy - b.legacy || a.rewrite - b.rewrite),
     latency,
     signatures: reportSignatures(evidence, total, classify),
+    downstream: downstreamOf(evidence),
     intentional: intentionalDifferences(spec, attribution),
     days,
   };
+}
+
+/** What this endpoint's diverged writes caused elsewhere, most first. */
+function downstreamOf(evidence: EndpointEvidence): DownstreamReport[] {
+  return [...evidence.downstream.values()]
+    .sort((a, b) => b.count - a.count || a.rootAt - b.rootAt)
+    .map((entry) => ({
+      root_signature: entry.rootSignature,
+      root_outcome: entry.rootOutcome,
+      root_at: entry.rootAt,
+      count: entry.count,
+      endpoints: [...entry.endpoints].map(([endpoint, count]) => ({ endpoint, count })).sort((a, b) => b.count - a.count || compareEndpoints(a.endpoint, b.endpoint)),
+      signatures: [...entry.signatures],
+      first_seen: entry.firstSeen,
+      last_seen: entry.lastSeen,
+    }));
 }
 
 function orderGates(gates: Gate[]): Gate[] {

@@ -7,6 +7,7 @@
 import {
   GATE_ORDER,
   GATE_TITLES,
+  type DownstreamReport,
   type EndpointReport,
   type Gate,
   type GateName,
@@ -20,6 +21,7 @@ import {
 import {
   LATENCY_ROWS,
   approvalText,
+  downstreamEndpointsText,
   formatCount,
   formatInstant,
   formatLowerBound,
@@ -28,6 +30,7 @@ import {
   formatWindow,
   overallSummary,
   requestsAffectedText,
+  rootOutcomeText,
   statusMatrixAxes,
   thresholdRows,
   verdictLabel,
@@ -202,6 +205,7 @@ function traffic(counts: EndpointReport['traffic']): Markup {
     ['noise', counts.noise],
     ['candidate error', counts.candidate_error],
     ['not compared', counts.not_compared],
+    ['downstream', counts.downstream],
     ['dropped', counts.dropped],
   ];
   const seen =
@@ -284,6 +288,22 @@ ${list.map(signatureRow)}</tbody>
 ${samples}`;
 }
 
+function downstream(list: DownstreamReport[]): Markup | null {
+  if (list.length === 0) return null;
+  const items = list.map((d) => {
+    const root = d.root_signature === null ? markup`${rootOutcomeText(d.root_outcome)}` : markup`${code(d.root_signature)} <span class="muted">(${d.root_outcome})</span>`;
+    return markup`<li><strong>${formatCount(d.count)} ${d.count === 1 ? 'difference' : 'differences'} downstream of</strong> ${root}, first at ${formatInstant(
+      d.root_at,
+    )}: ${downstreamEndpointsText(d)}
+<ul>${d.signatures.map((signature) => markup`<li>${code(signature)}</li>`)}</ul></li>
+`;
+  });
+  return markup`<h3>Downstream of diverged writes</h3>
+<p class="muted">Writes of this endpoint whose outcome differed between the sides left what they touched diverged; later differences on it are counted here, not as mismatches of their own endpoints.</p>
+<ul class="downstream">
+${items}</ul>`;
+}
+
 function intentional(list: IntentionalDifference[]): Markup | null {
   if (list.length === 0) return null;
   const rows = list.map(
@@ -336,6 +356,7 @@ ${statusMatrix(endpoint.status_matrix)}
 ${latency(endpoint)}
 <h3>Top difference signatures</h3>
 ${signatures(endpoint.signatures)}
+${downstream(endpoint.downstream)}
 ${intentional(endpoint.intentional)}
 <h3>Readiness over time</h3>
 ${readinessOverTime(endpoint, target)}

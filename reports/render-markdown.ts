@@ -7,6 +7,7 @@
 import {
   GATE_ORDER,
   GATE_TITLES,
+  type DownstreamReport,
   type EndpointReport,
   type GateName,
   type IntentionalDifference,
@@ -18,6 +19,7 @@ import {
 } from './model.js';
 import {
   approvalText,
+  downstreamEndpointsText,
   codeSpan,
   escapeMarkdown,
   formatCount,
@@ -30,6 +32,7 @@ import {
   LATENCY_ROWS,
   overallSummary,
   requestsAffectedText,
+  rootOutcomeText,
   statusMatrixAxes,
   thresholdRows,
   verdictLabel,
@@ -99,6 +102,7 @@ function trafficLine(traffic: EndpointReport['traffic']): string {
     `${formatCount(traffic.noise)} noise`,
     `${formatCount(traffic.candidate_error)} candidate error`,
     `${formatCount(traffic.not_compared)} not compared`,
+    `${formatCount(traffic.downstream)} downstream`,
     `${formatCount(traffic.dropped)} dropped`,
   ].join(' · ');
   const seen =
@@ -165,6 +169,20 @@ function signatures(list: ReportSignature[]): string {
   return samples.length === 0 ? summary : `${summary}\n\nSamples (the earliest stored request of each):\n\n${samples.join('\n')}`;
 }
 
+function downstream(list: DownstreamReport[]): string {
+  const items = list.map((d) => {
+    const root = d.root_signature === null ? escapeMarkdown(rootOutcomeText(d.root_outcome)) : `${codeSpan(d.root_signature)} (${escapeMarkdown(d.root_outcome)})`;
+    return [
+      `- **${formatCount(d.count)} ${d.count === 1 ? 'difference' : 'differences'} downstream of** ${root}, first at ${formatInstant(d.root_at)}: ${escapeMarkdown(downstreamEndpointsText(d))}`,
+      ...d.signatures.map((signature) => `  - ${codeSpan(signature)}`),
+    ].join('\n');
+  });
+  return [
+    'Writes of this endpoint whose outcome differed between the sides left what they touched diverged; later differences on it are counted here, not as mismatches of their own endpoints.',
+    items.join('\n'),
+  ].join('\n\n');
+}
+
 function intentional(list: IntentionalDifference[]): string {
   const rows = list.map((d) => [
     codeSpan(d.behavior),
@@ -207,6 +225,7 @@ function endpointSection(endpoint: EndpointReport): string {
     '### Top difference signatures',
     signatures(endpoint.signatures),
   );
+  if (endpoint.downstream.length > 0) parts.push('### Downstream of diverged writes', downstream(endpoint.downstream));
   if (endpoint.intentional.length > 0) parts.push('### Intentional differences', intentional(endpoint.intentional));
   parts.push('### Readiness over time', days(endpoint.days));
   return parts.join('\n\n');

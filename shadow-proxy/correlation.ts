@@ -86,7 +86,7 @@ export interface JobContext extends WalkContext {
 }
 
 /** Keys whose values are clocks, not identifiers, even when a spec calls them volatile. */
-const TIME_KEY = /(^|_)(created|updated|modified|deleted|expires?|at|on|date|time|timestamp|ts)$/;
+const TIME_KEY = /(^|_)(created|updated|modified|deleted|expires?|at|on|date|time|timestamp|ts|start|end|since|until)$/;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 

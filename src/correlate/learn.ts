@@ -17,6 +17,7 @@
 import { liftBody, type ResponseData } from '../compare/response.js';
 import { headerValue } from '../compare/headers.js';
 import { parseJsonPath, type PathSegment } from '../jsonpath.js';
+import { isIsoDate, isUnixTimestamp } from '../record/volatile.js';
 import { collectionOf, identifierKey, isJwt, isScalar, isStrong, looksGenerated, scopeOfParent, singular, type Scalar } from './identifiers.js';
 import type { CorrelationPair } from './map.js';
 import { requestValues, type RequestLike, type WalkContext } from './request.js';
@@ -94,7 +95,8 @@ export function learnPairs(input: LearnInput): CorrelationPair[] {
     const key = lastKey(a.path);
     const identifier = key === undefined ? undefined : identifierKey(key, context.extraKeys);
     const jwt = isJwt(a.value) && isJwt(b.value);
-    const byPath = identifier === undefined && isIdentifierPath(a.path);
+    // A position named only by a spec's volatile fields may hold a clock: a timestamp or a date is never an identifier.
+    const byPath = identifier === undefined && isIdentifierPath(a.path) && !isClock(a.value) && !isClock(b.value);
     if (!identifier && !jwt && !byPath) continue;
     if (identifier?.tier === 'derived' && !(typeof a.value === 'string' && typeof b.value === 'string' && looksGenerated(a.value, b.value, wordsSent()))) continue;
     if (otherValues.has(String(a.value)) || primaryValues.has(String(b.value))) continue;
@@ -141,7 +143,7 @@ export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scala
     if (isScalar(value)) {
       const identifier = key === undefined ? undefined : identifierKey(key, context.extraKeys);
       if (isJwt(value)) add(value, 'token');
-      else if (identifier || idPaths.some((pattern) => pathMatches(pattern, path)))
+      else if (identifier || (idPaths.some((pattern) => pathMatches(pattern, path)) && !isClock(value)))
         add(value, identifier?.scope ?? scopeOfParent(parent) ?? collection);
     } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, key, parent, [...path, i]));
     else if (isObject(value)) for (const [child, item] of Object.entries(value)) walk(item, child, key, [...path, child]);
@@ -248,6 +250,10 @@ function identifierValues(root: unknown, extraKeys: ReadonlySet<string> | undefi
   };
   walk(root, undefined, []);
   return out;
+}
+
+function isClock(value: Scalar): boolean {
+  return typeof value === 'number' ? isUnixTimestamp(value, Date.now()) : isIsoDate(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -13,7 +13,7 @@
  * POSTs need `Content-Type: application/json` and the `X-Parity-Csrf` header holding the token
  * the page carries in `<meta name="parity-csrf">`; errors answer `{ "error": message }` with 4xx.
  */
-import type { Gate, Verdict } from '../../reports/model.js';
+import type { DownstreamReport, Gate, Verdict } from '../../reports/model.js';
 import type { SpecStatus } from '../spec/status.js';
 
 export const WINDOWS = ['1h', '24h', '7d', '30d', 'all'] as const;
@@ -31,6 +31,8 @@ export interface OverviewEndpoint {
   noise: number;
   candidate_error: number;
   not_compared: number;
+  /** Differences on requests that used an identifier an earlier write left diverged: counted against that write's endpoint. */
+  downstream: number;
   dropped: number;
   /** (requests - diverged) / requests; null without requests. */
   match_rate: number | null;
@@ -119,6 +121,8 @@ export interface EndpointDetail {
   /** Sorted by pattern: the page builds the field tree from the patterns. */
   paths: PathView[];
   status_matrix: { legacy: number; rewrite: number; count: number }[];
+  /** What this endpoint's diverged writes caused downstream, most first (the report's model). */
+  downstream: DownstreamReport[];
 }
 
 export interface SampleBodyView {

@@ -126,6 +126,7 @@ export class DashboardData {
       signatures,
       paths,
       status_matrix: report.status_matrix,
+      downstream: report.downstream,
     };
   }
 
@@ -254,6 +255,7 @@ export class DashboardData {
       noise: report.traffic.noise,
       candidate_error: report.traffic.candidate_error,
       not_compared: report.traffic.not_compared,
+      downstream: report.traffic.downstream,
       dropped: report.traffic.dropped,
       match_rate: report.requests > 0 ? (report.requests - report.mismatches) / report.requests : null,
       interval,

@@ -21,6 +21,7 @@ import { generateTraffic } from '../../examples/billing/traffic/generate.js';
 import { readinessReport } from '../../reports/command.js';
 import type { Verdict } from '../../reports/model.js';
 import { thresholdsOf } from '../../reports/readiness.js';
+import { DEFAULT_CORRELATION } from '../../shadow-proxy/correlation.js';
 import { startShadowProxy, type ShadowProxy, type ShadowProxyOptions } from '../../shadow-proxy/proxy.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import { loadWorkspace } from '../config/load.js';
@@ -68,7 +69,8 @@ export interface DemoSummary {
     rewrite: { passed: number; failed: number };
     rewriteFailures: { endpoint: string; example: string }[];
   };
-  shadow: { seconds: number; requests: number; compared: number; store: string };
+  /** `learned`: id pairs the proxy followed; `translated`: requests the rewrite got with its own ids; `downstream`: differences that followed a diverged write. */
+  shadow: { seconds: number; requests: number; compared: number; store: string; learned: number; translated: number; downstream: number };
   /** Every difference signature the shadowing recorded, with how the report counts it and the answer-key row it belongs to. */
   differences: { endpoint: string; signature: string; count: number; unexpected: number; kind: 'unexpected' | 'expected' | 'noise'; planted: string | null }[];
   verdicts: { endpoint: string; verdict: Verdict; reason: string | null }[];
@@ -165,6 +167,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     step(`Shadowed ${durationSeconds} s of traffic`, [
       `the generator sent ${traffic.sent} requests through the shadow proxy in front of the legacy (${traffic.failed} failed); each went to the rewrite and the second legacy too`,
       `${compared} compared: ${metrics.compared.match} match, ${metrics.compared.mismatch} differ, ${metrics.compared.expected} expected (a fix behaviour); stored in ${storeFile}`,
+      `clients reused the ids their creates answered: ${metrics.correlation.learned} id pairs learned, ${metrics.correlation.translated} requests sent to the rewrite with its own ids, ${metrics.compared.downstream} differences downstream of a diverged write`,
     ]);
 
     // 5. The readiness report.
@@ -193,7 +196,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         rewrite: { passed: results.length - rewriteFailures.length, failed: rewriteFailures.length },
         rewriteFailures: rewriteFailures.map((r) => ({ endpoint: r.endpoint, example: r.example })),
       },
-      shadow: { seconds: durationSeconds, requests: traffic.sent, compared, store: storeFile },
+      shadow: {
+        seconds: durationSeconds,
+        requests: traffic.sent,
+        compared,
+        store: storeFile,
+        learned: metrics.correlation.learned,
+        translated: metrics.correlation.translated,
+        downstream: metrics.compared.downstream,
+      },
       differences,
       verdicts: report.endpoints.map((e) => ({ endpoint: e.endpoint, verdict: e.verdict, reason: e.reasons[0] ?? null })),
       report: { html, markdown },
@@ -246,6 +257,8 @@ export function startBillingShadow(options: Pick<ShadowProxyOptions, 'primary' |
     queueLimit: 10_000,
     timeoutMs: 5_000,
     maxBodyBytes: 1 << 20,
+    // The traffic creates and then uses what it created, like real clients: the ids are followed.
+    correlation: DEFAULT_CORRELATION,
   });
 }
 

@@ -111,7 +111,7 @@ describe('the billing pair differs only as DIFFERENCES.md says', () => {
   });
 
   it('shows every planted fix and regression, and nothing else', async () => {
-    const summary = await generateTraffic({ target: fanOutUrl, rps: 30, durationSeconds: 8, seed: 1, concurrency: 1 });
+    const summary = await generateTraffic({ target: fanOutUrl, rps: 30, durationSeconds: 8, seed: 1, concurrency: 1, reuseCreated: false });
     expect(summary.failed).toBe(0);
     expect(Object.fromEntries(unexplained)).toEqual({});
     expect([...explained.keys()].sort()).toEqual(['B1', 'B2', 'B3', 'R1', 'R2']);

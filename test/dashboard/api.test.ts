@@ -138,6 +138,49 @@ describe('the dashboard API', () => {
     expect(samples.body.samples[0]!.request.headers.authorization).not.toContain('secret');
   });
 
+  it("shows, on a diverged write's endpoint, the differences downstream of it, and leaves them out of the reads' mismatches", async () => {
+    const { dir, store } = await workspace();
+    const writer = openShadowStore(store);
+    const at = Date.now() - 10 * 60_000;
+    const json = (text: string) => Buffer.from(text);
+    const root: ComparisonRecord = {
+      at,
+      endpoint: 'POST /things',
+      outcome: 'mismatch',
+      request: { method: 'POST', target: '/things', headers: { 'content-type': 'application/json' }, body: json('{"name":"x"}') },
+      primary: { status: 201, headers: { 'content-type': 'application/json' }, body: json('{"id":7}'), durationMs: 3 },
+      candidate: { status: 422, headers: { 'content-type': 'application/json' }, body: json('{"error":"no"}'), durationMs: 3 },
+      differences: [{ kind: 'status', path: 'status', pattern: 'status', primary: 201, candidate: 422 }],
+      noise: [],
+      signature: null,
+    };
+    writer.record(root);
+    const rootSignature = 'POST /things | $.error extra; $.id missing; status status';
+    for (let i = 1; i <= 3; i++) {
+      writer.record({
+        ...root,
+        at: at + i * 1000,
+        endpoint: ENDPOINT,
+        outcome: 'downstream',
+        request: { method: 'GET', target: '/things/7', headers: {}, body: null },
+        primary: { status: 200, headers: {}, body: null, durationMs: 2 },
+        candidate: { status: 404, headers: {}, body: null, durationMs: 2 },
+        differences: [{ kind: 'status', path: 'status', pattern: 'status', primary: 200, candidate: 404 }],
+        root: { endpoint: 'POST /things', signature: rootSignature, outcome: 'mismatch', at },
+      });
+    }
+    await writer.close();
+    const { url } = await dashboard(dir, store);
+    const overview = await getJson<Overview>(`${url}/api/overview?window=24h`);
+    const things = overview.body.endpoints.find((e) => e.endpoint === ENDPOINT)!;
+    expect(things).toMatchObject({ requests: 300, diverged: 60, downstream: 3 });
+    const detail = await getJson<EndpointDetail>(`${url}/api/endpoint?endpoint=${encodeURIComponent('POST /things')}&window=24h`);
+    expect(detail.body.downstream).toEqual([
+      expect.objectContaining({ root_signature: rootSignature, root_outcome: 'mismatch', count: 3, endpoints: [{ endpoint: ENDPOINT, count: 3 }] }),
+    ]);
+    expect(detail.body.summary).toMatchObject({ requests: 1, diverged: 1 });
+  });
+
   it("over an empty store, lists the specs' endpoints with no traffic, and has no samples to show", async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'specs'));

@@ -58,6 +58,10 @@ describe('parity demo', () => {
       ).toBe(true);
     }
     expect(unexpected.filter((d) => fixes.has(d.endpoint))).toEqual([]);
+    // The traffic reused the ids its creates answered, and the proxy followed them: no false mismatch came of it.
+    expect(summary.shadow.learned).toBeGreaterThan(0);
+    expect(summary.shadow.translated).toBeGreaterThan(0);
+    expect(summary.shadow.downstream).toBe(0);
 
     for (const endpoint of regressions) expect(summary.verdicts.find((v) => v.endpoint === endpoint)?.verdict).toBe('NOT_READY');
     expect(fs.readFileSync(summary.report.html, 'utf8')).toMatch(/^<!DOCTYPE html>/i);

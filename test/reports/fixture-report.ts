@@ -78,6 +78,7 @@ export const fixtureReport: ReadinessReport = {
         noise: 41,
         candidate_error: 0,
         not_compared: 12,
+        downstream: 0,
         dropped: 0,
         first_seen: at('2025-03-01T00:00:04Z'),
         last_seen: at('2025-03-07T23:59:58Z'),
@@ -109,6 +110,7 @@ export const fixtureReport: ReadinessReport = {
           },
         },
       ],
+      downstream: [],
       intentional: [
         {
           behavior: 'customers.get.trailing-slash-404',
@@ -157,6 +159,7 @@ export const fixtureReport: ReadinessReport = {
         noise: 0,
         candidate_error: 3,
         not_compared: 0,
+        downstream: 0,
         dropped: 5,
         first_seen: at('2025-03-01T08:02:17Z'),
         last_seen: at('2025-03-07T18:44:09Z'),
@@ -218,6 +221,31 @@ export const fixtureReport: ReadinessReport = {
           sample: null,
         },
       ],
+      downstream: [
+        {
+          root_signature: 'POST /invoices | status status',
+          root_outcome: 'mismatch',
+          root_at: at('2025-03-02T11:00:00Z'),
+          count: 14,
+          endpoints: [
+            { endpoint: 'GET /invoices/{invoice_id}', count: 12 },
+            { endpoint: 'POST /payments', count: 2 },
+          ],
+          signatures: ['GET /invoices/{invoice_id} | status status', `POST /payments | $.error.message ${SCRIPT_PROBE}`],
+          first_seen: at('2025-03-02T11:00:03Z'),
+          last_seen: at('2025-03-06T16:21:00Z'),
+        },
+        {
+          root_signature: null,
+          root_outcome: 'dropped',
+          root_at: at('2025-03-03T10:00:00Z'),
+          count: 1,
+          endpoints: [{ endpoint: 'GET /invoices/{invoice_id}', count: 1 }],
+          signatures: ['GET /invoices/{invoice_id} | status status'],
+          first_seen: at('2025-03-03T10:00:01Z'),
+          last_seen: at('2025-03-03T10:00:01Z'),
+        },
+      ],
       intentional: [
         {
           behavior: 'invoices.create.rounding',
@@ -253,10 +281,11 @@ export const fixtureReport: ReadinessReport = {
         gate('latency', 'INSUFFICIENT', 'No latency samples (1,000 per side required).'),
         gate('coverage', 'INSUFFICIENT', 'Never shadowed.'),
       ],
-      traffic: { match: 0, mismatch: 0, expected: 0, noise: 0, candidate_error: 0, not_compared: 0, dropped: 0, first_seen: null, last_seen: null },
+      traffic: { match: 0, mismatch: 0, expected: 0, noise: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0, first_seen: null, last_seen: null },
       status_matrix: [],
       latency: { legacy: null, rewrite: null },
       signatures: [],
+      downstream: [],
       intentional: [],
       days: [],
     },

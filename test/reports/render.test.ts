@@ -154,6 +154,18 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it("shows what a root endpoint's diverged writes caused downstream, and the downstream count in the traffic line", () => {
+    const invoices = section(markdown, '## POST /invoices');
+    const downstream = invoices.slice(invoices.indexOf('### Downstream of diverged writes'));
+    expect(downstream).toContain(
+      '- **14 differences downstream of** `POST /invoices | status status` (mismatch), first at 2025-03-02T11:00:00Z: GET /invoices/{invoice_id} 12, POST /payments 2',
+    );
+    expect(downstream).toContain(`  - \`POST /payments | $.error.message ${SCRIPT_PROBE}\``);
+    expect(downstream).toContain('- **1 difference downstream of** a write the mirror queue dropped (the candidate never got it), first at 2025-03-03T10:00:00Z');
+    expect(invoices).toContain('0 not compared · 0 downstream · 5 dropped');
+    expect(section(markdown, '## GET /customers/{customer_id}')).not.toContain('### Downstream');
+  });
+
   it('has one readiness row per day and placeholders for an endpoint without traffic', () => {
     const days = tableAfter(section(markdown, '## GET /customers/{customer_id}'), '| Day |');
     expect(days).toHaveLength(7);
@@ -224,6 +236,16 @@ describe('renderHtml', () => {
     );
     expect(page).toContain('<code>POST /invoices?customer=1042&amp;draft=`true`</code>');
     expect(page).toContain('<code>$.tags[&#39;a|b&#39;]</code>');
+    expect(page).toContain('<li><code>POST /payments | $.error.message &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</code></li>');
+  });
+
+  it("lists a root endpoint's downstream differences", () => {
+    const invoices = htmlSection(anchorIds(fixtureReport.endpoints.map((e) => e.endpoint))[1]!);
+    expect(invoices).toContain('<h3>Downstream of diverged writes</h3>');
+    expect(invoices).toContain(
+      '<li><strong>14 differences downstream of</strong> <code>POST /invoices | status status</code> <span class="muted">(mismatch)</span>, first at 2025-03-02T11:00:00Z: GET /invoices/{invoice_id} 12, POST /payments 2',
+    );
+    expect(invoices).toContain('<strong>0</strong> downstream');
   });
 
   it('escapes data inside SVG text and attributes too', () => {

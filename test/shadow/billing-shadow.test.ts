@@ -2,7 +2,9 @@
  * The shadow proxy in front of the real billing pair, driven by its traffic generator, with a
  * second legacy instance as the secondary: every planted regression (R rows of DIFFERENCES.md)
  * shows as a mismatch signature on its endpoint and nothing else does; every planted fix (B rows)
- * is classified expected; ids and timestamps are not reported; no client saw an error.
+ * is classified expected; ids and timestamps are not reported; no client saw an error. The
+ * traffic creates customers, invoices, payments and subscriptions and then uses the ids it was
+ * given, like real clients: the proxy follows each side's ids, so reusing them causes no mismatch.
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,6 +47,13 @@ describe('parity shadow on the billing pair', () => {
     const metrics = proxy.metrics();
     expect(metrics).toMatchObject({ requests: traffic.sent, mirrored: traffic.sent, dropped: 0, primaryErrors: 0 });
     expect(metrics.compared.candidate_error).toBe(0);
+    // Clients reused what creates answered, and every such request reached each side with that side's own id.
+    expect(traffic.scenarios['customers.lifecycle']).toBeGreaterThan(0);
+    expect(traffic.scenarios['invoices.lifecycle']).toBeGreaterThan(0);
+    expect(traffic.scenarios['subscriptions.lifecycle']).toBeGreaterThan(0);
+    expect(metrics.correlation.learned).toBeGreaterThan(0);
+    expect(metrics.correlation.translated).toBeGreaterThan(20);
+    expect(metrics.compared.downstream).toBe(0);
 
     const answerKey = readAnswerKey();
     const endpointsOf = (category: string) => new Set(answerKey.filter((row) => row.category === category).flatMap((row) => row.endpoints));

@@ -10,11 +10,14 @@ import path from 'node:path';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
+import { buildReadinessReport, thresholdsOf } from '../../reports/readiness.js';
+import { renderMarkdown } from '../../reports/render-markdown.js';
 import { DEFAULT_CORRELATION, type CorrelationConfig } from '../../shadow-proxy/correlation.js';
 import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js';
 import { readShadowSummary } from '../../shadow-proxy/query.js';
 import { openShadowStore, readCorrelationState, type ShadowStore } from '../../shadow-proxy/store.js';
 import { memoryIo } from '../../src/cli/io.js';
+import { ReportConfigSchema } from '../../src/config/schema.js';
 import { runCli } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/package-info.js';
 import { loadSpecs } from '../../src/spec/load.js';
@@ -210,6 +213,22 @@ describe('stateful shadowing', () => {
     } finally {
       db.close();
     }
+    // The readiness report: the root's endpoint says what followed from it; the reads are not mismatches.
+    const report = buildReadinessReport({ stores: [file], specs: [], thresholds: thresholdsOf(ReportConfigSchema.parse({})), cwd: tempDir() });
+    const byEndpoint = new Map(report.endpoints.map((e) => [e.endpoint, e]));
+    expect(byEndpoint.get('POST /items')!.downstream).toEqual([
+      expect.objectContaining({
+        root_outcome: 'mismatch',
+        count: 4,
+        endpoints: [
+          { endpoint: 'GET /items/{id}', count: 3 },
+          { endpoint: 'PATCH /items/{id}', count: 1 },
+        ],
+      }),
+    ]);
+    expect(byEndpoint.get('POST /items')!.mismatches).toBe(1);
+    expect(byEndpoint.get('GET /items/{id}')).toMatchObject({ requests: 1, mismatches: 0, traffic: { downstream: 3 } });
+    expect(renderMarkdown(report)).toContain('- **4 differences downstream of** `POST /items | ');
   });
 
   it('sends a registration and its duplicate to the candidate in order, from one client or two', { timeout: 30_000 }, async () => {

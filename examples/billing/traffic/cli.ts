@@ -6,7 +6,8 @@
  *
  * Flags: --target URL, --rps N, --duration SECONDS (all required); --seed N (default 1),
  * --concurrency N (default 32), --webhook-secret S (default $BILLING_WEBHOOK_SECRET or
- * whsec_parity_demo), --json (print the summary as JSON), --help.
+ * whsec_parity_demo), --no-reuse-ids (never use an id a create answered), --json (print the
+ * summary as JSON), --help.
  *
  * Exit codes: 0 done; 1 no request got an answer (target unreachable); 2 usage error.
  * Ctrl-C stops early and still prints the summary.
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateTraffic, TRAFFIC_ENDPOINTS, type TrafficProgress, type TrafficSummary } from './generate.js';
 
-export const USAGE = `Usage: billing:traffic --target URL --rps N --duration SECONDS [--seed N] [--concurrency N] [--webhook-secret S] [--json]
+export const USAGE = `Usage: billing:traffic --target URL --rps N --duration SECONDS [--seed N] [--concurrency N] [--webhook-secret S] [--no-reuse-ids] [--json]
 
   --target URL          base URL of the billing service or of the shadow proxy (http or https)
   --rps N               requests per second (open loop)
@@ -24,6 +25,7 @@ export const USAGE = `Usage: billing:traffic --target URL --rps N --duration SEC
   --seed N              PRNG seed deciding the sequence of requests (default 1)
   --concurrency N       requests in flight at most (default 32)
   --webhook-secret S    HMAC secret of the provider webhooks (default $BILLING_WEBHOOK_SECRET or whsec_parity_demo)
+  --no-reuse-ids        never use an id a create answered (by default clients create, then read, update and pay what they made)
   --json                print the summary as JSON on stdout
   --help                show this help`;
 
@@ -38,6 +40,8 @@ export interface TrafficCliArgs {
   seed: number;
   concurrency: number;
   webhookSecret: string | undefined;
+  /** Lifecycle scenarios reuse the ids creates answered (off with --no-reuse-ids). */
+  reuseCreated: boolean;
   json: boolean;
   help: boolean;
 }
@@ -64,6 +68,7 @@ export function parseTrafficArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         seed: { type: 'string' },
         concurrency: { type: 'string' },
         'webhook-secret': { type: 'string' },
+        'no-reuse-ids': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -73,7 +78,8 @@ export function parseTrafficArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const help = values.help === true;
   const json = values.json === true;
-  if (help) return { target: '', rps: 0, durationSeconds: 0, seed: 1, concurrency: 32, webhookSecret: undefined, json, help };
+  const reuseCreated = values['no-reuse-ids'] !== true;
+  if (help) return { target: '', rps: 0, durationSeconds: 0, seed: 1, concurrency: 32, webhookSecret: undefined, reuseCreated, json, help };
 
   if (values.target === undefined) throw new UsageError('missing required flag --target');
   let url: URL;
@@ -91,7 +97,7 @@ export function parseTrafficArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const concurrency = numberFlag('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'a positive integer') ?? 32;
   const webhookSecret = values['webhook-secret'] ?? (env.BILLING_WEBHOOK_SECRET || undefined);
   if (webhookSecret === '') throw new UsageError('--webhook-secret must not be empty');
-  return { target: values.target, rps, durationSeconds, seed, concurrency, webhookSecret, json, help };
+  return { target: values.target, rps, durationSeconds, seed, concurrency, webhookSecret, reuseCreated, json, help };
 }
 
 function progressLine(p: TrafficProgress, durationSeconds: number): string {
@@ -117,7 +123,7 @@ export function formatSummary(summary: TrafficSummary): string {
   const rate = summary.durationMs > 0 ? (summary.sent / (summary.durationMs / 1000)).toFixed(1) : '0';
   lines.push(
     '',
-    `sent ${summary.sent} (${rate}/s) in ${(summary.durationMs / 1000).toFixed(1)}s: completed ${summary.completed}, failed ${summary.failed}, dropped ${summary.dropped}, aborted ${summary.aborted}`,
+    `sent ${summary.sent} (${rate}/s) in ${(summary.durationMs / 1000).toFixed(1)}s: completed ${summary.completed}, failed ${summary.failed}, dropped ${summary.dropped}, aborted ${summary.aborted}, skipped ${summary.skipped}`,
   );
   return lines.join('\n');
 }
@@ -149,6 +155,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       durationSeconds: args.durationSeconds,
       seed: args.seed,
       concurrency: args.concurrency,
+      reuseCreated: args.reuseCreated,
       ...(args.webhookSecret !== undefined && { webhookSecret: args.webhookSecret }),
       signal: controller.signal,
       ...(tty && { onProgress: (p: TrafficProgress) => process.stderr.write(`\r\x1b[2K${progressLine(p, args.durationSeconds)}`) }),

@@ -4,10 +4,12 @@
  * examples/billing/DIFFERENCES.md (Q1..Q15, B1..B3, R1, R2).
  *
  * It is meant to drive traffic THROUGH A SHADOW PROXY that answers from the legacy and mirrors to
- * the rewrite, each with its own database loaded from the same seed. So no id received from a
- * create response is ever used again: every follow-up request (get, patch, finalize, void, pay,
- * refund, cancel, webhook about a payment) names ids from seed.json only. Creates are still sent;
- * their answers are read and discarded.
+ * the rewrite, each with its own database loaded from the same seed, and it behaves like real
+ * clients: the lifecycle scenarios create a customer, an invoice or a subscription and then use
+ * the id the answer gave (read it back, update it, finalize and pay it, cancel it), so the proxy
+ * must follow each side's ids (stateful shadowing). The other scenarios name seeded ids. With
+ * `reuseCreated: false` no lifecycle is planned and no id from a create is used again (the
+ * behaviour before stateful shadowing, for comparing two services without a proxy).
  *
  * Determinism: the ORDER and the paths of the requests come from a small seeded PRNG (`seed`,
  * default 1) and `rps`; values that must be fresh on every run (idempotency keys, webhook event
@@ -74,6 +76,8 @@ export interface TrafficOptions {
   seedFile?: string;
   /** Per-run nonce mixed into idempotency keys and webhook event ids; default random. */
   nonce?: string;
+  /** Lifecycle scenarios that reuse the ids creates answered (default true). */
+  reuseCreated?: boolean;
 }
 
 export interface TrafficProgress {
@@ -98,6 +102,8 @@ export interface TrafficSummary {
   dropped: number;
   /** Requests cut short by `signal`. */
   aborted: number;
+  /** Requests of a lifecycle not sent because an earlier one did not answer the id they use. */
+  skipped: number;
   /** How many requests were sent for each planted difference of DIFFERENCES.md they trigger. */
   differences: Record<string, number>;
 }
@@ -116,6 +122,21 @@ export interface SentRequest {
 // Sending
 // ---------------------------------------------------------------------------------------------
 
+/** The request with each `{{name}}` of its path and body replaced by what was captured; undefined when a value is missing. */
+function withCaptured(req: PlannedRequest, captured: ReadonlyMap<string, string>): PlannedRequest | undefined {
+  let missing = false;
+  const fill = (text: string) =>
+    text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+      const value = captured.get(name);
+      if (value === undefined) missing = true;
+      return value ?? '';
+    });
+  const path = fill(req.path);
+  const body = req.body === undefined ? undefined : fill(req.body);
+  if (missing) return undefined;
+  return { ...req, path, ...(body !== undefined && { body }) };
+}
+
 export async function generateTraffic(options: TrafficOptions): Promise<TrafficSummary> {
   const { rps, durationSeconds, signal, onProgress, onRequest } = options;
   const concurrency = options.concurrency ?? 32;
@@ -125,9 +146,20 @@ export async function generateTraffic(options: TrafficOptions): Promise<TrafficS
   const prefix = target.pathname.replace(/\/+$/, '');
   const secret = options.webhookSecret ?? DEFAULT_SECRET;
   const nonce = options.nonce ?? crypto.randomBytes(4).toString('hex');
-  const planner = new Planner(buildWorld(loadTrafficSeed(options.seedFile)), new Rng(options.seed ?? 1), nonce, rps);
+  const planner = new Planner(buildWorld(loadTrafficSeed(options.seedFile)), new Rng(options.seed ?? 1), nonce, rps, options.reuseCreated ?? true);
 
-  const summary: TrafficSummary = { sent: 0, completed: 0, failed: 0, durationMs: 0, byEndpoint: {}, scenarios: {}, dropped: 0, aborted: 0, differences: {} };
+  const summary: TrafficSummary = {
+    sent: 0,
+    completed: 0,
+    failed: 0,
+    durationMs: 0,
+    byEndpoint: {},
+    scenarios: {},
+    dropped: 0,
+    aborted: 0,
+    skipped: 0,
+    differences: {},
+  };
   for (const endpoint of TRAFFIC_ENDPOINTS) summary.byEndpoint[endpoint] = { count: 0, statuses: {} };
   const bump = (record: Record<string, number>, key: string, by = 1) => {
     record[key] = (record[key] ?? 0) + by;
@@ -156,7 +188,8 @@ export async function generateTraffic(options: TrafficOptions): Promise<TrafficS
   });
   const ticker = onProgress ? setInterval(() => onProgress(progress()), 250) : undefined;
 
-  async function send(req: PlannedRequest, seq: number, scenario: PlannedScenario): Promise<void> {
+  /** Sends one request; with `capture`, answers its JSON body (undefined when there is none to read). */
+  async function send(req: PlannedRequest, seq: number, scenario: PlannedScenario): Promise<unknown> {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
     if (req.apiKey !== undefined) headers.authorization = `Bearer ${req.apiKey}`;
     if (req.body !== undefined) headers['content-type'] = 'application/json';
@@ -179,24 +212,48 @@ export async function generateTraffic(options: TrafficOptions): Promise<TrafficS
         ...(req.body !== undefined && { body: req.body }),
         signal: AbortSignal.any([stop.signal, timeout]),
       });
-      for await (const _chunk of res.body) {
-        // discard
+      let answer: unknown;
+      if (req.capture) {
+        const text = await res.body.text();
+        try {
+          answer = JSON.parse(text);
+        } catch {
+          answer = undefined;
+        }
+      } else {
+        for await (const _chunk of res.body) {
+          // discard
+        }
       }
       summary.completed++;
       bump(stats.statuses, String(res.statusCode));
+      return answer;
     } catch {
       if (stop.signal.aborted && !timeout.aborted) summary.aborted++;
       else {
         summary.failed++;
         bump(stats.statuses, 'error');
       }
+      return undefined;
     }
   }
 
+  /** A scenario's requests in order; later ones use what earlier answers gave (`capture`, `{{name}}`), as a client does. */
   async function run(scenario: PlannedScenario, firstSeq: number): Promise<void> {
-    for (const [n, req] of scenario.requests.entries()) {
+    const captured = new Map<string, string>();
+    for (const [n, planned] of scenario.requests.entries()) {
       if (stop.signal.aborted) return;
-      await send(req, firstSeq + n, scenario);
+      const req = withCaptured(planned, captured);
+      if (!req) {
+        // The create did not answer an id (a 400, a 429, a failure): a client would stop here too.
+        summary.skipped += scenario.requests.length - n;
+        return;
+      }
+      const answer = await send(req, firstSeq + n, scenario);
+      for (const [name, key] of Object.entries(req.capture ?? {})) {
+        const value = answer !== null && typeof answer === 'object' ? (answer as Record<string, unknown>)[key] : undefined;
+        if (typeof value === 'string' || typeof value === 'number') captured.set(name, String(value));
+      }
     }
   }
 

@@ -71,7 +71,11 @@ export function renderSummary(summary: DemoSummary, c: Colors): string {
   lines.push(
     `spec tests: ${t.examples} examples; legacy ${t.legacy.passed} passed, ${t.legacy.failed} failed; rewrite ${t.rewrite.passed} passed, ${t.rewrite.failed} failed`,
   );
-  lines.push(`shadowing: ${summary.shadow.requests} requests in ${summary.shadow.seconds} s, ${summary.shadow.compared} compared`, '');
+  lines.push(
+    `shadowing: ${summary.shadow.requests} requests in ${summary.shadow.seconds} s, ${summary.shadow.compared} compared; ` +
+      `ids followed: ${summary.shadow.learned} pairs, ${summary.shadow.translated} requests translated, ${summary.shadow.downstream} downstream`,
+    '',
+  );
   lines.push(c.bold('differences by signature'));
   const shown = [...summary.differences].sort((a, b) => order(a.kind) - order(b.kind) || b.count - a.count);
   for (const d of shown) {

@@ -765,6 +765,7 @@ function renderEndpointPage() {
     gatesSection(d),
     specSection(d),
     signaturesSection(d),
+    downstreamSection(d),
     h('div', { dataset: { slot: 'samples' } }),
     h('div', { class: 'two-col' }, fieldTreeSection(d), statusMatrixSection(d)),
     behaviorsSection(d),
@@ -792,6 +793,7 @@ function summarySection(d) {
     ['Noise', fmtCount(s.noise), 'noise'],
     ['Rewrite errors', fmtCount(s.candidate_error), 'candidate-error'],
     ['Not compared', fmtCount(s.not_compared), 'not-compared'],
+    ['Downstream', fmtCount(s.downstream), 'downstream'],
     ['Dropped', fmtCount(s.dropped), 'dropped'],
     ['Latency legacy p50 / p99', s.latency.legacy ? `${fmtMs(s.latency.legacy.p50)} / ${fmtMs(s.latency.legacy.p99)} ms` : '—', 'latency-legacy'],
     ['Latency rewrite p50 / p99', s.latency.rewrite ? `${fmtMs(s.latency.rewrite.p50)} / ${fmtMs(s.latency.rewrite.p99)} ms` : '—', 'latency-rewrite'],
@@ -924,6 +926,48 @@ function signaturesSection(d) {
   table.append(tbody);
   section.append(h('div', { class: 'table-wrap' }, table));
   return section;
+}
+
+/** What this endpoint's diverged writes caused elsewhere: counted here, against the root, not as mismatches there. */
+function downstreamSection(d) {
+  if (d.downstream.length === 0) return null;
+  const route = state.route;
+  const rootText = (entry) => {
+    if (entry.root_signature !== null) return [h('code', null, entry.root_signature), ` (${entry.root_outcome})`];
+    if (entry.root_outcome === 'dropped') return 'a write the mirror queue dropped (the candidate never got it)';
+    if (entry.root_outcome === 'candidate_error') return 'a write the candidate did not answer';
+    return `a write recorded ${entry.root_outcome}`;
+  };
+  const items = d.downstream.map((entry) => {
+    // The root is one of this page's signatures: its samples show the write that diverged.
+    const hasRoot = entry.root_signature !== null && d.signatures.some((sig) => sig.signature === entry.root_signature);
+    return h(
+      'li',
+      { dataset: { testid: 'downstream-root', root: entry.root_signature ?? entry.root_outcome } },
+      h('strong', null, `${fmtCount(entry.count)} ${entry.count === 1 ? 'difference' : 'differences'} downstream of `),
+      rootText(entry),
+      `, first at ${fmtDateTime(entry.root_at)}`,
+      hasRoot ? [' ', h('a', { href: hashFor({ ...route, samples: entry.root_signature }) }, 'root samples')] : null,
+      h(
+        'ul',
+        { class: 'downstream-endpoints' },
+        entry.endpoints.map((e) =>
+          h('li', null, h('a', { href: hashFor({ page: 'endpoint', endpoint: e.endpoint, window: route.window }) }, e.endpoint), ` ${fmtCount(e.count)}`),
+        ),
+      ),
+    );
+  });
+  return h(
+    'section',
+    { 'aria-labelledby': 'downstream-title', dataset: { testid: 'downstream' } },
+    h('h2', { id: 'downstream-title' }, 'Downstream of diverged writes'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Writes of this endpoint whose outcome differed between the sides left what they touched diverged; later differences on it are counted here, not as mismatches of their own endpoints.',
+    ),
+    h('ul', { class: 'downstream' }, items),
+  );
 }
 
 function signatureRow(d, sig, index, fixes) {

@@ -19,8 +19,13 @@
  * Every process (upstream, candidates, nginx, parity, and autocannon in this one) shares the
  * machine's cores; on a 2-core machine they compete, so compare setups within one run only.
  *
+ * `--workload stateful` replaces the GETs by a client that creates an item (POST, mirrored) and
+ * reads it back by the id it was given, on upstreams that each make up their own ids: parity must
+ * translate every read for the candidate (stateful shadowing), nginx's mirror sends it as it came.
+ * It prints the same table, and what parity learned and translated.
+ *
  *   npm run build && node dist/bench/shadow.js [--seconds 6] [--rounds 3] [--connections 32]
- *     [--only "nginx+mirror,parity"] [--baseline ../other-checkout]
+ *     [--only "nginx+mirror,parity"] [--baseline ../other-checkout] [--workload get|stateful]
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,8 +45,12 @@ const { values } = parseArgs({
     only: { type: 'string' },
     /** Another built checkout of parity, measured as "parity baseline" beside this one: for A/B work on the proxy. */
     baseline: { type: 'string' },
+    /** `get` (default): GET /items/0..9; `stateful`: create an item, then read it back by the id the answer gave. */
+    workload: { type: 'string', default: 'get' },
   },
 });
+if (values.workload !== 'get' && values.workload !== 'stateful') throw new Error(`--workload: "get" or "stateful", not "${values.workload}"`);
+const STATEFUL = values.workload === 'stateful';
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -57,7 +66,9 @@ function nginxBinary(): string {
 }
 
 async function upstream(delayMs: number, differ = false): Promise<string> {
-  const child = fork(path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'), [String(delayMs), differ ? 'differ' : 'same'], { stdio: 'inherit' });
+  const child = fork(path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'), [String(delayMs), differ ? 'differ' : 'same', STATEFUL ? 'stateful' : 'plain'], {
+    stdio: 'inherit',
+  });
   children.push(child);
   upstreamPids.push(child.pid!);
   return new Promise((resolve, reject) => {
@@ -134,7 +145,7 @@ async function parity(
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'parity.yaml'),
-    `legacy: {url: "${primary}"}\nrewrite: {url: "${candidate}"}\nstore: shadow.db\nshadow: {sample_percent: ${samplePercent}}\n`,
+    `legacy: {url: "${primary}"}\nrewrite: {url: "${candidate}"}\nstore: shadow.db\nshadow: {sample_percent: ${samplePercent}${STATEFUL ? ', methods: [GET, POST]' : ''}}\n`,
   );
   const child = spawn(process.execPath, [path.join(root, 'bin', 'parity.js'), 'shadow', '--port', '0'], {
     cwd: dir,
@@ -205,6 +216,20 @@ function machineTicks(): { idle: number; total: number } {
 
 const PATHS = Array.from({ length: 10 }, (_, i) => ({ method: 'GET' as const, path: `/items/${i}` }));
 
+/** Per connection: create an item, then read it back by the id the answer gave, like a real client. */
+const STATEFUL_REQUESTS: autocannon.Request[] = [
+  {
+    method: 'POST',
+    path: '/items',
+    headers: { 'content-type': 'application/json' },
+    body: '{"name":"created"}',
+    onResponse: (status, body, context) => {
+      if (status === 201) (context as { id?: string }).id = (JSON.parse(body) as { id: string }).id;
+    },
+  },
+  { method: 'GET', setupRequest: (request, context) => ({ ...request, path: `/items/${(context as { id?: string }).id ?? 'it_none'}` }) },
+];
+
 /** `rate`: a fixed offered load in requests per second (latency corrected for coordinated omission); default as fast as answered. */
 async function load(setup: Setup, seconds = SECONDS, rate?: number): Promise<Measure> {
   const cpuBefore = setup.pid === undefined ? 0 : treeCpuMs(setup.pid);
@@ -214,7 +239,7 @@ async function load(setup: Setup, seconds = SECONDS, rate?: number): Promise<Mea
     url: setup.url,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: PATHS,
+    requests: STATEFUL ? STATEFUL_REQUESTS : PATHS,
     ...(rate !== undefined && { overallRate: rate }),
   });
   const cpuMs = setup.pid === undefined ? 0 : treeCpuMs(setup.pid) - cpuBefore;
@@ -312,6 +337,7 @@ async function main(): Promise<void> {
   const metricsText = await (await fetch(`${parityFast.url}/__parity/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? 0);
   const compared = [...metricsText.matchAll(/^parity_shadow_compared_total\{outcome="\w+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const outcome = (name: string) => Number(new RegExp(`^parity_shadow_compared_total\\{outcome="${name}"\\} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? 0);
   const mirrored = metric('parity_shadow_mirrored_total');
   const dropped = metric('parity_shadow_dropped_total');
   await Promise.all([stopParity(parityFast), stopParity(paritySlow), stopParity(parityOff)]);
@@ -338,8 +364,11 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const both = (a: string, b: string) => summary[a] !== undefined && summary[b] !== undefined;
   const measuredSeconds = SECONDS * ROUNDS * (fixedRate ? 2 : 1) + 1;
+  const workload = STATEFUL
+    ? 'per connection POST /items, then GET /items/{the id it answered} (~1 KB JSON; each upstream makes up its own ids)'
+    : 'GET /items/0..9 (~1 KB JSON)';
   const lines = [
-    `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; GET /items/0..9 (~1 KB JSON)`,
+    `${CONNECTIONS} connections, ${SECONDS} s per measure, median of ${ROUNDS} interleaved rounds; ${workload}`,
     `CPU per request: the proxy's processes (all threads; nginx's workers), the rest (upstreams and autocannon); idle: the machine's CPU left idle`,
     '',
     `setup                   req/s  p50 ms   p99 ms  errors  proxy CPU µs  rest CPU µs  idle`,
@@ -368,6 +397,13 @@ async function main(): Promise<void> {
       `slow candidate (200 ms), client latency vs fast candidate:`,
       `  parity  p50 ${ratio(summary['parity slow']!.p50, summary.parity!.p50)}, p99 ${ratio(summary['parity slow']!.p99, summary.parity!.p99)} (goal: within 1.10x)`,
       `  nginx   p50 ${ratio(summary['nginx+mirror slow']!.p50, summary['nginx+mirror']!.p50)}, p99 ${ratio(summary['nginx+mirror slow']!.p99, summary['nginx+mirror']!.p99)}`,
+    );
+  }
+  if (summary.parity && STATEFUL) {
+    lines.push(
+      '',
+      `stateful: parity learned ${metric('parity_shadow_correlation_learned_total')} id pairs and translated ${metric('parity_shadow_correlation_translated_total')} requests; ` +
+        `compared ${outcome('match')} match, ${outcome('mismatch')} mismatch, ${outcome('downstream')} downstream, ${outcome('candidate_error')} candidate errors`,
     );
   }
   if (summary.parity) {

@@ -35,7 +35,7 @@ export interface DetachedShadowOptions extends ShadowServerOptions {
 export interface DetachedShadow {
   url: string;
   metrics(): ShadowMetrics;
-  /** Stop accepting copies, then finish the queued comparisons. */
+  /** Stop accepting copies, then finish the queued comparisons. Once; later calls wait for the same. */
   close(): Promise<void>;
 }
 
@@ -167,14 +167,18 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
     });
   });
   const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     metrics: current,
-    async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.drain(options.drainMs ?? 10_000);
-      await agent.close();
+    close() {
+      closing ??= (async () => {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await queue.drain(options.drainMs ?? 10_000);
+        await agent.close();
+      })();
+      return closing;
     },
   };
 }

@@ -13,7 +13,7 @@ import { ShadowCorrelation } from './correlation.js';
 import { MirrorQueue } from './mirror.js';
 import { mirrorDropped, mirrorExchange, mirrorOrder, type MirrorJob } from './mirror-work.js';
 import { compilePolicy } from './policy.js';
-import { openShadowStore, readCorrelationState, type ComparisonRecord } from './store.js';
+import { openShadowStore, pruneCorrelationState, readCorrelationState, type ComparisonRecord } from './store.js';
 import type { MirrorThreadInit, ToMirrorThread, FromMirrorThread } from './thread-mirror.js';
 
 const init = workerData as MirrorThreadInit;
@@ -28,6 +28,7 @@ try {
   let correlation: ShadowCorrelation | undefined;
   if (init.correlation?.enabled) {
     correlation = new ShadowCorrelation(init.correlation, store);
+    pruneCorrelationState(store.db, init.correlation);
     const state = readCorrelationState(store.db, init.correlation);
     correlation.restore(state.pairs, state.divergences);
   }

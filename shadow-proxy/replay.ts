@@ -30,8 +30,10 @@ import { loadSpecs } from '../src/spec/load.js';
 import { openStore } from '../src/store/store.js';
 import { closest, plural } from '../src/text.js';
 import { ShadowComparator } from './compare.js';
+import { ShadowCorrelation } from './correlation.js';
 import { readMatchSamples, readSamples, type SampleResponse, type ShadowSample } from './query.js';
 import { compileRedaction, redactBody, redactHeaders, REDACTED, type RedactionPlan } from './redact.js';
+import { readCorrelationState } from './store.js';
 import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
 
 export type ReplaySelection = 'diverged' | 'all';
@@ -148,10 +150,19 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} does not exist (run \`parity shadow\` first, or pass --db FILE)`);
   const store = openStore(file, { readonly: true });
   let selected: SelectedGroup[];
+  const bounds = { enabled: shadow.correlation.enabled, maxEntries: shadow.correlation.max_entries, maxAgeMs: shadow.correlation.max_age_hours * 3_600_000, keys: shadow.correlation.keys };
+  let correlation: ShadowCorrelation | undefined;
   try {
     const total = store.db.prepare('SELECT count(*) FROM shadow_samples').pluck().get() as number;
     if (total === 0) throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} holds no shadow samples (run \`parity shadow\` first)`);
     selected = selectSamples(store.db, only);
+    // The ids shadowing paired stand for the same things in the candidate's database: replay sends each sample with the candidate's own.
+    if (bounds.enabled) {
+      correlation = new ShadowCorrelation(bounds);
+      const state = readCorrelationState(store.db, bounds);
+      // Divergences are left out: a replayed sample is judged on its own, not as downstream of live traffic.
+      correlation.restore(state.pairs, []);
+    }
   } finally {
     store.close();
   }
@@ -189,7 +200,16 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     }
     const agent = new Agent({ connections: concurrency, keepAliveTimeout: 10_000 });
     try {
-      const context: ReplayContext = { agent, candidate, comparator, plan, extraHeaders, timeoutMs, maxBodyBytes: shadow.max_body_bytes };
+      const context: ReplayContext = {
+        agent,
+        candidate,
+        comparator,
+        plan,
+        extraHeaders,
+        timeoutMs,
+        maxBodyBytes: shadow.max_body_bytes,
+        ...(correlation && { correlation }),
+      };
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < jobs.length) {
@@ -294,6 +314,8 @@ interface ReplayContext {
   agent: Agent;
   candidate: string;
   comparator: ShadowComparator;
+  /** The pairs shadowing learned (the candidate's side), to send each sample with the candidate's ids and compare pairs as equal. */
+  correlation?: ShadowCorrelation;
   plan: RedactionPlan;
   extraHeaders: Readonly<Record<string, string>>;
   timeoutMs: number;
@@ -311,7 +333,11 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
     headers: replayHeaders(sample.request.headers, context.extraHeaders),
     body: sample.request.body && sample.request.body.bytes.length > 0 ? sample.request.body.bytes : null,
   };
-  const answer = await sendUpstream(context.agent, context.candidate, request, { timeoutMs: context.timeoutMs, maxBodyBytes: context.maxBodyBytes });
+  const match = context.comparator.endpointOf(request.method, request.target);
+  const correlation = context.correlation;
+  const ids = correlation?.contextOf(match.spec);
+  const sent = correlation && ids ? correlation.translate('candidate', request, ids) : request;
+  const answer = await sendUpstream(context.agent, context.candidate, sent, { timeoutMs: context.timeoutMs, maxBodyBytes: context.maxBodyBytes });
   const secondary = sample.secondary && !('error' in sample.secondary) && sample.secondary.body?.truncated ? undefined : sample.secondary;
   const record = context.comparator.compare({
     at: sample.at,
@@ -319,6 +345,8 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
     primary: storedAnswer(sample.primary),
     candidate: 'error' in answer ? answer : comparable(answer, context.plan),
     ...(secondary && { secondary: 'error' in secondary ? secondary : storedAnswer(secondary) }),
+    match,
+    ...(correlation && ids && { equivalence: { candidate: correlation.equivalence('candidate', request, ids), secondary: correlation.equivalence('secondary', request, ids) } }),
   });
   const timing = { durationMs: answer.durationMs };
   if ('error' in answer) return { ...base, outcome: 'candidate_error', error: answer.error, ...timing };

@@ -14,7 +14,7 @@ import { startDetachedShadow } from './detached.js';
 import { compilePolicy } from './policy.js';
 import { startShadowProxy, type ShadowMetrics } from './proxy.js';
 import type { CorrelationConfig } from './correlation.js';
-import { openShadowStore, readCorrelationState, type ShadowStoreStats } from './store.js';
+import { openShadowStore, pruneCorrelationState, readCorrelationState, type CorrelationState, type ShadowStore, type ShadowStoreStats } from './store.js';
 
 export interface ShadowSessionOptions {
   workspace: Workspace;
@@ -115,7 +115,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   let proxy: { url: string; metrics(): ShadowMetrics; close(): Promise<void>; storeStats?(): ShadowStoreStats | undefined };
   try {
     proxy = store
-      ? await startDetachedShadow({ ...common, store, ...(correlation.enabled && { correlationState: readCorrelationState(store.db, correlation) }) })
+      ? await startDetachedShadow({ ...common, store, ...(correlation.enabled && { correlationState: restoredState(store, correlation) }) })
       : await startShadowProxy({
           ...common,
           thread: {
@@ -161,4 +161,10 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   await store?.close();
   const stats = store ? store.stats() : proxy.storeStats?.();
   return { url: proxy.url, store: shown, metrics: proxy.metrics(), written: stats?.flushed ?? 0, lost: stats?.lost ?? 0 };
+}
+
+/** What the store kept of an earlier run, pruned to the bounds first. */
+function restoredState(store: ShadowStore, bounds: CorrelationConfig): CorrelationState {
+  pruneCorrelationState(store.db, bounds);
+  return readCorrelationState(store.db, bounds);
 }

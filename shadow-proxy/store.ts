@@ -371,16 +371,11 @@ export type DivergenceChange = { kind: 'marked'; hash: string; root: DivergenceR
 type CorrelationWrite = { kind: 'pair'; side: CorrelatedSide; change: PairChange } | { kind: 'divergence'; change: DivergenceChange };
 
 /**
- * What a restarted proxy learned before (see correlation.ts), read back within the bounds: pairs
- * and divergences used within `maxAgeMs`, the most recently used `maxEntries` per side, least
- * recently used first. Older rows are deleted: the store is bounded like the maps.
+ * Deletes the learned pairs and divergences past the bounds (see correlation.ts): those not used
+ * within `maxAgeMs`, and beyond the most recently used `maxEntries` per side. The store is bounded
+ * like the maps; a proxy does this before it reads the state back.
  */
-export interface CorrelationState {
-  pairs: Record<CorrelatedSide, StoredPair[]>;
-  divergences: { hash: string; root: DivergenceRoot; usedAt: number }[];
-}
-
-export function readCorrelationState(db: Database.Database, bounds: { maxEntries: number; maxAgeMs: number; now?: number }): CorrelationState {
+export function pruneCorrelationState(db: Database.Database, bounds: { maxEntries: number; maxAgeMs: number; now?: number }): void {
   const horizon = (bounds.now ?? Date.now()) - bounds.maxAgeMs;
   db.transaction(() => {
     db.prepare('DELETE FROM shadow_correlations WHERE used_at < ?').run(horizon);
@@ -392,21 +387,47 @@ export function readCorrelationState(db: Database.Database, bounds: { maxEntries
     }
     db.prepare('DELETE FROM shadow_divergences WHERE hash NOT IN (SELECT hash FROM shadow_divergences ORDER BY used_at DESC LIMIT ?)').run(bounds.maxEntries);
   })();
+}
+
+export interface CorrelationState {
+  pairs: Record<CorrelatedSide, StoredPair[]>;
+  divergences: { hash: string; root: DivergenceRoot; usedAt: number }[];
+}
+
+/**
+ * What an earlier run learned, within the bounds: pairs and divergences used within `maxAgeMs`,
+ * the most recently used `maxEntries` per side, least recently used first. Only reads (replay
+ * opens the store read-only).
+ */
+export function readCorrelationState(db: Database.Database, bounds: { maxEntries: number; maxAgeMs: number; now?: number }): CorrelationState {
+  const horizon = (bounds.now ?? Date.now()) - bounds.maxAgeMs;
   type PairRow = { hash: string; other: string; scope: string | null; source: string; learned_at: number; used_at: number };
   const pairsOf = (side: CorrelatedSide) =>
-    (db.prepare('SELECT hash, other, scope, source, learned_at, used_at FROM shadow_correlations WHERE side = ? ORDER BY used_at').all(side) as PairRow[]).map(
-      (row): StoredPair => ({
-        hash: row.hash,
-        other: JSON.parse(row.other) as string | number,
-        scope: row.scope ?? undefined,
-        source: row.source,
-        learnedAt: row.learned_at,
-        usedAt: row.used_at,
-      }),
-    );
-  const divergences = (db.prepare('SELECT hash, root, used_at FROM shadow_divergences ORDER BY used_at').all() as { hash: string; root: string; used_at: number }[]).map(
-    (row) => ({ hash: row.hash, root: JSON.parse(row.root) as DivergenceRoot, usedAt: row.used_at }),
-  );
+    (
+      db
+        .prepare('SELECT hash, other, scope, source, learned_at, used_at FROM shadow_correlations WHERE side = ? AND used_at >= ? ORDER BY used_at DESC LIMIT ?')
+        .all(side, horizon, bounds.maxEntries) as PairRow[]
+    )
+      .reverse()
+      .map(
+        (row): StoredPair => ({
+          hash: row.hash,
+          other: JSON.parse(row.other) as string | number,
+          scope: row.scope ?? undefined,
+          source: row.source,
+          learnedAt: row.learned_at,
+          usedAt: row.used_at,
+        }),
+      );
+  const divergences = (
+    db.prepare('SELECT hash, root, used_at FROM shadow_divergences WHERE used_at >= ? ORDER BY used_at DESC LIMIT ?').all(horizon, bounds.maxEntries) as {
+      hash: string;
+      root: string;
+      used_at: number;
+    }[]
+  )
+    .reverse()
+    .map((row) => ({ hash: row.hash, root: JSON.parse(row.root) as DivergenceRoot, usedAt: row.used_at }));
   return { pairs: { candidate: pairsOf('candidate'), secondary: pairsOf('secondary') }, divergences };
 }
 

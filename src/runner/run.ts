@@ -11,13 +11,19 @@
  *   drop   the legacy must meet `expect`; the rewrite is not run
  *
  * With `diff`, the two sides' responses to each step of a preserve example are also compared
- * with the shadow proxy's comparator, after each side's captured values are replaced by their
- * names (so the ids each side generated compare equal) and with the spec's `compare` rules and
- * extracted volatile fields ignored. What is left are differences no expectation mentions.
+ * with the shadow proxy's comparator and its correlation (the ids each side generated, captured
+ * under one name or made up by one step, are paired and compare equal: src/correlate), with the
+ * spec's `compare` rules and extracted volatile fields ignored. What is left are differences no
+ * expectation mentions.
  */
 import type { AuthProfile } from '../config/schema.js';
-import { compareResponses, liftBody, type Difference, type ResponseData } from '../compare/response.js';
+import { compareResponses, liftBody, type Difference } from '../compare/response.js';
 import { compareRulesOf } from '../compare/rules.js';
+import { pairEquivalence } from '../correlate/equivalence.js';
+import { isScalar, isStrong } from '../correlate/identifiers.js';
+import { learnPairs } from '../correlate/learn.js';
+import { CorrelationMap } from '../correlate/map.js';
+import { scopeOfKey } from '../correlate/request.js';
 import { ParityError } from '../errors.js';
 import { parseJsonPath, selectJsonPath } from '../jsonpath.js';
 import { matchEndpoint } from '../record/match.js';
@@ -238,6 +244,8 @@ interface SideRun {
   result: TargetResult;
   /** Indexed like the planned steps; undefined where a step did not run or got no answer. */
   responses: (ReceivedResponse | undefined)[];
+  /** The requests as this side was sent them, indexed like `responses`. */
+  requests: (OutgoingRequest | undefined)[];
   reports: (StepReport | undefined)[];
   variables: Map<string, unknown>;
 }
@@ -305,6 +313,7 @@ async function runSide(
   const variables = new Map<string, unknown>();
   const steps: StepReport[] = [];
   const responses: (ReceivedResponse | undefined)[] = [];
+  const requests: (OutgoingRequest | undefined)[] = [];
   const reports: (StepReport | undefined)[] = [];
   const started = performance.now();
   let failed = false;
@@ -350,6 +359,7 @@ async function runSide(
       continue;
     }
     responses[stepIndex] = response;
+    requests[stepIndex] = outgoing;
     reports[stepIndex] = report;
     report.status = response.status;
     report.durationMs = response.durationMs;
@@ -385,7 +395,7 @@ async function runSide(
       : bugGone
         ? { outcome: 'bug-gone', reason: 'the legacy no longer shows the documented bug: it meets `expect`, not `expect_legacy`', durationMs, steps }
         : { outcome: 'pass', durationMs, steps };
-  return { result, responses, reports, variables };
+  return { result, responses, requests, reports, variables };
 }
 
 function expectationFor(
@@ -480,38 +490,35 @@ function excerpt(response: ReceivedResponse, max = 500): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/**
+ * Each step's two answers compared, the way the shadow proxy compares them: the ids each side
+ * made up are paired (the captures of the same name, and what each step's two answers made up,
+ * learned by src/correlate as a shadow comparison learns them) and a pair compares equal.
+ */
 function diffSides(planned: PlannedExample, legacy: SideRun, rewrite: SideRun, specs: readonly LoadedSpec[]): StepDifferences[] {
+  const pairs = new CorrelationMap({ maxEntries: 10_000, maxAgeMs: Number.MAX_SAFE_INTEGER });
   const found: StepDifferences[] = [];
   planned.steps.forEach((_, i) => {
-    const [a, b, step] = [legacy.responses[i], rewrite.responses[i], legacy.reports[i]];
-    if (!a || !b || !step) return;
+    const [a, b, request, step] = [legacy.responses[i], rewrite.responses[i], legacy.requests[i], legacy.reports[i]];
+    if (!a || !b || !request || !step) return;
     // Compare rules belong to an endpoint: a setup step that creates an invoice is compared by the invoice spec's rules.
     const owner = matchEndpoint(specs, step.method, step.path)?.spec ?? planned.loaded;
-    const differences = compareResponses(withNames(a, legacy.variables), withNames(b, rewrite.variables), compareRulesOf(owner.spec));
+    const context = { template: owner.endpoint.path };
+    learnCaptures(pairs, legacy.variables, rewrite.variables);
+    for (const pair of learnPairs({ request, primary: a, other: b, context })) pairs.learn(pair);
+    const differences = compareResponses(a, b, compareRulesOf(owner.spec), { equivalent: pairEquivalence(pairs, request, context) });
     if (differences.length > 0) found.push({ line: step.line, method: step.method, path: step.path, differences });
   });
   return found;
 }
 
-/** The response with each captured string value replaced by `{{name}}`, so per-side ids compare equal. */
-function withNames(response: ReceivedResponse, variables: Map<string, unknown>): ResponseData {
-  const replacements = [...variables].filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length >= 4);
-  replacements.sort((a, b) => b[1].length - a[1].length);
-  const name = (text: string) => replacements.reduce((out, [key, value]) => out.split(value).join(`{{${key}}}`), text);
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(response.headers))
-    if (key.toLowerCase() !== 'content-encoding') headers[key] = name(Array.isArray(value) ? value.join(', ') : value);
-  const body = liftBody(response);
-  if (body.kind === 'json') return { status: response.status, headers, body: JSON.stringify(mapStrings(body.value, name)) };
-  if (body.kind === 'text') return { status: response.status, headers, body: name(body.value) };
-  return { status: response.status, headers, body: body.kind === 'bytes' ? body.value : null };
-}
-
-function mapStrings(value: unknown, map: (text: string) => string): unknown {
-  if (typeof value === 'string') return map(value);
-  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, map)]));
-  return value;
+/** Values both sides captured under one name are one thing: paired (a weak value under the scope its name gives). */
+function learnCaptures(pairs: CorrelationMap, legacy: ReadonlyMap<string, unknown>, rewrite: ReadonlyMap<string, unknown>): void {
+  for (const [name, value] of legacy) {
+    const other = rewrite.get(name);
+    if (!isScalar(value) || !isScalar(other) || value === other) continue;
+    pairs.learn({ primary: value, other, scope: isStrong(value) ? undefined : scopeOfKey(name, undefined, undefined), source: `capture ${name}` });
+  }
 }
 
 function countOutcomes(results: readonly ExampleResult[], diff: boolean): TestRun['totals'] {

@@ -12,7 +12,7 @@
  *   GET    /session      Cookie: sid=...                 200 {username}; 401
  *   POST   /items        {name} (auth)         201 {id, name, owner_id} + Location: /items/{id}; 422 when `rejectName`
  *   GET    /items        ?page=&owner_id=      200 {page, items: [...]}; `pageAsString`: a planted regression
- *   GET    /items/{id}   200 {id, name, owner_id}; 404
+ *   GET    /items/{id}   200 {id, name, owner_id}; 404; `upperCaseNames`: a planted regression
  *   PATCH  /items/{id}   {name} (auth)         200; 404
  *   DELETE /items/{id}   (auth)                204; 404
  *
@@ -36,6 +36,8 @@ export interface StatefulAppOptions {
   writeDelayMs?: number;
   /** A planted regression on a read: `GET /items` answers its `page` as a string. */
   pageAsString?: boolean;
+  /** A planted regression on a read: `GET /items/{id}` answers the name in capitals. Read per request: a test may fix it ("deploy a new build"). */
+  upperCaseNames?: boolean;
 }
 
 export interface SeenRequest {
@@ -133,7 +135,8 @@ export function statefulApp(options: StatefulAppOptions): { server: http.Server;
       }
       case 'GET /items/{id}': {
         const item = items.get(id);
-        return item ? send(res, 200, item) : send(res, 404, { error: `no item ${id}` });
+        if (!item) return send(res, 404, { error: `no item ${id}` });
+        return send(res, 200, options.upperCaseNames ? { ...item, name: item.name.toUpperCase() } : item);
       }
       case 'PATCH /items/{id}': {
         if (!userOf(req)) return send(res, 401, { error: 'unauthorized' });

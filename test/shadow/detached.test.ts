@@ -281,12 +281,14 @@ describe('docs/envoy-mirror.yaml', () => {
       const endpoint = cluster.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address;
       expect(endpoint.port_value).toBeGreaterThan(0);
     }
-    const [listener] = config.static_resources.listeners;
-    const manager = listener!.filter_chains[0]!.filters[0]!;
-    expect(manager.name).toBe('envoy.filters.network.http_connection_manager');
-    expect(manager.typed_config['@type']).toBe('type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager');
-    expect(manager.typed_config.http_filters.at(-1)!.name).toBe('envoy.filters.http.router');
-    const routes = manager.typed_config.route_config.virtual_hosts.flatMap((v) => v.routes);
+    const managers = config.static_resources.listeners.map((listener) => listener.filter_chains[0]!.filters[0]!);
+    for (const manager of managers) {
+      expect(manager.name).toBe('envoy.filters.network.http_connection_manager');
+      expect(manager.typed_config['@type']).toBe('type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager');
+      expect(manager.typed_config.http_filters.at(-1)!.name).toBe('envoy.filters.http.router');
+    }
+    const routesOf = (manager: (typeof managers)[number]) => manager.typed_config.route_config.virtual_hosts.flatMap((v) => v.routes);
+    const routes = managers.flatMap(routesOf);
     const mirrored = routes.filter((r) => r.route.request_mirror_policies !== undefined);
     expect(mirrored.length).toBeGreaterThan(0);
     for (const route of routes) {
@@ -297,8 +299,17 @@ describe('docs/envoy-mirror.yaml', () => {
         expect(policy.runtime_fraction?.default_value.denominator ?? 'HUNDRED').toMatch(/^(HUNDRED|TEN_THOUSAND|MILLION)$/);
       }
     }
-    expect(names).toContain('parity_detached');
+    // The copies go to the session listener, which hashes on the client's address over a ring of comparators.
+    const mirrorCluster = clusters.find((c) => c.name === mirrored[0]!.route.request_mirror_policies![0]!.cluster)!;
+    const mirrorPort = mirrorCluster.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address.port_value;
+    const sessions = config.static_resources.listeners.findIndex((listener) => listener.address.socket_address.port_value === mirrorPort);
+    expect(sessions).toBeGreaterThan(0);
+    expect(managers[0]!.typed_config.use_remote_address).toBe(true);
+    const [sessionRoute] = routesOf(managers[sessions]!);
+    expect(sessionRoute!.route.hash_policy).toEqual([{ header: { header_name: 'x-forwarded-for' } }]);
+    expect(sessionRoute!.route.cluster).toBe('parity_detached');
     const parity = clusters.find((c) => c.name === 'parity_detached')!;
+    expect(parity.lb_policy).toBe('RING_HASH');
     expect(parity.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address.port_value).toBe(8480);
   });
 });
@@ -306,12 +317,16 @@ describe('docs/envoy-mirror.yaml', () => {
 interface EnvoyConfig {
   static_resources: {
     listeners: {
+      address: { socket_address: { address: string; port_value: number } };
       filter_chains: {
         filters: {
           name: string;
           typed_config: {
             '@type': string;
-            route_config: { virtual_hosts: { routes: { route: { cluster: string; request_mirror_policies?: MirrorPolicy[] } }[] }[] };
+            use_remote_address?: boolean;
+            route_config: {
+              virtual_hosts: { routes: { route: { cluster: string; request_mirror_policies?: MirrorPolicy[]; hash_policy?: unknown[] } }[] }[];
+            };
             http_filters: { name: string }[];
           };
         }[];
@@ -319,6 +334,7 @@ interface EnvoyConfig {
     }[];
     clusters: {
       name: string;
+      lb_policy: string;
       connect_timeout: string;
       load_assignment: {
         cluster_name: string;

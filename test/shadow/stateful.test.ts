@@ -13,10 +13,13 @@ import { startBilling, type RunningBilling } from '../../examples/billing/index.
 import { buildReadinessReport, thresholdsOf } from '../../reports/readiness.js';
 import { renderMarkdown } from '../../reports/render-markdown.js';
 import { DEFAULT_CORRELATION, type CorrelationConfig } from '../../shadow-proxy/correlation.js';
+import { startDetachedShadow } from '../../shadow-proxy/detached.js';
 import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js';
+import { replaySamples } from '../../shadow-proxy/replay.js';
 import { readShadowSummary } from '../../shadow-proxy/query.js';
 import { openShadowStore, readCorrelationState, type ShadowStore } from '../../shadow-proxy/store.js';
 import { memoryIo } from '../../src/cli/io.js';
+import { loadWorkspace } from '../../src/config/load.js';
 import { ReportConfigSchema } from '../../src/config/schema.js';
 import { runCli } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/package-info.js';
@@ -277,6 +280,61 @@ describe('stateful shadowing', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('stateful shadowing in detached mode', () => {
+  it("pairs what the primary and the candidate made up for a copy, and keeps one client's copies in order", { timeout: 30_000 }, async () => {
+    const apps = await pair({ idStart: 1000, secret: 'a' }, { idStart: 1, secret: 'b', writeDelayMs: 100 });
+    const file = path.join(tempDir(), 'shadow.db');
+    const store = openShadowStore(file);
+    const detached = await startDetachedShadow({
+      primary: apps.primaryUrl,
+      candidate: apps.candidateUrl,
+      specs: [],
+      methods: ['GET', 'POST'],
+      queueLimit: 100,
+      maxBodyBytes: 1 << 20,
+      store,
+      correlation: CORRELATION,
+    });
+    onCleanup(() => detached.close());
+    // A mirror's copies: answered 202 at once; parity then calls both itself.
+    const mirror = client(detached.url);
+    expect((await mirror('POST', '/users', { username: 'ada', password: 'pw' })).status).toBe(202);
+    expect((await mirror('POST', '/users', { username: 'ada', password: 'pw' })).status).toBe(202);
+    for (let i = 0; i < 100 && detached.metrics().compared.match + detached.metrics().compared.mismatch < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await detached.close();
+    await store.close();
+    // The registration's ids and tokens differ by design: paired, not a mismatch; the duplicate reached the candidate after it: 409 like the primary.
+    expect(detached.metrics().compared).toMatchObject({ match: 2, mismatch: 0 });
+    expect(detached.metrics().correlation.learned).toBeGreaterThanOrEqual(2);
+    expect(apps.candidate.seen.filter((r) => r.url === '/users')).toHaveLength(2);
+  });
+});
+
+describe('replaying stored samples with what shadowing learned', () => {
+  it("sends a sample with the candidate's own id, so a fixed build replays as fixed", { timeout: 30_000 }, async () => {
+    const candidateOptions: StatefulAppOptions = { idStart: 1, secret: 'b', upperCaseNames: true };
+    const apps = await pair({ idStart: 1000, secret: 'a' }, candidateOptions);
+    const dir = tempDir();
+    writeFiles(dir, { 'parity.yaml': [`rewrite: {url: "${apps.candidateUrl}"}`, 'store: shadow.db', ''].join('\n') });
+    const file = path.join(dir, 'shadow.db');
+    const store = openShadowStore(file);
+    const proxy = await shadow(apps.primaryUrl, apps.candidateUrl, store);
+    const send = client(proxy.url);
+    const token = (await send('POST', '/users', { username: 'ada', password: 'pw' })).json!.user.token as string;
+    const item = await send('POST', '/items', { name: 'lower' }, { authorization: `Bearer ${token}` });
+    await send('GET', `/items/${item.json!.id}`);
+    await proxy.close();
+    await store.close();
+    expect(proxy.metrics().compared).toMatchObject({ mismatch: 1 });
+
+    // The same database, a new build without the regression.
+    candidateOptions.upperCaseNames = false;
+    const result = await replaySamples({ workspace: loadWorkspace({ cwd: dir }), cwd: dir, env: {} });
+    expect(result.totals).toMatchObject({ replayed: 1, match: 1, same: 0, different: 0 });
+    expect(apps.candidate.seen.at(-1)!.url).toBe('/items/2');
   });
 });
 

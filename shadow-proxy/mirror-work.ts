@@ -45,7 +45,7 @@ export async function mirrorExchange(job: MirrorJob, context: MirrorContext): Pr
     context.store.record(record);
     return record.outcome;
   }
-  const match = context.comparator.endpointOf(job.method, job.target);
+  const match = endpointOf(context.comparator, job);
   const correlation = context.correlation;
   const ids = correlation?.contextOf(match.spec);
   // Each target gets its own identifiers, then its own headers (its own auth token) and timeout; the record keeps the client's request.
@@ -85,9 +85,18 @@ export async function mirrorExchange(job: MirrorJob, context: MirrorContext): Pr
 export function mirrorOrder(comparator: ShadowComparator, correlation: ShadowCorrelation): (job: MirrorJob) => OrderKeys | undefined {
   return (job) => {
     if (job.requestOverCap) return undefined;
-    const ids: JobContext = correlation.contextOf(comparator.endpointOf(job.method, job.target).spec);
+    const ids: JobContext = correlation.contextOf(endpointOf(comparator, job).spec);
     return correlation.orderKeys(job, job.primary, ids);
   };
+}
+
+/** The endpoint a job belongs to, matched once: the queue's ordering and the exchange both need it. */
+const matched = new WeakMap<MirroredRequest, ReturnType<ShadowComparator['endpointOf']>>();
+
+function endpointOf(comparator: ShadowComparator, job: MirroredRequest): ReturnType<ShadowComparator['endpointOf']> {
+  let match = matched.get(job);
+  if (!match) matched.set(job, (match = comparator.endpointOf(job.method, job.target)));
+  return match;
 }
 
 /** A mirror job the queue dropped: a write among them leaves what it touched diverged. */

@@ -366,7 +366,9 @@ const llmCache: Migration = {
  * not mismatches, so neither signatures nor the correctness gate see them).
  *
  * The primary's values are production identifiers and credentials: they are kept only as the
- * SHA-256 of their key (`hash`). The other side's value is needed to translate and is kept as JSON.
+ * SHA-256 of their key (`hash`, 128 bits in hex). The other side's value is needed to translate and
+ * is kept as JSON. Pruning by age reads the whole table once, when a proxy starts: no index on
+ * `used_at`, which would double what every learned pair costs on disk.
  */
 const shadowCorrelation: Migration = {
   version: 8,
@@ -385,7 +387,6 @@ const shadowCorrelation: Migration = {
         used_at INTEGER NOT NULL,
         PRIMARY KEY (side, hash)
       ) WITHOUT ROWID;
-      CREATE INDEX shadow_correlations_by_use ON shadow_correlations (used_at);
       CREATE TABLE shadow_divergences (
         hash TEXT PRIMARY KEY,
         root TEXT NOT NULL,

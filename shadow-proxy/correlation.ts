@@ -25,6 +25,7 @@ import { pairEquivalence, type Equivalence } from '../src/correlate/equivalence.
 import type { Scalar } from '../src/correlate/identifiers.js';
 import { learnPairs, producedValues } from '../src/correlate/learn.js';
 import { CorrelationMap, hashKey, pairKey, type CorrelationMapStats, type PairChange, type StoredPair } from '../src/correlate/map.js';
+import { LruMap } from '../src/correlate/lru.js';
 import { requestValues, walkRequest, type RequestLike, type WalkContext } from '../src/correlate/request.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { OrderKeys } from './order.js';
@@ -41,9 +42,19 @@ export interface CorrelationConfig {
   maxAgeMs: number;
   /** More JSON keys that hold identifiers (any case). */
   keys: readonly string[];
+  /** What makes requests one client's for ordering (default all three). */
+  sessions?: readonly SessionKind[];
 }
 
-export const DEFAULT_CORRELATION: CorrelationConfig = { enabled: true, maxEntries: 100_000, maxAgeMs: 7 * 86_400_000, keys: [] };
+export type SessionKind = 'connection' | 'authorization' | 'cookie';
+
+export const DEFAULT_CORRELATION: CorrelationConfig = {
+  enabled: true,
+  maxEntries: 100_000,
+  maxAgeMs: 7 * 86_400_000,
+  keys: [],
+  sessions: ['connection', 'authorization', 'cookie'],
+};
 
 export interface CorrelationStats {
   /** Pairs learned, per side together. */
@@ -103,15 +114,16 @@ interface DivergedEntry {
 export class ShadowCorrelation {
   private readonly maps: Record<CorrelatedSide, CorrelationMap>;
   /** Diverged identifier key -> the first divergence that touched it, least recently used first. */
-  private readonly diverged = new Map<string, DivergedEntry>();
+  private readonly diverged = new LruMap<DivergedEntry>();
   /** Restored divergences by hash, until a lookup finds them. */
-  private readonly restoredDivergences = new Map<string, DivergedEntry>();
+  private readonly restoredDivergences = new LruMap<DivergedEntry>();
   private readonly extraKeys: ReadonlySet<string>;
   private readonly now: () => number;
   private readonly counts = { translated: 0, downstream: 0, diverged: 0, divergedEvicted: 0, divergedExpired: 0 };
   private readonly contexts = new WeakMap<LoadedSpec, JobContext>();
   /** The context of every request no spec names (one object: what is derived from it is cached by identity). */
   private readonly noSpec: JobContext;
+  private readonly sessions: ReadonlySet<SessionKind>;
 
   constructor(
     readonly config: CorrelationConfig,
@@ -129,6 +141,7 @@ export class ShadowCorrelation {
     this.maps = { candidate: map('candidate'), secondary: map('secondary') };
     this.extraKeys = new Set(config.keys.map((key) => key.toLowerCase()));
     this.noSpec = { idPaths: [], extraKeys: this.extraKeys };
+    this.sessions = new Set(config.sessions ?? ['connection', 'authorization', 'cookie']);
   }
 
   /** Pairs and divergences from the store. */
@@ -140,7 +153,7 @@ export class ShadowCorrelation {
       if (now - divergence.usedAt > this.config.maxAgeMs) continue;
       this.restoredDivergences.set(divergence.hash, { ...divergence });
     }
-    while (this.divergedSize() > this.config.maxEntries) this.evictDivergence('evicted');
+    while (this.divergedSize() > this.config.maxEntries) this.evictDivergence();
   }
 
   /** The endpoint's template and identifier paths (once per spec). */
@@ -189,11 +202,11 @@ export class ShadowCorrelation {
   orderKeys(request: RequestLike & { connection?: number }, primary: UpstreamAnswer | undefined, context: JobContext): OrderKeys {
     const write = isWrite(request.method);
     const session: string[] = [];
-    if (request.connection !== undefined) session.push(`conn:${request.connection}`);
+    if (request.connection !== undefined && this.sessions.has('connection')) session.push(`conn:${request.connection}`);
     for (const [name, value] of Object.entries(request.headers)) {
       const lower = name.toLowerCase();
-      if (lower === 'authorization') session.push(`auth:${value}`);
-      else if (lower === 'cookie') for (const pair of value.split(';')) if (pair.trim() !== '') session.push(`cookie:${pair.trim()}`);
+      if (lower === 'authorization' && this.sessions.has('authorization')) session.push(`auth:${value}`);
+      else if (lower === 'cookie' && this.sessions.has('cookie')) for (const pair of value.split(';')) if (pair.trim() !== '') session.push(`cookie:${pair.trim()}`);
     }
     const used = requestValues(request, context)
       .filter((slot) => slot.identifier)
@@ -279,25 +292,26 @@ export class ShadowCorrelation {
       this.diverged.set(key, entry);
       this.counts.diverged += 1;
       this.persistence?.divergenceChanged({ kind: 'marked', hash: entry.hash, root, at: now });
-      while (this.divergedSize() > this.config.maxEntries) this.evictDivergence('evicted');
+      while (this.divergedSize() > this.config.maxEntries) this.evictDivergence();
     }
   }
 
   private findDivergence(key: string, now: number): DivergedEntry | undefined {
-    let entry = this.diverged.get(key);
+    let entry = this.diverged.peek(key);
     if (!entry && this.restoredDivergences.size > 0) {
       const hash = hashKey(key);
-      entry = this.restoredDivergences.get(hash);
+      entry = this.restoredDivergences.peek(hash);
       if (entry) this.restoredDivergences.delete(hash);
     }
     if (!entry) return undefined;
-    this.diverged.delete(key);
     if (now - entry.usedAt > this.config.maxAgeMs) {
+      this.diverged.delete(key);
       this.counts.divergedExpired += 1;
       this.persistence?.divergenceChanged({ kind: 'removed', hash: entry.hash });
       return undefined;
     }
     entry.usedAt = now;
+    // Used now: the most recently used (a restored one becomes a live one).
     this.diverged.set(key, entry);
     return entry;
   }
@@ -306,16 +320,15 @@ export class ShadowCorrelation {
     return this.diverged.size + this.restoredDivergences.size;
   }
 
-  private evictDivergence(reason: 'evicted' | 'expired'): void {
-    const restored = this.restoredDivergences.entries().next();
-    const oldest = restored.done ? this.diverged.entries().next() : restored;
-    if (oldest.done) return;
-    const [key, entry] = oldest.value;
-    if (restored.done) this.diverged.delete(key);
-    else this.restoredDivergences.delete(key);
-    if (reason === 'evicted') this.counts.divergedEvicted += 1;
-    else this.counts.divergedExpired += 1;
-    this.persistence?.divergenceChanged({ kind: 'removed', hash: entry.hash });
+  /** Restored divergences (not used since the restart) go before live ones. */
+  private evictDivergence(): void {
+    const restored = this.restoredDivergences.oldest();
+    const oldest = restored ?? this.diverged.oldest();
+    if (!oldest) return;
+    if (restored) this.restoredDivergences.delete(oldest.key);
+    else this.diverged.delete(oldest.key);
+    this.counts.divergedEvicted += 1;
+    this.persistence?.divergenceChanged({ kind: 'removed', hash: oldest.value.hash });
   }
 }
 

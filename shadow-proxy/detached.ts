@@ -18,7 +18,7 @@ import { Agent } from 'undici';
 import { ShadowComparator } from './compare.js';
 import { EMPTY_CORRELATION_STATS, ShadowCorrelation, type CorrelatedSide } from './correlation.js';
 import { MirrorQueue } from './mirror.js';
-import { mirrorDropped } from './mirror-work.js';
+import { endpointOf, mirrorDropped } from './mirror-work.js';
 import type { MirrorTarget } from './policy.js';
 import { originForm, type ShadowMetrics } from './proxy.js';
 import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
@@ -76,7 +76,7 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
       mirrorDropped(comparator, correlation, job);
     },
     // The primary's answer is not known yet when a copy is queued: ordered by session and the identifiers it uses.
-    correlation && ((job) => correlation.orderKeys(job, undefined, correlation.contextOf(comparator.endpointOf(job.method, job.target).spec))),
+    correlation && ((job) => correlation.orderKeys(job, undefined, correlation.contextOf(endpointOf(comparator, job).spec))),
   );
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -106,7 +106,7 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
   }
 
   async function compare(job: DetachedJob): Promise<void> {
-    const match = comparator.endpointOf(job.method, job.target);
+    const match = endpointOf(comparator, job);
     const ids = correlation?.contextOf(match.spec);
     // The primary gets the copy's headers as they came; the candidate and the secondary each their own identifiers, rewrites and timeout.
     const send = (target: MirrorTarget, base: string) => {

@@ -93,7 +93,7 @@ export function mirrorOrder(comparator: ShadowComparator, correlation: ShadowCor
 /** The endpoint a job belongs to, matched once: the queue's ordering and the exchange both need it. */
 const matched = new WeakMap<MirroredRequest, ReturnType<ShadowComparator['endpointOf']>>();
 
-function endpointOf(comparator: ShadowComparator, job: MirroredRequest): ReturnType<ShadowComparator['endpointOf']> {
+export function endpointOf(comparator: ShadowComparator, job: MirroredRequest): ReturnType<ShadowComparator['endpointOf']> {
   let match = matched.get(job);
   if (!match) matched.set(job, (match = comparator.endpointOf(job.method, job.target)));
   return match;

@@ -12,9 +12,8 @@
  * request line (`GET http://elsewhere/ HTTP/1.1`) are ignored, so parity is never an open proxy.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Agent } from 'undici';
-import type { Socket } from 'node:net';
 import { ShadowComparator } from './compare.js';
 import { EMPTY_CORRELATION_STATS, ShadowCorrelation, type CorrelationStats } from './correlation.js';
 import { forwardToPrimary } from './forward.js';

@@ -88,6 +88,7 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
     maxEntries: shadow.correlation.max_entries,
     maxAgeMs: shadow.correlation.max_age_hours * 3_600_000,
     keys: shadow.correlation.keys,
+    sessions: shadow.correlation.sessions,
   };
   const storeFile = options.db ?? workspace.storePath;
   const storeOptions = {

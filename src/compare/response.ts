@@ -15,8 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
 import type { Equivalence } from '../correlate/equivalence.js';
+import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
 import { compileJsonRules, diffJson, formatConcrete, type Concrete, type JsonDifferenceKind, type JsonRules } from './json.js';
 import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
 import { diffText } from './text.js';
@@ -142,8 +142,7 @@ export type LiftedBody =
   | { kind: 'text'; value: string; markup: boolean }
   | { kind: 'bytes'; value: Buffer };
 
-/** The body's bytes with any content-encoding (gzip, br, deflate) undone. */
-/** The body's bytes with any content-encoding undone; the body's own bytes (not a copy) when there is none: callers only read it. */
+/** The body's bytes with any content-encoding (gzip, br, deflate) undone; the body's own bytes (not a copy) when there is none: callers only read it. */
 export function decodedBody(response: ResponseData): Buffer {
   if (response.body === null) return Buffer.alloc(0);
   const body = response.body;

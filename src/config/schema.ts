@@ -132,8 +132,14 @@ export const ShadowConfigSchema = z.strictObject({
           .array(z.string().min(1))
           .default([])
           .describe('More JSON keys whose values are identifiers, beside id, *_id, uuid, slug, token, *_token and the like ("number", "handle").'),
+        sessions: z
+          .array(z.enum(['connection', 'authorization', 'cookie']))
+          .default(['connection', 'authorization', 'cookie'])
+          .describe(
+            "What makes requests one client's, whose writes reach the candidate in order: the client connection (inline), the Authorization header, each cookie. Leave out `authorization` when one credential is shared by many independent clients.",
+          ),
       })
-      .default({ enabled: true, max_entries: 100_000, max_age_hours: 168, keys: [] }),
+      .default({ enabled: true, max_entries: 100_000, max_age_hours: 168, keys: [], sessions: ['connection', 'authorization', 'cookie'] }),
   ),
   drain_seconds: z
     .int()

@@ -14,6 +14,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBilling, type RunningBilling } from '../../examples/billing/index.js';
 import { generateTraffic } from '../../examples/billing/traffic/generate.js';
+import { B3_PAYMENT } from '../../examples/billing/traffic/world.js';
 import { startBillingShadow } from '../../src/demo/demo.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
 import { thresholdsOf } from '../../reports/readiness.js';
@@ -29,6 +30,7 @@ const artifacts = path.join(root, 'test-artifacts', 'dashboard');
 const PATCH = 'PATCH /customers/{customer_id}';
 const ADDRESS = `${PATCH} | $.address missing`;
 const PROBE = '<script>window.__pwned=1</script>';
+const REFUNDS = 'POST /payments/{payment_id}/refunds';
 
 let browser: Browser;
 let dashboard: RunningDashboard;
@@ -69,6 +71,17 @@ async function shadowTraffic(): Promise<void> {
   });
   expect(probe.statusCode).toBe(200);
   await probe.body.dump();
+  // A write the rewrite refuses (B3: the legacy refunds more than is left) and reads of what it
+  // touched: the reads differ downstream of it, and the refunds page says so.
+  const acme = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc', 'content-type': 'application/json' };
+  const refund = await request(`${proxy.url}/payments/${B3_PAYMENT}/refunds`, { method: 'POST', headers: acme, body: JSON.stringify({ amount: 3000 }) });
+  expect(refund.statusCode).toBe(201);
+  await refund.body.dump();
+  for (let i = 0; i < 2; i++) {
+    const read = await request(`${proxy.url}/payments/${B3_PAYMENT}`, { headers: acme });
+    expect(read.statusCode).toBe(200);
+    await read.body.dump();
+  }
   const traffic = await generateTraffic({ target: proxy.url, rps: 60, durationSeconds: 4, seed: 5, concurrency: 8 });
   expect(traffic.failed).toBe(0);
   await proxy.close();
@@ -174,6 +187,21 @@ describe('the dashboard in a browser', { timeout: 60_000 }, () => {
       .locator('[data-testid="sample"]')
       .first()
       .screenshot({ path: path.join(artifacts, 'samples.png') });
+  });
+
+  it("shows, on a diverged write's endpoint, the differences downstream of it, linked to where they landed", async () => {
+    await page.goto(`${dashboard.url}/#/endpoint/${encodeURIComponent(REFUNDS)}?window=24h`);
+    const section = page.locator('[data-testid="downstream"]');
+    await section.waitFor();
+    const root = section.locator('[data-testid="downstream-root"]').first();
+    expect(await root.innerText()).toMatch(/^2 differences downstream of POST \/payments\/\{payment_id\}\/refunds \| .*\(expected\)/);
+    expect(await page.locator('[data-testid="summary"] [data-col="downstream"] dd').innerText()).toBe('0');
+    await section.getByRole('link', { name: 'GET /payments/{payment_id}' }).click();
+    await page.locator('[data-testid="endpoint-title"]', { hasText: 'GET /payments/{payment_id}' }).waitFor();
+    expect(await page.locator('[data-testid="summary"] [data-col="downstream"] dd').innerText()).toBe('2');
+    // A section with nothing to show is left out, not printed as "null".
+    expect(await page.locator('[data-testid="endpoint-page"]').innerText()).not.toMatch(/^null$/m);
+    await screenshot('downstream');
   });
 
   it('marking noise changes the numbers and the spec file; undo restores both', async () => {

@@ -347,16 +347,8 @@ describe('stateful shadowing through the CLI', () => {
     writeFiles(dir, {
       'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join('\n'),
     });
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['shadow', '--port', '0', '--json'], io);
-    let url: string | undefined;
-    for (let i = 0; i < 400 && !url; i++) {
-      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(url, io.err()).toBeDefined();
-    const send = client(url!);
+    const { url, io, stop } = await runShadow(dir);
+    const send = client(url);
     const auth = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc' };
     for (let i = 0; i < 30; i++) {
       const created = await send('POST', '/customers', { email: `cli${i}@example.test`, name: 'Ada' }, auth);
@@ -373,8 +365,7 @@ describe('stateful shadowing through the CLI', () => {
     }
     expect(metrics).toContain('parity_shadow_correlation_learned_total 30');
     expect(metrics).toContain('parity_shadow_correlation_translated_total 60');
-    stop.abort();
-    expect(await done, io.err()).toBe(0);
+    expect(await stop(), io.err()).toBe(0);
     const stopped = JSON.parse(io.out()) as { metrics: { correlation: Record<string, number> } };
     expect(stopped.metrics.correlation).toMatchObject({ learned: 30, translated: 60, downstream: 0 });
 
@@ -385,4 +376,46 @@ describe('stateful shadowing through the CLI', () => {
     expect(endpoints.get('GET /customers/{customer_id}')).toMatchObject({ requests: 30, mismatches: 0 });
     expect(endpoints.get('PATCH /customers/{customer_id}')).toMatchObject({ requests: 30, mismatches: 30 });
   });
+
+  it('follows the ids it learned before a restart: the mirror thread reads them back from the store', { timeout: 60_000 }, async () => {
+    const [primary, candidate] = await Promise.all([startBilling('legacy'), startBilling('rewrite')]);
+    running.push(primary, candidate);
+    const dir = tempDir();
+    fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
+    writeFiles(dir, {
+      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join('\n'),
+    });
+    const auth = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc' };
+    const first = await runShadow(dir);
+    const created = await client(first.url)('POST', '/customers', { email: 'restart@example.test' }, auth);
+    expect(await first.stop()).toBe(0);
+
+    const second = await runShadow(dir);
+    expect((await client(second.url)('GET', `/customers/${created.json!.id}`, undefined, auth)).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+    const after = JSON.parse(second.io.out()) as { metrics: { compared: Record<string, number>; correlation: Record<string, number> } };
+    expect(after.metrics.compared).toMatchObject({ match: 1, mismatch: 0 });
+    expect(after.metrics.correlation).toMatchObject({ learned: 0, translated: 1, entries: 1 });
+  });
 });
+
+/** `parity shadow --port 0 --json` in-process, as a user runs it; `stop()` is its Ctrl-C and answers the exit code. */
+async function runShadow(dir: string): Promise<{ url: string; io: ReturnType<typeof memoryIo>; stop(): Promise<number> }> {
+  const abort = new AbortController();
+  const io = memoryIo(dir, {}, abort.signal);
+  const done = runCli(['shadow', '--port', '0', '--json'], io);
+  let url: string | undefined;
+  for (let i = 0; i < 400 && !url; i++) {
+    url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
+    if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(url, io.err()).toBeDefined();
+  return {
+    url: url!,
+    io,
+    stop: () => {
+      abort.abort();
+      return done;
+    },
+  };
+}

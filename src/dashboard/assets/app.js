@@ -750,8 +750,10 @@ function renderEndpointPage() {
   const s = d.summary;
   const route = state.route;
   document.title = `parity — ${s.endpoint}`;
-  const page = h('article', { class: 'endpoint-page', dataset: { testid: 'endpoint-page', endpoint: s.endpoint } });
-  page.append(
+  // Built with h(), which leaves out the sections that have nothing to show (null); a plain append() would print "null".
+  const page = h(
+    'article',
+    { class: 'endpoint-page', dataset: { testid: 'endpoint-page', endpoint: s.endpoint } },
     h('p', { class: 'crumbs' }, h('a', { href: hashFor({ page: 'overview', window: route.window }) }, '← All endpoints')),
     h(
       'div',

@@ -1,0 +1,116 @@
+/**
+ * The mirror queue's ordering: a write waits for every earlier job on its keys, a read for the
+ * earlier writes, reads never wait for reads, independent jobs go ahead, a job held back counts
+ * against the bound, and a job thrown away releases what waits for it.
+ */
+import { describe, expect, it } from 'vitest';
+import { ShadowCorrelation, DEFAULT_CORRELATION } from '../../shadow-proxy/correlation.js';
+import { MirrorQueue } from '../../shadow-proxy/mirror.js';
+import type { OrderKeys } from '../../shadow-proxy/order.js';
+
+interface Job {
+  name: string;
+  keys: OrderKeys;
+}
+
+/** A queue whose jobs finish only when the test says so; `started` lists them in the order they began. */
+function controlledQueue(limit = 100, concurrency = 10) {
+  const started: string[] = [];
+  const dropped: string[] = [];
+  const finishers = new Map<string, () => void>();
+  const queue = new MirrorQueue<Job>(
+    limit,
+    concurrency,
+    (job) =>
+      new Promise<void>((resolve) => {
+        started.push(job.name);
+        finishers.set(job.name, resolve);
+      }),
+    (job) => dropped.push(job.name),
+    (job) => job.keys,
+  );
+  const finish = async (name: string) => {
+    finishers.get(name)!();
+    // Let the queue's finally() run and start what it released.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { queue, started, dropped, finish };
+}
+
+const read = (name: string, ...keys: string[]): Job => ({ name, keys: { writes: [], reads: keys } });
+const write = (name: string, ...keys: string[]): Job => ({ name, keys: { writes: keys, reads: [] } });
+
+describe('the mirror queue with ordering', () => {
+  it('holds a read behind an earlier write on its key, lets reads run together, and lets unrelated jobs go ahead', async () => {
+    const { queue, started, finish } = controlledQueue();
+    queue.offer(write('create', 'v:item-1'));
+    queue.offer(read('read-1', 'v:item-1'));
+    queue.offer(read('read-2', 'v:item-1'));
+    queue.offer(read('other', 'v:item-2'));
+    expect(started).toEqual(['create', 'other']);
+    expect(queue.stats()).toMatchObject({ waiting: 2, waited: 2 });
+    await finish('create');
+    expect(started).toEqual(['create', 'other', 'read-1', 'read-2']);
+  });
+
+  it('holds a write behind every earlier job on its key, reads included', async () => {
+    const { queue, started, finish } = controlledQueue();
+    queue.offer(read('get', 'auth:a'));
+    queue.offer(read('list', 'auth:a'));
+    queue.offer(write('delete', 'auth:a'));
+    queue.offer(read('after', 'auth:a'));
+    expect(started).toEqual(['get', 'list']);
+    await finish('get');
+    expect(started).toEqual(['get', 'list']);
+    await finish('list');
+    expect(started).toEqual(['get', 'list', 'delete']);
+    await finish('delete');
+    expect(started).toEqual(['get', 'list', 'delete', 'after']);
+  });
+
+  it('counts a held job against the bound, and releases what waits for a job it throws away', async () => {
+    const { queue, started, dropped, finish } = controlledQueue(2, 1);
+    queue.offer(write('a', 'k'));
+    queue.offer(write('b', 'k'));
+    queue.offer(read('c', 'k'));
+    // One runs (not counted), two wait: the third is over the bound.
+    expect(queue.offer(read('d', 'other'))).toBe(false);
+    expect(dropped).toEqual(['d']);
+    expect(queue.discardWaiting()).toBe(2);
+    expect(dropped).toEqual(['d', 'b', 'c']);
+    await finish('a');
+    queue.offer(read('e', 'k'));
+    expect(started).toEqual(['a', 'e']);
+  });
+});
+
+describe('ordering keys', () => {
+  const answer = { status: 201, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"id":"cus_1111111111111111"}'), durationMs: 1, overCap: false };
+  const request = (method: string, target: string, headers: Record<string, string> = {}, body: string | null = null) => ({
+    method,
+    target,
+    headers,
+    body: body === null ? null : Buffer.from(body),
+    connection: 7,
+  });
+
+  it('names the session, the identifiers a request uses, what a write produced, and the write itself', () => {
+    const correlation = new ShadowCorrelation(DEFAULT_CORRELATION);
+    const context = correlation.contextOf(undefined);
+    const create = correlation.orderKeys(request('POST', '/customers', { authorization: 'Bearer k', cookie: 'sid=s1; theme=dark' }, '{"email":"a@x"}'), answer, context);
+    expect(create.reads).toEqual([]);
+    expect(create.writes).toEqual(
+      expect.arrayContaining(['conn:7', 'auth:Bearer k', 'cookie:sid=s1', 'cookie:theme=dark', 'v:\u0001cus_1111111111111111']),
+    );
+    expect(create.writes.some((key) => key.startsWith('w:POST /customers '))).toBe(true);
+    const get = correlation.orderKeys(request('GET', '/customers/cus_1111111111111111?page=2'), undefined, context);
+    // The read waits for the create that produced its id; `customers` and `page` name nothing.
+    expect(get).toEqual({ writes: [], reads: ['conn:7', 'v:\u0001cus_1111111111111111'] });
+  });
+
+  it('leaves a shared credential out of the session when told to', () => {
+    const correlation = new ShadowCorrelation({ ...DEFAULT_CORRELATION, sessions: ['cookie'] });
+    const keys = correlation.orderKeys(request('POST', '/events', { authorization: 'Bearer partner' }, '{}'), undefined, correlation.contextOf(undefined));
+    expect(keys.writes.filter((key) => key.startsWith('auth:') || key.startsWith('conn:'))).toEqual([]);
+  });
+});

@@ -66,9 +66,13 @@ function nginxBinary(): string {
 }
 
 async function upstream(delayMs: number, differ = false): Promise<string> {
-  const child = fork(path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'), [String(delayMs), differ ? 'differ' : 'same', STATEFUL ? 'stateful' : 'plain'], {
-    stdio: 'inherit',
-  });
+  const child = fork(
+    path.join(packageRoot(), 'dist', 'bench', 'json-upstream.js'),
+    [String(delayMs), differ ? 'differ' : 'same', STATEFUL ? 'stateful' : 'plain'],
+    {
+      stdio: 'inherit',
+    },
+  );
   children.push(child);
   upstreamPids.push(child.pid!);
   return new Promise((resolve, reject) => {

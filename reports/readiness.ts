@@ -215,7 +215,9 @@ function downstreamOf(evidence: EndpointEvidence): DownstreamReport[] {
       root_outcome: entry.rootOutcome,
       root_at: entry.rootAt,
       count: entry.count,
-      endpoints: [...entry.endpoints].map(([endpoint, count]) => ({ endpoint, count })).sort((a, b) => b.count - a.count || compareEndpoints(a.endpoint, b.endpoint)),
+      endpoints: [...entry.endpoints]
+        .map(([endpoint, count]) => ({ endpoint, count }))
+        .sort((a, b) => b.count - a.count || compareEndpoints(a.endpoint, b.endpoint)),
       signatures: [...entry.signatures],
       first_seen: entry.firstSeen,
       last_seen: entry.lastSeen,

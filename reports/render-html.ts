@@ -291,7 +291,8 @@ ${samples}`;
 function downstream(list: DownstreamReport[]): Markup | null {
   if (list.length === 0) return null;
   const items = list.map((d) => {
-    const root = d.root_signature === null ? markup`${rootOutcomeText(d.root_outcome)}` : markup`${code(d.root_signature)} <span class="muted">(${d.root_outcome})</span>`;
+    const root =
+      d.root_signature === null ? markup`${rootOutcomeText(d.root_outcome)}` : markup`${code(d.root_signature)} <span class="muted">(${d.root_outcome})</span>`;
     return markup`<li><strong>${formatCount(d.count)} ${d.count === 1 ? 'difference' : 'differences'} downstream of</strong> ${root}, first at ${formatInstant(
       d.root_at,
     )}: ${downstreamEndpointsText(d)}

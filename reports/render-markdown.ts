@@ -171,7 +171,8 @@ function signatures(list: ReportSignature[]): string {
 
 function downstream(list: DownstreamReport[]): string {
   const items = list.map((d) => {
-    const root = d.root_signature === null ? escapeMarkdown(rootOutcomeText(d.root_outcome)) : `${codeSpan(d.root_signature)} (${escapeMarkdown(d.root_outcome)})`;
+    const root =
+      d.root_signature === null ? escapeMarkdown(rootOutcomeText(d.root_outcome)) : `${codeSpan(d.root_signature)} (${escapeMarkdown(d.root_outcome)})`;
     return [
       `- **${formatCount(d.count)} ${d.count === 1 ? 'difference' : 'differences'} downstream of** ${root}, first at ${formatInstant(d.root_at)}: ${escapeMarkdown(downstreamEndpointsText(d))}`,
       ...d.signatures.map((signature) => `  - ${codeSpan(signature)}`),

@@ -206,17 +206,14 @@ export class ShadowCorrelation {
     for (const [name, value] of Object.entries(request.headers)) {
       const lower = name.toLowerCase();
       if (lower === 'authorization' && this.sessions.has('authorization')) session.push(`auth:${value}`);
-      else if (lower === 'cookie' && this.sessions.has('cookie')) for (const pair of value.split(';')) if (pair.trim() !== '') session.push(`cookie:${pair.trim()}`);
+      else if (lower === 'cookie' && this.sessions.has('cookie'))
+        for (const pair of value.split(';')) if (pair.trim() !== '') session.push(`cookie:${pair.trim()}`);
     }
     const used = requestValues(request, context)
       .filter((slot) => slot.identifier)
       .map((slot) => `v:${pairKey(slot.value, slot.scope)}`);
     const produced =
-      write && primary && !primary.overCap
-        ? producedValues({ request, primary, context }).map(
-            (value) => `v:${pairKey(value.value, value.scope)}`,
-          )
-        : [];
+      write && primary && !primary.overCap ? producedValues({ request, primary, context }).map((value) => `v:${pairKey(value.value, value.scope)}`) : [];
     // The same write sent twice (a double submit, a retry, a duplicate registration) in order too, whoever sent it.
     const repeated = write ? [`w:${request.method} ${request.target} ${request.body === null ? '' : hashKey(request.body.toString('latin1'))}`] : [];
     return write ? { writes: [...session, ...used, ...produced, ...repeated], reads: [] } : { writes: [], reads: [...session, ...used] };
@@ -226,7 +223,13 @@ export class ShadowCorrelation {
    * After the comparison: a difference on a request that uses a diverged identifier is downstream
    * of that divergence; a write whose outcome differs between the sides marks what it touched.
    */
-  settle(record: ComparisonRecord, request: RequestLike, context: JobContext, primary: UpstreamAnswer, candidate: UpstreamAnswer | UpstreamFailure | undefined): ComparisonRecord {
+  settle(
+    record: ComparisonRecord,
+    request: RequestLike,
+    context: JobContext,
+    primary: UpstreamAnswer,
+    candidate: UpstreamAnswer | UpstreamFailure | undefined,
+  ): ComparisonRecord {
     const root = this.rootOf(request, context);
     let settled = record;
     if (root && record.outcome === 'mismatch') {

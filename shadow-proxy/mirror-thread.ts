@@ -83,8 +83,7 @@ try {
     else if (message.type === 'dropped') {
       store.recordDropped(comparator.endpointOf(message.method, message.target).endpoint, message.at);
       if (message.job) mirrorDropped(comparator, correlation, revive(message.job));
-    }
-    else if (message.type === 'close') {
+    } else if (message.type === 'close') {
       void queue
         .drain(init.drainMs)
         .then(() => Promise.all([store.close(), context.agent.close()]))

@@ -100,7 +100,11 @@ export function endpointOf(comparator: ShadowComparator, job: MirroredRequest): 
 }
 
 /** A mirror job the queue dropped: a write among them leaves what it touched diverged. */
-export function mirrorDropped(comparator: ShadowComparator, correlation: ShadowCorrelation | undefined, job: MirroredRequest & { at: number; primary?: UpstreamAnswer }): void {
+export function mirrorDropped(
+  comparator: ShadowComparator,
+  correlation: ShadowCorrelation | undefined,
+  job: MirroredRequest & { at: number; primary?: UpstreamAnswer },
+): void {
   if (!correlation) return;
   const { endpoint, spec } = comparator.endpointOf(job.method, job.target);
   correlation.dropped(job, correlation.contextOf(spec), job.primary, endpoint, job.at);

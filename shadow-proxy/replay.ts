@@ -150,7 +150,13 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} does not exist (run \`parity shadow\` first, or pass --db FILE)`);
   const store = openStore(file, { readonly: true });
   let selected: SelectedGroup[];
-  const bounds = { enabled: shadow.correlation.enabled, maxEntries: shadow.correlation.max_entries, maxAgeMs: shadow.correlation.max_age_hours * 3_600_000, keys: shadow.correlation.keys, sessions: shadow.correlation.sessions };
+  const bounds = {
+    enabled: shadow.correlation.enabled,
+    maxEntries: shadow.correlation.max_entries,
+    maxAgeMs: shadow.correlation.max_age_hours * 3_600_000,
+    keys: shadow.correlation.keys,
+    sessions: shadow.correlation.sessions,
+  };
   let correlation: ShadowCorrelation | undefined;
   try {
     const total = store.db.prepare('SELECT count(*) FROM shadow_samples').pluck().get() as number;
@@ -346,7 +352,8 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
     candidate: 'error' in answer ? answer : comparable(answer, context.plan),
     ...(secondary && { secondary: 'error' in secondary ? secondary : storedAnswer(secondary) }),
     match,
-    ...(correlation && ids && { equivalence: { candidate: correlation.equivalence('candidate', request, ids), secondary: correlation.equivalence('secondary', request, ids) } }),
+    ...(correlation &&
+      ids && { equivalence: { candidate: correlation.equivalence('candidate', request, ids), secondary: correlation.equivalence('secondary', request, ids) } }),
   });
   const timing = { durationMs: answer.durationMs };
   if ('error' in answer) return { ...base, outcome: 'candidate_error', error: answer.error, ...timing };

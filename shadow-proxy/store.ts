@@ -405,20 +405,20 @@ export function readCorrelationState(db: Database.Database, bounds: { maxEntries
   const pairsOf = (side: CorrelatedSide) =>
     (
       db
-        .prepare('SELECT hash, other, scope, source, learned_at, used_at FROM shadow_correlations WHERE side = ? AND used_at >= ? ORDER BY used_at DESC LIMIT ?')
+        .prepare(
+          'SELECT hash, other, scope, source, learned_at, used_at FROM shadow_correlations WHERE side = ? AND used_at >= ? ORDER BY used_at DESC LIMIT ?',
+        )
         .all(side, horizon, bounds.maxEntries) as PairRow[]
     )
       .reverse()
-      .map(
-        (row): StoredPair => ({
-          hash: row.hash,
-          other: JSON.parse(row.other) as string | number,
-          scope: row.scope ?? undefined,
-          source: row.source,
-          learnedAt: row.learned_at,
-          usedAt: row.used_at,
-        }),
-      );
+      .map((row): StoredPair => ({
+        hash: row.hash,
+        other: JSON.parse(row.other) as string | number,
+        scope: row.scope ?? undefined,
+        source: row.source,
+        learnedAt: row.learned_at,
+        usedAt: row.used_at,
+      }));
   const divergences = (
     db.prepare('SELECT hash, root, used_at FROM shadow_divergences WHERE used_at >= ? ORDER BY used_at DESC LIMIT ?').all(horizon, bounds.maxEntries) as {
       hash: string;
@@ -743,7 +743,15 @@ class BatchWriter {
       const { side, change } = write;
       if (change.kind === 'learned') {
         const { pair } = change;
-        s.upsertPair.run({ side, hash: pair.hash, other: JSON.stringify(pair.other), scope: pair.scope ?? null, source: pair.source, learnedAt: pair.learnedAt, usedAt: pair.usedAt });
+        s.upsertPair.run({
+          side,
+          hash: pair.hash,
+          other: JSON.stringify(pair.other),
+          scope: pair.scope ?? null,
+          source: pair.source,
+          learnedAt: pair.learnedAt,
+          usedAt: pair.usedAt,
+        });
       } else if (change.kind === 'touched') s.touchPair.run(change.usedAt, side, change.hash);
       else s.deletePair.run(side, change.hash);
     }

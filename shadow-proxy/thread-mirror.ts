@@ -42,9 +42,7 @@ export interface MirrorThreadInit {
  * touched diverges (correlation.ts) and the thread must know what that was.
  */
 export type ToMirrorThread =
-  | { type: 'jobs'; jobs: MirrorJob[] }
-  | { type: 'dropped'; method: string; target: string; at: number; job?: MirrorJob }
-  | { type: 'close' };
+  { type: 'jobs'; jobs: MirrorJob[] } | { type: 'dropped'; method: string; target: string; at: number; job?: MirrorJob } | { type: 'close' };
 
 export type FromMirrorThread =
   | { type: 'ready' }

@@ -146,7 +146,8 @@ export type LiftedBody =
 export function decodedBody(response: ResponseData): Buffer {
   if (response.body === null) return Buffer.alloc(0);
   const body = response.body;
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return decode(bytes, headerValue(response.headers, 'content-encoding'));
 }
 

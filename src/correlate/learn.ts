@@ -63,7 +63,14 @@ export function learnPairs(input: LearnInput): CorrelationPair[] {
   const sent = requestValues(request, context);
   const sentValues = new Set(sent.map((slot) => String(slot.value)));
   let sentWords: Set<string> | undefined;
-  const wordsSent = () => (sentWords ??= new Set(sent.flatMap((slot) => String(slot.value).toLowerCase().split(/[^a-z0-9]+/))));
+  const wordsSent = () =>
+    (sentWords ??= new Set(
+      sent.flatMap((slot) =>
+        String(slot.value)
+          .toLowerCase()
+          .split(/[^a-z0-9]+/),
+      ),
+    ));
   const pairs: CorrelationPair[] = [];
   const seen = new Set<string>();
   const add = (pair: CorrelationPair) => {
@@ -98,7 +105,8 @@ export function learnPairs(input: LearnInput): CorrelationPair[] {
     // A position named only by a spec's volatile fields may hold a clock: a timestamp or a date is never an identifier.
     const byPath = identifier === undefined && isIdentifierPath(a.path) && !isClock(a.value) && !isClock(b.value);
     if (!identifier && !jwt && !byPath) continue;
-    if (identifier?.tier === 'derived' && !(typeof a.value === 'string' && typeof b.value === 'string' && looksGenerated(a.value, b.value, wordsSent()))) continue;
+    if (identifier?.tier === 'derived' && !(typeof a.value === 'string' && typeof b.value === 'string' && looksGenerated(a.value, b.value, wordsSent())))
+      continue;
     if (otherValues.has(String(a.value)) || primaryValues.has(String(b.value))) continue;
     const scope = jwt ? 'token' : (identifier?.scope ?? scopeOfParent(parentKey(a.path)) ?? collection);
     add({ primary: a.value, other: b.value, scope: isStrong(a.value) ? undefined : scope, source: `${endpoint} ${formatPath(a.path)}` });

@@ -167,7 +167,16 @@ export class CorrelationMap {
     const now = this.now();
     // The hash only serves persistence: without it, none is computed.
     const hash = this.options.onChange ? hashKey(key) : '';
-    const entry: Entry = { primary: pair.primary, other: pair.other, scope: pair.scope, source: pair.source, hash, learnedAt: now, usedAt: now, persistedUseAt: now };
+    const entry: Entry = {
+      primary: pair.primary,
+      other: pair.other,
+      scope: pair.scope,
+      source: pair.source,
+      hash,
+      learnedAt: now,
+      usedAt: now,
+      persistedUseAt: now,
+    };
     this.entries.set(key, entry);
     this.reverse.set(otherKey, key);
     this.indexScope(entry, true);

@@ -107,7 +107,8 @@ export function walkRequest(request: RequestLike, visit: SlotVisitor, context: W
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase();
     if (NOT_VALUES.has(lower)) continue;
-    const changed = lower === 'cookie' ? walkCookies(value, count) : lower === 'authorization' ? walkAuthorization(value, count) : walkHeader(lower, value, count);
+    const changed =
+      lower === 'cookie' ? walkCookies(value, count) : lower === 'authorization' ? walkAuthorization(value, count) : walkHeader(lower, value, count);
     if (changed !== undefined) setHeader(name, changed);
   }
 

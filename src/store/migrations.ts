@@ -412,4 +412,13 @@ const shadowCorrelation: Migration = {
 };
 
 // Append new migrations here, numbered 9, 10, ... in order.
-export const MIGRATIONS: readonly Migration[] = [storeMeta, specTestRuns, shadow, shadowHours, shadowHourlyRollups, dashboardMarks, llmCache, shadowCorrelation];
+export const MIGRATIONS: readonly Migration[] = [
+  storeMeta,
+  specTestRuns,
+  shadow,
+  shadowHours,
+  shadowHourlyRollups,
+  dashboardMarks,
+  llmCache,
+  shadowCorrelation,
+];

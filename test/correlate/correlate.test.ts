@@ -12,7 +12,11 @@ import { requestValues, walkRequest, type RequestLike } from '../../src/correlat
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const JSON_HEADERS = { 'content-type': 'application/json' };
-const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({ status, headers: { ...JSON_HEADERS, ...headers }, body: json(body) });
+const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers: { ...JSON_HEADERS, ...headers },
+  body: json(body),
+});
 const request = (method: string, target: string, body?: unknown, headers: Record<string, string> = {}): RequestLike => ({
   method,
   target,
@@ -78,14 +82,22 @@ describe('learning pairs from two answers', () => {
     const jwt = (n: string) => `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.${n}`;
     const pairs = learnPairs({
       request: request('POST', '/users/login', { user: { email: 'ada@example.test', password: 'pw' } }),
-      primary: answer(200, { user: { id: 1000, email: 'ada@example.test', token: jwt('primarysig') }, refresh: jwt('primaryrefresh') }, {
-        location: 'http://legacy.internal/users/1000',
-        'set-cookie': 'sid=aaaaaaaaaaaaaaaa; Path=/; HttpOnly',
-      }),
-      other: answer(200, { user: { id: 7, email: 'ada@example.test', token: jwt('othersig') }, refresh: jwt('otherrefresh') }, {
-        location: 'http://rewrite.internal/users/7',
-        'set-cookie': 'sid=bbbbbbbbbbbbbbbb; Path=/; HttpOnly',
-      }),
+      primary: answer(
+        200,
+        { user: { id: 1000, email: 'ada@example.test', token: jwt('primarysig') }, refresh: jwt('primaryrefresh') },
+        {
+          location: 'http://legacy.internal/users/1000',
+          'set-cookie': 'sid=aaaaaaaaaaaaaaaa; Path=/; HttpOnly',
+        },
+      ),
+      other: answer(
+        200,
+        { user: { id: 7, email: 'ada@example.test', token: jwt('othersig') }, refresh: jwt('otherrefresh') },
+        {
+          location: 'http://rewrite.internal/users/7',
+          'set-cookie': 'sid=bbbbbbbbbbbbbbbb; Path=/; HttpOnly',
+        },
+      ),
     });
     const byPrimary = Object.fromEntries(pairs.map((p) => [String(p.primary), { other: p.other, scope: p.scope }]));
     expect(byPrimary['1000']).toEqual({ other: '7', scope: 'user' });
@@ -156,11 +168,16 @@ describe('translating a request', () => {
 
     const body = translate(
       map,
-      request('POST', '/invoices', { customer: 'cus_1111111111111111', item_id: 1, quantity: 1, note: 'cus_1111111111111111 x' }, {
-        authorization: 'Bearer tokenPRIMARY0001',
-        cookie: 'theme=dark; sid=sessPRIMARY00001',
-        'content-length': '999',
-      }),
+      request(
+        'POST',
+        '/invoices',
+        { customer: 'cus_1111111111111111', item_id: 1, quantity: 1, note: 'cus_1111111111111111 x' },
+        {
+          authorization: 'Bearer tokenPRIMARY0001',
+          cookie: 'theme=dark; sid=sessPRIMARY00001',
+          'content-length': '999',
+        },
+      ),
     );
     expect(JSON.parse(body.request.body!.toString())).toEqual({ customer: 'cus_2222222222222222', item_id: 7, quantity: 1, note: 'cus_1111111111111111 x' });
     expect(body.request.headers.authorization).toBe('Bearer tokenOTHER000001');
@@ -199,8 +216,16 @@ describe('comparing with learned pairs', () => {
     const rules = { headers: ['content-type', 'location'] };
     const equivalent = pairEquivalence(map, { target: '/customers/cus_1111111111111111' });
     const differences = compareResponses(
-      answer(200, { id: 'cus_1111111111111111', url: '/customers/cus_1111111111111111/invoices', legacy_id: 1000, customer_id: 1000, seq: 1000 }, { location: '/customers/1000' }),
-      answer(200, { id: 'cus_2222222222222222', url: '/customers/cus_2222222222222222/invoices', legacy_id: 1, customer_id: 1, seq: 1 }, { location: '/customers/1' }),
+      answer(
+        200,
+        { id: 'cus_1111111111111111', url: '/customers/cus_1111111111111111/invoices', legacy_id: 1000, customer_id: 1000, seq: 1000 },
+        { location: '/customers/1000' },
+      ),
+      answer(
+        200,
+        { id: 'cus_2222222222222222', url: '/customers/cus_2222222222222222/invoices', legacy_id: 1, customer_id: 1, seq: 1 },
+        { location: '/customers/1' },
+      ),
       rules,
       { equivalent },
     );

@@ -161,7 +161,9 @@ describe('renderMarkdown', () => {
       '- **14 differences downstream of** `POST /invoices | status status` (mismatch), first at 2025-03-02T11:00:00Z: GET /invoices/{invoice_id} 12, POST /payments 2',
     );
     expect(downstream).toContain(`  - \`POST /payments | $.error.message ${SCRIPT_PROBE}\``);
-    expect(downstream).toContain('- **1 difference downstream of** a write the mirror queue dropped (the candidate never got it), first at 2025-03-03T10:00:00Z');
+    expect(downstream).toContain(
+      '- **1 difference downstream of** a write the mirror queue dropped (the candidate never got it), first at 2025-03-03T10:00:00Z',
+    );
     expect(invoices).toContain('0 not compared · 0 downstream · 5 dropped');
     expect(section(markdown, '## GET /customers/{customer_id}')).not.toContain('### Downstream');
   });

@@ -85,7 +85,13 @@ describe('the mirror queue with ordering', () => {
 });
 
 describe('ordering keys', () => {
-  const answer = { status: 201, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"id":"cus_1111111111111111"}'), durationMs: 1, overCap: false };
+  const answer = {
+    status: 201,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"id":"cus_1111111111111111"}'),
+    durationMs: 1,
+    overCap: false,
+  };
   const request = (method: string, target: string, headers: Record<string, string> = {}, body: string | null = null) => ({
     method,
     target,
@@ -97,11 +103,13 @@ describe('ordering keys', () => {
   it('names the session, the identifiers a request uses, what a write produced, and the write itself', () => {
     const correlation = new ShadowCorrelation(DEFAULT_CORRELATION);
     const context = correlation.contextOf(undefined);
-    const create = correlation.orderKeys(request('POST', '/customers', { authorization: 'Bearer k', cookie: 'sid=s1; theme=dark' }, '{"email":"a@x"}'), answer, context);
-    expect(create.reads).toEqual([]);
-    expect(create.writes).toEqual(
-      expect.arrayContaining(['conn:7', 'auth:Bearer k', 'cookie:sid=s1', 'cookie:theme=dark', 'v:\u0001cus_1111111111111111']),
+    const create = correlation.orderKeys(
+      request('POST', '/customers', { authorization: 'Bearer k', cookie: 'sid=s1; theme=dark' }, '{"email":"a@x"}'),
+      answer,
+      context,
     );
+    expect(create.reads).toEqual([]);
+    expect(create.writes).toEqual(expect.arrayContaining(['conn:7', 'auth:Bearer k', 'cookie:sid=s1', 'cookie:theme=dark', 'v:\u0001cus_1111111111111111']));
     expect(create.writes.some((key) => key.startsWith('w:POST /customers '))).toBe(true);
     const get = correlation.orderKeys(request('GET', '/customers/cus_1111111111111111?page=2'), undefined, context);
     // The read waits for the create that produced its id; `customers` and `page` name nothing.

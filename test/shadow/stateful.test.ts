@@ -61,7 +61,12 @@ async function pair(primaryOptions: StatefulAppOptions, candidateOptions: Statef
   return { primary, candidate, primaryUrl: await listen(primary.server), candidateUrl: await listen(candidate.server) };
 }
 
-async function shadow(primary: string, candidate: string, store: ShadowStore, extra: Partial<Parameters<typeof startShadowProxy>[0]> = {}): Promise<ShadowProxy> {
+async function shadow(
+  primary: string,
+  candidate: string,
+  store: ShadowStore,
+  extra: Partial<Parameters<typeof startShadowProxy>[0]> = {},
+): Promise<ShadowProxy> {
   const proxy = await startShadowProxy({
     primary,
     candidate,
@@ -201,7 +206,9 @@ describe('stateful shadowing', () => {
     expect(endpoints.get('GET /items')!.outcomes).toMatchObject({ mismatch: 1 });
     const db = openStore(file, { readonly: true });
     try {
-      const rows = db.db.prepare('SELECT root_endpoint, root_signature, root_outcome, endpoint, count, signatures FROM shadow_downstream ORDER BY endpoint').all();
+      const rows = db.db
+        .prepare('SELECT root_endpoint, root_signature, root_outcome, endpoint, count, signatures FROM shadow_downstream ORDER BY endpoint')
+        .all();
       expect(rows).toEqual([
         {
           root_endpoint: 'POST /items',
@@ -263,7 +270,9 @@ describe('stateful shadowing', () => {
     await first.close();
 
     const second = openShadowStore(file);
-    const after = await shadow(apps.primaryUrl, apps.candidateUrl, second, { correlationState: readCorrelationState(second.db, { maxEntries: 1000, maxAgeMs: 3_600_000 }) });
+    const after = await shadow(apps.primaryUrl, apps.candidateUrl, second, {
+      correlationState: readCorrelationState(second.db, { maxEntries: 1000, maxAgeMs: 3_600_000 }),
+    });
     const again = client(after.url);
     expect((await again('GET', `/items/${item.json!.id}`)).status).toBe(200);
     expect((await again('GET', '/me', undefined, { authorization: `Bearer ${token}` })).status).toBe(200);
@@ -345,7 +354,9 @@ describe('stateful shadowing through the CLI', () => {
     const dir = tempDir();
     fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
     writeFiles(dir, {
-      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join('\n'),
+      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join(
+        '\n',
+      ),
     });
     const { url, io, stop } = await runShadow(dir);
     const send = client(url);
@@ -371,7 +382,9 @@ describe('stateful shadowing through the CLI', () => {
 
     const report = await parity(dir, 'report', '--format', 'json');
     expect(report.code, report.stderr).toBe(0);
-    const endpoints = new Map((JSON.parse(report.stdout) as { endpoints: { endpoint: string; requests: number; mismatches: number }[] }).endpoints.map((e) => [e.endpoint, e]));
+    const endpoints = new Map(
+      (JSON.parse(report.stdout) as { endpoints: { endpoint: string; requests: number; mismatches: number }[] }).endpoints.map((e) => [e.endpoint, e]),
+    );
     expect(endpoints.get('POST /customers')).toMatchObject({ requests: 30, mismatches: 0 });
     expect(endpoints.get('GET /customers/{customer_id}')).toMatchObject({ requests: 30, mismatches: 0 });
     expect(endpoints.get('PATCH /customers/{customer_id}')).toMatchObject({ requests: 30, mismatches: 30 });
@@ -383,7 +396,9 @@ describe('stateful shadowing through the CLI', () => {
     const dir = tempDir();
     fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
     writeFiles(dir, {
-      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join('\n'),
+      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join(
+        '\n',
+      ),
     });
     const auth = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc' };
     const first = await runShadow(dir);

@@ -884,7 +884,10 @@ export class Planner {
         endpoint: EP.createCustomer,
         apiKey,
         // Typed carelessly, as people do: trimmed and lowercased on both sides (Q7).
-        body: json({ email: `  ${capitalize(first)}.${capitalize(last)}${this.rng.int(100, 9999)}@Example.TEST `, name: `${capitalize(first)} ${capitalize(last)}` }),
+        body: json({
+          email: `  ${capitalize(first)}.${capitalize(last)}${this.rng.int(100, 9999)}@Example.TEST `,
+          name: `${capitalize(first)} ${capitalize(last)}`,
+        }),
         capture: { customer: 'id' },
       },
       { method: 'GET', path: customer, endpoint: EP.getCustomer, apiKey },
@@ -919,7 +922,14 @@ export class Planner {
     return this.scenario(
       'invoices.lifecycle',
       ['Q4', 'Q5', 'Q8'],
-      { method: 'POST', path: '/invoices', endpoint: EP.createInvoice, apiKey, body: json({ customer: customer.id, lines, tax_percent: tax }), capture: { invoice: 'id' } },
+      {
+        method: 'POST',
+        path: '/invoices',
+        endpoint: EP.createInvoice,
+        apiKey,
+        body: json({ customer: customer.id, lines, tax_percent: tax }),
+        capture: { invoice: 'id' },
+      },
       { method: 'GET', path: invoice, endpoint: EP.getInvoice, apiKey },
       { method: 'POST', path: `${invoice}/finalize`, endpoint: EP.finalizeInvoice, apiKey },
       {

@@ -26,7 +26,7 @@ import type { Scalar } from '../src/correlate/identifiers.js';
 import { learnPairs, producedValues } from '../src/correlate/learn.js';
 import { CorrelationMap, hashKey, pairKey, type CorrelationMapStats, type PairChange, type StoredPair } from '../src/correlate/map.js';
 import { LruMap } from '../src/correlate/lru.js';
-import { requestValues, walkRequest, type RequestLike, type WalkContext } from '../src/correlate/request.js';
+import { namedIdentifiers, requestValues, walkRequest, type RequestLike, type WalkContext } from '../src/correlate/request.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { OrderKeys } from './order.js';
 import type { ComparisonRecord, DivergenceChange, DivergenceRoot } from './store.js';
@@ -203,15 +203,14 @@ export class ShadowCorrelation {
     const write = isWrite(request.method);
     const session: string[] = [];
     if (request.connection !== undefined && this.sessions.has('connection')) session.push(`conn:${request.connection}`);
-    for (const [name, value] of Object.entries(request.headers)) {
+    for (const name in request.headers) {
+      const value = request.headers[name]!;
       const lower = name.toLowerCase();
       if (lower === 'authorization' && this.sessions.has('authorization')) session.push(`auth:${value}`);
       else if (lower === 'cookie' && this.sessions.has('cookie'))
         for (const pair of value.split(';')) if (pair.trim() !== '') session.push(`cookie:${pair.trim()}`);
     }
-    const used = requestValues(request, context)
-      .filter((slot) => slot.identifier)
-      .map((slot) => `v:${pairKey(slot.value, slot.scope)}`);
+    const used = namedIdentifiers(request, context).map((slot) => `v:${pairKey(slot.value, slot.scope)}`);
     const produced =
       write && primary && !primary.overCap ? producedValues({ request, primary, context }).map((value) => `v:${pairKey(value.value, value.scope)}`) : [];
     // The same write sent twice (a double submit, a retry, a duplicate registration) in order too, whoever sent it.

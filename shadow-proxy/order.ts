@@ -43,24 +43,29 @@ export class OrderTracker {
   /** Register a job in arrival order; its node says how many unfinished jobs it waits for. */
   add(keys: OrderKeys): OrderNode {
     const node: OrderNode = { blockers: 0, dependents: [], finished: false, keys };
-    const waitFor = new Set<OrderNode>();
+    // Most jobs wait for nothing: the set is only made for one that does.
+    let waitFor: Set<OrderNode> | undefined;
+    const wait = (blocker: OrderNode | undefined) => {
+      if (blocker && !blocker.finished && blocker !== node) (waitFor ??= new Set()).add(blocker);
+    };
     for (const key of keys.writes) {
       const state = this.state(key);
-      if (state.lastWrite && !state.lastWrite.finished) waitFor.add(state.lastWrite);
-      for (const reader of state.readers) if (!reader.finished && reader !== node) waitFor.add(reader);
+      wait(state.lastWrite);
+      for (const reader of state.readers) wait(reader);
       state.lastWrite = node;
       state.readers.clear();
     }
     for (const key of keys.reads) {
       const state = this.state(key);
       if (state.lastWrite === node) continue;
-      if (state.lastWrite && !state.lastWrite.finished) waitFor.add(state.lastWrite);
+      wait(state.lastWrite);
       state.readers.add(node);
     }
-    waitFor.delete(node);
-    for (const blocker of waitFor) blocker.dependents.push(node);
-    node.blockers = waitFor.size;
-    if (node.blockers > 0) this.waited += 1;
+    if (waitFor) {
+      for (const blocker of waitFor) blocker.dependents.push(node);
+      node.blockers = waitFor.size;
+      this.waited += 1;
+    }
     return node;
   }
 

@@ -86,6 +86,18 @@ export function snakeCase(key: string): string {
  * scope: scopes are compared with each other, never shown as English.
  */
 export function singular(noun: string): string {
+  // Collection names repeat on every request: each is worked out once.
+  let found = singulars.get(noun);
+  if (found === undefined) {
+    if (singulars.size >= KEY_MEMO_LIMIT) singulars.clear();
+    singulars.set(noun, (found = singularOf(noun)));
+  }
+  return found;
+}
+
+const singulars = new Map<string, string>();
+
+function singularOf(noun: string): string {
   const word = noun.toLowerCase().replace(/[^a-z0-9_]/g, '');
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (/(sses|xes|ches|shes|zzes)$/.test(word)) return word.slice(0, -2);

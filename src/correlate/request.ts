@@ -50,6 +50,11 @@ export interface WalkContext {
   extraKeys?: ReadonlySet<string>;
 }
 
+export interface WalkOptions {
+  /** Look at header values too (default true); ordering, which has the session keys already, does not. */
+  headers?: boolean;
+}
+
 /** Headers whose values are never identifiers: not looked at. */
 const NOT_VALUES = new Set([
   'accept',
@@ -78,9 +83,16 @@ const NOT_VALUES = new Set([
  * Visit every value of the request; where the visitor answers a replacement, the returned request
  * has it. `replaced` counts the replacements; the request is the same object when there are none.
  */
-export function walkRequest(request: RequestLike, visit: SlotVisitor, context: WalkContext = {}): { request: RequestLike; replaced: number } {
+export function walkRequest(
+  request: RequestLike,
+  visit: SlotVisitor,
+  context: WalkContext = {},
+  options: WalkOptions = {},
+): { request: RequestLike; replaced: number } {
   let replaced = 0;
-  const collection = collectionOf(request.target, context.template);
+  // Only query and body values need the addressed collection (for `id`): most GETs have neither.
+  let collection: string | undefined | null = null;
+  const collectionNow = () => (collection === null ? (collection = collectionOf(request.target, context.template)) : collection);
   const count: SlotVisitor = (value, scope, kind, identifier) => {
     const out = visit(value, scope, kind, identifier);
     if (out === undefined || out === value) return undefined;
@@ -92,7 +104,7 @@ export function walkRequest(request: RequestLike, visit: SlotVisitor, context: W
   const path = queryStart === -1 ? request.target : request.target.slice(0, queryStart);
   const query = queryStart === -1 ? undefined : request.target.slice(queryStart + 1);
   const newPath = walkPath(path, context.template, count);
-  const newQuery = query === undefined ? undefined : walkPairs(query, collection, context, count, 'query');
+  const newQuery = query === undefined ? undefined : walkPairs(query, collectionNow(), context, count, 'query');
   const target = newQuery === undefined ? newPath : `${newPath}?${newQuery}`;
 
   let headers = request.headers;
@@ -104,7 +116,8 @@ export function walkRequest(request: RequestLike, visit: SlotVisitor, context: W
     }
     headers[name] = value;
   };
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const name in options.headers === false ? {} : request.headers) {
+    const value = request.headers[name]!;
     const lower = name.toLowerCase();
     if (NOT_VALUES.has(lower)) continue;
     const changed =
@@ -120,11 +133,11 @@ export function walkRequest(request: RequestLike, visit: SlotVisitor, context: W
       const parsed = parseJson(body);
       if (parsed.ok) {
         const before = replaced;
-        const value = walkJson(parsed.value, undefined, undefined, collection, context, count);
+        const value = walkJson(parsed.value, undefined, undefined, collectionNow(), context, count);
         if (replaced > before) text = JSON.stringify(value);
       }
     } else if (contentType.startsWith('application/x-www-form-urlencoded')) {
-      const form = walkPairs(body.toString('utf8'), collection, context, count, 'body', true);
+      const form = walkPairs(body.toString('utf8'), collectionNow(), context, count, 'body', true);
       if (form !== body.toString('utf8')) text = form;
     }
     if (text !== undefined) {
@@ -136,15 +149,25 @@ export function walkRequest(request: RequestLike, visit: SlotVisitor, context: W
   return { request: { ...request, target, headers, body }, replaced };
 }
 
-/** Slots already listed, per request object and walk context: one mirrored request is listed for ordering, learning and divergence. */
+/** Slots already listed, per request object and walk context: one mirrored request is listed for learning and divergence. */
 const listed = new WeakMap<RequestLike, { context: WalkContext; slots: RequestSlot[] }>();
 
-/** Every value of the request with its scope (for ordering and divergence). Callers do not change the list. */
+/** Every value of the request with its scope (for learning and divergence). Callers do not change the list. */
 export function requestValues(request: RequestLike, context: WalkContext = {}): RequestSlot[] {
   const memo = listed.get(request);
   if (memo && memo.context === context) return memo.slots;
-  const found: RequestSlot[] = [];
+  const found = collectSlots(request, context, {});
   listed.set(request, { context, slots: found });
+  return found;
+}
+
+/** The identifiers a request names in its path, query and body, not its headers: what ordering keys on besides the session. */
+export function namedIdentifiers(request: RequestLike, context: WalkContext = {}): RequestSlot[] {
+  return collectSlots(request, context, { headers: false }).filter((slot) => slot.identifier);
+}
+
+function collectSlots(request: RequestLike, context: WalkContext, options: WalkOptions): RequestSlot[] {
+  const found: RequestSlot[] = [];
   walkRequest(
     request,
     (value, scope, kind, identifier) => {
@@ -152,6 +175,7 @@ export function requestValues(request: RequestLike, context: WalkContext = {}): 
       return undefined;
     },
     context,
+    options,
   );
   return found;
 }
@@ -172,7 +196,7 @@ function walkPath(path: string, template: string | undefined, visit: SlotVisitor
     const raw = segments[i]!;
     if (raw === '') continue;
     const position = index++;
-    const decoded = decode(raw);
+    const decoded = raw.includes('%') ? decode(raw) : raw;
     // A spec's literal segments (`customers`, `invoices`) are the route, never values.
     if (literal?.[position] === true) {
       previousWord = singular(decoded);

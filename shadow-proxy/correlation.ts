@@ -12,7 +12,7 @@
  * 4. **Ordering.** The queue holds a request back until the earlier ones it depends on have been
  *    answered by the candidate: `orderKeys` (see order.ts): the same client session (Authorization,
  *    a cookie, the connection), an identifier an earlier write produced or used, or the very same
- *    write sent again.
+ *    anonymous write sent again.
  * 5. **Divergence.** A write whose outcome differs between the sides (status class, or the
  *    candidate failed, timed out, or the mirror dropped it) marks the identifiers it touched. A
  *    later difference on a request that uses one of them is recorded as `downstream`, linked to that
@@ -213,8 +213,12 @@ export class ShadowCorrelation {
     const used = namedIdentifiers(request, context).map((slot) => `v:${pairKey(slot.value, slot.scope)}`);
     const produced =
       write && primary && !primary.overCap ? producedValues({ request, primary, context }).map((value) => `v:${pairKey(value.value, value.scope)}`) : [];
-    // The same write sent twice (a double submit, a retry, a duplicate registration) in order too, whoever sent it.
-    const repeated = write ? [`w:${request.method} ${request.target} ${request.body === null ? '' : hashKey(request.body.toString('latin1'))}`] : [];
+    // The same anonymous write sent twice (a double submit, a retry, a duplicate registration) in order
+    // too, whatever connection it came on. Not a signed-in client's: one product added to many
+    // users' carts is many sessions' writes, which need no order between them.
+    const anonymous = !request.headers.authorization && !request.headers.Authorization && !request.headers.cookie && !request.headers.Cookie;
+    const repeated =
+      write && anonymous ? [`w:${request.method} ${request.target} ${request.body === null ? '' : hashKey(request.body.toString('latin1'))}`] : [];
     return write ? { writes: [...session, ...used, ...produced, ...repeated], reads: [] } : { writes: [], reads: [...session, ...used] };
   }
 

@@ -110,7 +110,10 @@ describe('ordering keys', () => {
     );
     expect(create.reads).toEqual([]);
     expect(create.writes).toEqual(expect.arrayContaining(['conn:7', 'auth:Bearer k', 'cookie:sid=s1', 'cookie:theme=dark', 'v:\u0001cus_1111111111111111']));
-    expect(create.writes.some((key) => key.startsWith('w:POST /customers '))).toBe(true);
+    // A signed-in client's identical writes are its own session's: no order with other sessions' same write.
+    expect(create.writes.some((key) => key.startsWith('w:'))).toBe(false);
+    const anonymous = correlation.orderKeys(request('POST', '/users', {}, '{"username":"ada"}'), undefined, context);
+    expect(anonymous.writes.some((key) => key.startsWith('w:POST /users '))).toBe(true);
     const get = correlation.orderKeys(request('GET', '/customers/cus_1111111111111111?page=2'), undefined, context);
     // The read waits for the create that produced its id; `customers` and `page` name nothing.
     expect(get).toEqual({ writes: [], reads: ['conn:7', 'v:\u0001cus_1111111111111111'] });

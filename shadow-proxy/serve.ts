@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { targetPath } from '../src/record/match.js';
 import type { CompareRules } from '../src/compare/response.js';
 import type { LoadedSpec } from '../src/spec/load.js';
-import type { CorrelationConfig } from './correlation.js';
+import type { CorrelationConfig, CorrelationStats } from './correlation.js';
 import { compilePolicy, type MirrorPolicy } from './policy.js';
 import type { ShadowMetrics } from './proxy.js';
 
@@ -88,6 +88,18 @@ export function answerOperations(target: string, res: http.ServerResponse, metri
   res.end(JSON.stringify({ error: `unknown parity endpoint ${path}; try /__parity/health or /__parity/metrics` }));
 }
 
+/** Stateful shadowing's counters as Prometheus metrics: `parity_shadow_correlation_<key>[_total]`. */
+const CORRELATION_METRICS: readonly [keyof CorrelationStats, 'counter' | 'gauge', string][] = [
+  ['learned', 'counter', 'Identifier pairs learned (primary value -> candidate or secondary value).'],
+  ['translated', 'counter', 'Mirrored requests sent to the candidate with learned values translated.'],
+  ['downstream', 'counter', 'Differences recorded as downstream of an earlier diverged write.'],
+  ['diverged', 'counter', 'Identifiers marked diverged by a write whose outcome differed.'],
+  ['evicted', 'counter', 'Learned pairs and diverged identifiers pushed out by shadow.correlation.max_entries.'],
+  ['expired', 'counter', 'Learned pairs and diverged identifiers forgotten after shadow.correlation.max_age_hours unused.'],
+  ['conflicts', 'counter', 'Pairings refused because they contradicted a learned pair.'],
+  ['entries', 'gauge', 'Learned pairs held now (candidate and secondary).'],
+];
+
 export function prometheusText(m: ShadowMetrics): string {
   const lines = [
     '# HELP parity_shadow_requests_total Requests received (inline: client requests proxied to the primary; detached: mirrored copies).',
@@ -108,30 +120,10 @@ export function prometheusText(m: ShadowMetrics): string {
     '# HELP parity_shadow_queue_depth Mirror jobs waiting.',
     '# TYPE parity_shadow_queue_depth gauge',
     `parity_shadow_queue_depth ${m.queueDepth}`,
-    '# HELP parity_shadow_correlation_learned_total Identifier pairs learned (primary value -> candidate or secondary value).',
-    '# TYPE parity_shadow_correlation_learned_total counter',
-    `parity_shadow_correlation_learned_total ${m.correlation.learned}`,
-    '# HELP parity_shadow_correlation_translated_total Mirrored requests sent to the candidate with learned values translated.',
-    '# TYPE parity_shadow_correlation_translated_total counter',
-    `parity_shadow_correlation_translated_total ${m.correlation.translated}`,
-    '# HELP parity_shadow_correlation_downstream_total Differences recorded as downstream of an earlier diverged write.',
-    '# TYPE parity_shadow_correlation_downstream_total counter',
-    `parity_shadow_correlation_downstream_total ${m.correlation.downstream}`,
-    '# HELP parity_shadow_correlation_diverged_total Identifiers marked diverged by a write whose outcome differed.',
-    '# TYPE parity_shadow_correlation_diverged_total counter',
-    `parity_shadow_correlation_diverged_total ${m.correlation.diverged}`,
-    '# HELP parity_shadow_correlation_evicted_total Learned pairs and diverged identifiers pushed out by shadow.correlation.max_entries.',
-    '# TYPE parity_shadow_correlation_evicted_total counter',
-    `parity_shadow_correlation_evicted_total ${m.correlation.evicted}`,
-    '# HELP parity_shadow_correlation_expired_total Learned pairs and diverged identifiers forgotten after shadow.correlation.max_age_hours unused.',
-    '# TYPE parity_shadow_correlation_expired_total counter',
-    `parity_shadow_correlation_expired_total ${m.correlation.expired}`,
-    '# HELP parity_shadow_correlation_conflicts_total Pairings refused because they contradicted a learned pair.',
-    '# TYPE parity_shadow_correlation_conflicts_total counter',
-    `parity_shadow_correlation_conflicts_total ${m.correlation.conflicts}`,
-    '# HELP parity_shadow_correlation_entries Learned pairs held now (candidate and secondary).',
-    '# TYPE parity_shadow_correlation_entries gauge',
-    `parity_shadow_correlation_entries ${m.correlation.entries}`,
+    ...CORRELATION_METRICS.flatMap(([key, type, help]) => {
+      const name = `parity_shadow_correlation_${key}${type === 'counter' ? '_total' : ''}`;
+      return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${m.correlation[key]}`];
+    }),
   ];
   return `${lines.join('\n')}\n`;
 }

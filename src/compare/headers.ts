@@ -123,7 +123,7 @@ function matchesAnyName(patterns: readonly string[], name: string): boolean {
 }
 
 /** Set-Cookie lines joined into one string (`a=1; Path=/, b=2`): split at commas that start a new cookie, not inside Expires. */
-function splitSetCookie(value: string): string[] {
+export function splitSetCookie(value: string): string[] {
   return value.split(/,\s*(?=[^;,=\s]+=)/);
 }
 

@@ -15,9 +15,11 @@
  * The map then keeps pairs one-to-one (src/correlate/map.ts).
  */
 import { liftBody, type ResponseData } from '../compare/response.js';
-import { headerValue } from '../compare/headers.js';
+import { headerValue, splitSetCookie } from '../compare/headers.js';
+import { formatConcrete } from '../compare/json.js';
 import { parseJsonPath, type PathSegment } from '../jsonpath.js';
-import { isIsoDate, isUnixTimestamp } from '../record/volatile.js';
+import { decodeSegment, targetPath } from '../record/match.js';
+import { isIsoDate, isUnixTimestamp, pathMatches } from '../record/volatile.js';
 import { collectionOf, identifierKey, isJwt, isScalar, isStrong, looksGenerated, scopeOfParent, singular, type Scalar } from './identifiers.js';
 import type { CorrelationPair } from './map.js';
 import { requestValues, type RequestLike, type WalkContext } from './request.js';
@@ -58,7 +60,7 @@ export function learnPairs(input: LearnInput): CorrelationPair[] {
   const { primary, other, request } = input;
   if (primary.status >= 400 || other.status >= 400 || Math.floor(primary.status / 100) !== Math.floor(other.status / 100)) return [];
   const context = input.context ?? NO_CONTEXT;
-  const endpoint = `${request.method} ${context.template ?? stripQuery(request.target)}`;
+  const endpoint = `${request.method} ${context.template ?? targetPath(request.target)}`;
   const collection = collectionOf(request.target, context.template);
   const sent = requestValues(request, context);
   const sentValues = new Set(sent.map((slot) => String(slot.value)));
@@ -137,7 +139,7 @@ export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scala
     if (location === undefined) continue;
     let previousWord: string | undefined;
     for (const raw of pathOf(location).split('/')) {
-      const segment = decode(raw);
+      const segment = decodeSegment(raw);
       if (segment === '') continue;
       if (/^\d+$/.test(segment) || isStrong(segment)) add(segment, previousWord);
       if (/^[A-Za-z][A-Za-z_-]*$/.test(segment)) previousWord = singular(segment);
@@ -168,8 +170,8 @@ function locationPairs(a: string, b: string): Omit<CorrelationPair, 'source'>[] 
   const out: Omit<CorrelationPair, 'source'>[] = [];
   let previousWord: string | undefined;
   for (let i = 0; i < segmentsA.length; i++) {
-    const x = decode(segmentsA[i]!);
-    const y = decode(segmentsB[i]!);
+    const x = decodeSegment(segmentsA[i]!);
+    const y = decodeSegment(segmentsB[i]!);
     if (x !== y) {
       // The same path but for made-up values: a differing word is a different place, not a pair.
       if (/^[A-Za-z][A-Za-z_-]*$/.test(x) && /^[A-Za-z][A-Za-z_-]*$/.test(y) && !looksGenerated(x, y)) return [];
@@ -189,12 +191,7 @@ function pathOf(location: string): string {
       return location;
     }
   }
-  return stripQuery(path);
-}
-
-function stripQuery(target: string): string {
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+  return targetPath(path);
 }
 
 /** Cookie name -> [primary value, other value], for cookies both sides set to different values. */
@@ -214,7 +211,7 @@ function setCookies(headers: ResponseData['headers']): Map<string, string> {
   const out = new Map<string, string>();
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== 'set-cookie' || value === undefined) continue;
-    const lines = typeof value === 'string' ? value.split(/,\s*(?=[^;,=\s]+=)/) : value;
+    const lines = typeof value === 'string' ? splitSetCookie(value) : value;
     for (const line of lines) {
       const pair = line.split(';', 1)[0]!;
       const eq = pair.indexOf('=');
@@ -284,24 +281,6 @@ function parentKey(path: readonly (string | number)[]): string | undefined {
   return undefined;
 }
 
-function pathMatches(pattern: readonly PathSegment[], path: readonly (string | number)[]): boolean {
-  if (pattern.length !== path.length) return false;
-  return pattern.every((segment, i) => {
-    const step = path[i]!;
-    if (segment.kind === 'wildcard') return true;
-    if (segment.kind === 'index') return step === segment.index;
-    return step === segment.name;
-  });
-}
-
 function formatPath(path: readonly (string | number)[]): string {
-  return `$${path.map((step) => (typeof step === 'number' ? `[${step}]` : /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(step) ? `.${step}` : `['${step}']`)).join('')}`;
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return formatConcrete(path.map((step) => (typeof step === 'number' ? { kind: 'index', index: step } : { kind: 'key', name: step })));
 }

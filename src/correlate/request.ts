@@ -16,6 +16,8 @@
  * serialised again (and its Content-Length set), a rewritten query or form keeps every other
  * parameter as it was.
  */
+import { headerValue } from '../compare/headers.js';
+import { decodeSegment } from '../record/match.js';
 import { collectionOf, identifierKey, isJwt, isScalar, scopeOfParent, singular, STRONG_STRING_LENGTH, type Scalar } from './identifiers.js';
 
 export interface RequestLike {
@@ -51,8 +53,8 @@ export interface WalkContext {
 }
 
 export interface WalkOptions {
-  /** Look at header values too (default true); ordering, which has the session keys already, does not. */
-  headers?: boolean;
+  /** Which header values to look at: all (the default), or only the credentials (`Authorization`, cookies). */
+  headers?: 'all' | 'credentials';
 }
 
 /** Headers whose values are never identifiers: not looked at. */
@@ -116,10 +118,11 @@ export function walkRequest(
     }
     headers[name] = value;
   };
-  for (const name in options.headers === false ? {} : request.headers) {
+  const credentialsOnly = options.headers === 'credentials';
+  for (const name in request.headers) {
     const value = request.headers[name]!;
     const lower = name.toLowerCase();
-    if (NOT_VALUES.has(lower)) continue;
+    if (NOT_VALUES.has(lower) || (credentialsOnly && lower !== 'authorization' && lower !== 'cookie')) continue;
     const changed =
       lower === 'cookie' ? walkCookies(value, count) : lower === 'authorization' ? walkAuthorization(value, count) : walkHeader(lower, value, count);
     if (changed !== undefined) setHeader(name, changed);
@@ -127,7 +130,7 @@ export function walkRequest(
 
   let body = request.body;
   if (body !== null && body.length > 0) {
-    const contentType = (headerOf(request.headers, 'content-type') ?? '').toLowerCase();
+    const contentType = (headerValue(request.headers, 'content-type') ?? '').toLowerCase();
     let text: string | undefined;
     if (/[/+]json\b/.test(contentType)) {
       const parsed = parseJson(body);
@@ -161,9 +164,12 @@ export function requestValues(request: RequestLike, context: WalkContext = {}): 
   return found;
 }
 
-/** The identifiers a request names in its path, query and body, not its headers: what ordering keys on besides the session. */
+/**
+ * The identifiers a request names in its path, query, body and credentials (a token or a session
+ * cookie an earlier login handed out), not in its other headers: what ordering keys on.
+ */
 export function namedIdentifiers(request: RequestLike, context: WalkContext = {}): RequestSlot[] {
-  return collectSlots(request, context, { headers: false }).filter((slot) => slot.identifier);
+  return collectSlots(request, context, { headers: 'credentials' }).filter((slot) => slot.identifier);
 }
 
 function collectSlots(request: RequestLike, context: WalkContext, options: WalkOptions): RequestSlot[] {
@@ -196,7 +202,7 @@ function walkPath(path: string, template: string | undefined, visit: SlotVisitor
     const raw = segments[i]!;
     if (raw === '') continue;
     const position = index++;
-    const decoded = raw.includes('%') ? decode(raw) : raw;
+    const decoded = raw.includes('%') ? decodeSegment(raw) : raw;
     // A spec's literal segments (`customers`, `invoices`) are the route, never values.
     if (literal?.[position] === true) {
       previousWord = singular(decoded);
@@ -317,13 +323,9 @@ function walkHeader(name: string, value: string, visit: SlotVisitor): string | u
   return replacement === undefined ? undefined : String(replacement);
 }
 
+/** A query or form value, percent-decoded; in a form body `+` is a space. */
 function decode(text: string, form = false): string {
-  const spaced = form ? text.replace(/\+/g, ' ') : text;
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
-  }
+  return decodeSegment(form ? text.replace(/\+/g, ' ') : text);
 }
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -332,9 +334,4 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
-}
-
-function headerOf(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
 }

@@ -215,4 +215,23 @@ describe('shadow mirror policy keys', () => {
       'parity.yaml:5:5: shadow.headers.primary: unknown key (expected one of: candidate, secondary)',
     ]);
   });
+
+  it('loads shadow.correlation with its defaults, and rejects a bad bound or session kind at its position', () => {
+    const root = tmp();
+    writeFiles(root, { 'parity.yaml': 'shadow:\n  correlation: {keys: [number], sessions: [cookie]}\n' });
+    expect(loadWorkspace({ cwd: root }).shadow.correlation).toEqual({
+      enabled: true,
+      max_entries: 100_000,
+      max_age_hours: 168,
+      keys: ['number'],
+      sessions: ['cookie'],
+    });
+
+    writeFiles(root, { 'parity.yaml': 'shadow:\n  correlation:\n    max_entries: 0\n    sessions: [ip]\n' });
+    const { error, lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
+    expect(error.exitCode).toBe(2);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^parity\.yaml:3:18: shadow\.correlation\.max_entries: /);
+    expect(lines[1]).toMatch(/^parity\.yaml:4:16: shadow\.correlation\.sessions\[0\]: .*connection.*authorization.*cookie/);
+  });
 });

@@ -194,6 +194,16 @@ describe('translating a request', () => {
     expect(form.request.body!.toString()).toBe('item_id=7&text=a+b&customer=cus_2222222222222222');
   });
 
+  it('sends a body that does not parse, and a segment with a broken escape, as they came', () => {
+    const map = newMap();
+    map.learn({ primary: 'cus_1111111111111111', other: 'cus_2222222222222222', scope: undefined, source: 'test' });
+    const broken = { method: 'POST', target: '/x/%zz/cus_1111111111111111', headers: JSON_HEADERS, body: Buffer.from('{"customer": "cus_1111111111111111"') };
+    const out = translate(map, broken);
+    expect(out.request.target).toBe('/x/%zz/cus_2222222222222222');
+    expect(out.request.body).toBe(broken.body);
+    expect(out.replaced).toBe(1);
+  });
+
   it("keeps a spec's literal segments, and leaves Basic credentials alone", () => {
     const map = newMap();
     map.learn({ primary: 'customers', other: 'clients', scope: undefined, source: 'test' });

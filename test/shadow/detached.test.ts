@@ -14,10 +14,9 @@ import { parse } from 'yaml';
 import { startDetachedShadow, type DetachedShadowOptions } from '../../shadow-proxy/detached.js';
 import { readShadowSessions, readShadowSummary } from '../../shadow-proxy/query.js';
 import { openShadowStore } from '../../shadow-proxy/store.js';
-import { runCli } from '../../src/cli/main.js';
-import { memoryIo } from '../../src/cli/io.js';
 import { openStore } from '../../src/store/store.js';
 import { jsonService, useLoopback } from '../helpers/loopback.js';
+import { runShadow } from '../helpers/cli.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
 const { listen, onCleanup } = useLoopback();
@@ -224,25 +223,12 @@ describe('detached mode', () => {
 });
 
 describe('parity shadow --detached', () => {
-  async function runShadow(dir: string, args: string[]) {
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['shadow', '--port', '0', '--json', ...args], io);
-    let url: string | undefined;
-    for (let i = 0; i < 200 && !url; i++) {
-      url = /detached shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(url, io.err()).toBeDefined();
-    return { url: url!, io, stop: async () => (stop.abort(), done) };
-  }
-
   it('starts from the flag, prints where it listens and how to point a mirror at it, and drains on SIGTERM', async () => {
     const primary = await listen(jsonService().server);
     const candidate = await listen(jsonService({ differ: (p) => p === '/orders/2' }).server);
     const dir = tempDir();
     writeFiles(dir, { 'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${candidate}"}\n` });
-    const { url, io, stop } = await runShadow(dir, ['--detached']);
+    const { url, io, stop } = await runShadow(dir, '--detached');
     expect(io.err()).toContain(`point a mirror at it: nginx \`mirror /__mirror;\` + \`proxy_pass ${url}$request_uri;\``);
     expect(io.err()).toContain('docs/envoy-mirror.yaml');
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(`${url}/orders/${i % 4}`)));
@@ -262,7 +248,7 @@ describe('parity shadow --detached', () => {
     const primary = await listen(jsonService().server);
     const dir = tempDir();
     writeFiles(dir, { 'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${primary}"}\nshadow: {mode: detached}\n` });
-    const { url, io, stop } = await runShadow(dir, []);
+    const { url, io, stop } = await runShadow(dir);
     expect((await send(`${url}/customers/1`)).status).toBe(202);
     expect(await stop()).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({ written: 1, metrics: { requests: 1, compared: { match: 1 } } });

@@ -17,6 +17,7 @@ import { openShadowStore } from '../../shadow-proxy/store.js';
 import { runCli } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { openStore } from '../../src/store/store.js';
+import { runShadow } from '../helpers/cli.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -279,18 +280,10 @@ describe('parity shadow', () => {
     writeFiles(dir, {
       'parity.yaml': `legacy: {url: "${primary}"}\nrewrite: {url: "${stalled}"}\nshadow: {drain_seconds: 1, timeout_ms: 1000}\n`,
     });
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['shadow', '--port', '0', '--json'], io);
-    let url: string | undefined;
-    for (let i = 0; i < 200 && !url; i++) {
-      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const { url, io, stop } = await runShadow(dir);
     await Promise.all(Array.from({ length: 60 }, (_, i) => get(`${url}/json/${i}`)));
     const started = performance.now();
-    stop.abort();
-    expect(await done).toBe(0);
+    expect(await stop()).toBe(0);
     expect(performance.now() - started).toBeLessThan(5_000);
     const result = JSON.parse(io.out()) as { metrics: { dropped: number; compared: Record<string, number> } };
     const compared = Object.values(result.metrics.compared).reduce((a, b) => a + b, 0);
@@ -312,15 +305,7 @@ describe('parity shadow', () => {
         '',
       ].join('\n'),
     });
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['shadow', '--port', '0', '--json'], io);
-    let url: string | undefined;
-    for (let i = 0; i < 200 && !url; i++) {
-      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(url, io.err()).toBeDefined();
+    const { url, io, stop } = await runShadow(dir);
     const secrets = ['tok_live_SECRET_1', 'sess_SECRET_2', '4242-SECRET-3'];
     await Promise.all(
       Array.from({ length: 150 }, (_, i) =>
@@ -332,8 +317,7 @@ describe('parity shadow', () => {
       ),
     );
     // Stop at once: comparisons still queued or running must be finished and written, not lost.
-    stop.abort();
-    expect(await done).toBe(0);
+    expect(await stop()).toBe(0);
     const result = JSON.parse(io.out()) as { written: number; lost: number; metrics: { requests: number; compared: Record<string, number> } };
     const compared = Object.values(result.metrics.compared).reduce((a, b) => a + b, 0);
     expect(result.metrics.requests).toBe(150);

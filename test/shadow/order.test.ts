@@ -119,6 +119,21 @@ describe('ordering keys', () => {
     expect(get).toEqual({ writes: [], reads: ['conn:7', 'v:\u0001cus_1111111111111111'] });
   });
 
+  it('makes a request signed with a token wait for the login that handed it out, whatever connection each came on', () => {
+    const correlation = new ShadowCorrelation(DEFAULT_CORRELATION);
+    const context = correlation.contextOf(undefined);
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl';
+    const loginAnswer = { ...answer, body: Buffer.from(JSON.stringify({ user: { token: jwt } })) };
+    const login = correlation.orderKeys({ ...request('POST', '/users/login', {}, '{"user":"ada"}'), connection: 1 }, loginAnswer, context);
+    const signed = correlation.orderKeys(
+      { ...request('POST', '/items', { authorization: `Bearer ${jwt}` }, '{"name":"x"}'), connection: 2 },
+      undefined,
+      context,
+    );
+    const shared = login.writes.filter((key) => signed.writes.includes(key));
+    expect(shared).toEqual([`v:\u0001${jwt}`]);
+  });
+
   it('leaves a shared credential out of the session when told to', () => {
     const correlation = new ShadowCorrelation({ ...DEFAULT_CORRELATION, sessions: ['cookie'] });
     const keys = correlation.orderKeys(request('POST', '/events', { authorization: 'Bearer partner' }, '{}'), undefined, correlation.contextOf(undefined));

@@ -18,16 +18,14 @@ import { startShadowProxy, type ShadowProxy } from '../../shadow-proxy/proxy.js'
 import { replaySamples } from '../../shadow-proxy/replay.js';
 import { readShadowSummary } from '../../shadow-proxy/query.js';
 import { openShadowStore, readCorrelationState, type ShadowStore } from '../../shadow-proxy/store.js';
-import { memoryIo } from '../../src/cli/io.js';
 import { loadWorkspace } from '../../src/config/load.js';
 import { ReportConfigSchema } from '../../src/config/schema.js';
-import { runCli } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/package-info.js';
 import { loadSpecs } from '../../src/spec/load.js';
 import { openStore } from '../../src/store/store.js';
 import { useLoopback } from '../helpers/loopback.js';
 import { statefulApp, type StatefulAppOptions } from '../helpers/stateful-app.js';
-import { parity } from '../helpers/cli.js';
+import { parity, runShadow } from '../helpers/cli.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
 const { listen, onCleanup } = useLoopback();
@@ -347,17 +345,21 @@ describe('replaying stored samples with what shadowing learned', () => {
   });
 });
 
+/** The billing pair running, and a workspace over it as a user keeps one: the worked specs, writes mirrored. */
+async function billingWorkspace(): Promise<string> {
+  const [primary, candidate] = await Promise.all([startBilling('legacy'), startBilling('rewrite')]);
+  running.push(primary, candidate);
+  const dir = tempDir();
+  fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
+  writeFiles(dir, {
+    'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join('\n'),
+  });
+  return dir;
+}
+
 describe('stateful shadowing through the CLI', () => {
   it('runs the create / read / update flow through `parity shadow` and `parity report --format json` as a user would', { timeout: 60_000 }, async () => {
-    const [primary, candidate] = await Promise.all([startBilling('legacy'), startBilling('rewrite')]);
-    running.push(primary, candidate);
-    const dir = tempDir();
-    fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
-    writeFiles(dir, {
-      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join(
-        '\n',
-      ),
-    });
+    const dir = await billingWorkspace();
     const { url, io, stop } = await runShadow(dir);
     const send = client(url);
     const auth = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc' };
@@ -391,15 +393,7 @@ describe('stateful shadowing through the CLI', () => {
   });
 
   it('follows the ids it learned before a restart: the mirror thread reads them back from the store', { timeout: 60_000 }, async () => {
-    const [primary, candidate] = await Promise.all([startBilling('legacy'), startBilling('rewrite')]);
-    running.push(primary, candidate);
-    const dir = tempDir();
-    fs.cpSync(path.join(packageRoot(), 'specs', 'billing'), path.join(dir, 'specs'), { recursive: true });
-    writeFiles(dir, {
-      'parity.yaml': [`legacy: {url: "${primary.url}"}`, `rewrite: {url: "${candidate.url}"}`, 'shadow:', '  methods: [GET, POST, PATCH, DELETE]', ''].join(
-        '\n',
-      ),
-    });
+    const dir = await billingWorkspace();
     const auth = { authorization: 'Bearer sk_test_acme_4eC39HqLyjWDarjtT1zdp7dc' };
     const first = await runShadow(dir);
     const created = await client(first.url)('POST', '/customers', { email: 'restart@example.test' }, auth);
@@ -413,24 +407,3 @@ describe('stateful shadowing through the CLI', () => {
     expect(after.metrics.correlation).toMatchObject({ learned: 0, translated: 1, entries: 1 });
   });
 });
-
-/** `parity shadow --port 0 --json` in-process, as a user runs it; `stop()` is its Ctrl-C and answers the exit code. */
-async function runShadow(dir: string): Promise<{ url: string; io: ReturnType<typeof memoryIo>; stop(): Promise<number> }> {
-  const abort = new AbortController();
-  const io = memoryIo(dir, {}, abort.signal);
-  const done = runCli(['shadow', '--port', '0', '--json'], io);
-  let url: string | undefined;
-  for (let i = 0; i < 400 && !url; i++) {
-    url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-    if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  expect(url, io.err()).toBeDefined();
-  return {
-    url: url!,
-    io,
-    stop: () => {
-      abort.abort();
-      return done;
-    },
-  };
-}

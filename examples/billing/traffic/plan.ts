@@ -334,6 +334,17 @@ export class Planner {
     return { line1: `${this.rng.int(1, 200)} Market St`, city, postal_code: String(this.rng.int(10000, 99999)), country };
   }
 
+  /**
+   * Whether a customer may be created now (then the next one waits). Customers list by creation
+   * second with ties broken by their random ids, so two created in the same second list in a
+   * different order on every instance; every scenario that creates one goes through here.
+   */
+  private claimCustomerCreate(): boolean {
+    if (this.planned < this.nextCustomerCreateAt) return false;
+    this.nextCustomerCreateAt = this.planned + this.customerCreateGap;
+    return true;
+  }
+
   private scenario(name: string, triggers: string[], ...requests: PlannedRequest[]): PlannedScenario {
     return { name, triggers, requests };
   }
@@ -482,12 +493,8 @@ export class Planner {
   // --- customers -------------------------------------------------------------------------
 
   private createCustomer(variant: 'clean' | 'messy' | 'full' | 'invalid_email' | 'missing_email' | 'invalid_json'): PlannedScenario | undefined {
-    // Customers list by creation second with ties broken by their random ids, so two created in
-    // the same second list in a different order on every instance. Spacing the creates keeps that
-    // noise out of a shadow comparison.
     const creates = variant === 'clean' || variant === 'messy' || variant === 'full';
-    if (creates && this.planned < this.nextCustomerCreateAt) return undefined;
-    if (creates) this.nextCustomerCreateAt = this.planned + this.customerCreateGap;
+    if (creates && !this.claimCustomerCreate()) return undefined;
     const r = this.rng;
     const apiKey = this.key(this.account());
     const first = r.pick(FIRST);
@@ -868,9 +875,7 @@ export class Planner {
 
   /** A new customer (no address), read back, renamed (R2 on the rewrite), read again, its (empty) invoices listed. Also the opening's messy create (Q7). */
   private customerLifecycle(): PlannedScenario | undefined {
-    // The same spacing as any customer create (see createCustomer).
-    if (this.planned < this.nextCustomerCreateAt) return undefined;
-    this.nextCustomerCreateAt = this.planned + this.customerCreateGap;
+    if (!this.claimCustomerCreate()) return undefined;
     const apiKey = this.key(this.account());
     const first = this.rng.pick(FIRST);
     const last = this.rng.pick(LAST);

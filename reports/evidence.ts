@@ -16,7 +16,7 @@ import * as hdr from 'hdr-histogram-js';
 import type Database from 'better-sqlite3';
 import { openStore } from '../src/store/store.js';
 import { mergeTarget, readSamples, type RollupRow, type ShadowSample } from '../shadow-proxy/query.js';
-import { decodeHistogram, ROLLUP_OUTCOMES, type RollupOutcome } from '../shadow-proxy/store.js';
+import { decodeHistogram, noOutcomes, ROLLUP_OUTCOMES, type RollupOutcome } from '../shadow-proxy/store.js';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -30,6 +30,8 @@ export interface StatusPairCount {
 export interface SignatureCount {
   count: number;
   expected: number;
+  /** Of `count`, requests the secondary could not judge (it disagreed with the primary on status or structure). */
+  inconclusive: number;
 }
 
 export interface PathCount {
@@ -44,6 +46,11 @@ export interface ShadowBucket {
   lastMinute: number | null;
   primaryLatency: hdr.Histogram;
   candidateLatency: hdr.Histogram;
+  /** The like-for-like latency reference (the side timed the way the candidate was) and the candidate on the same requests. */
+  referenceLatency: hdr.Histogram;
+  pairedCandidateLatency: hdr.Histogram;
+  /** Requests with a secondary answer, and those where the secondary disagreed with the primary on status or structure. */
+  secondary: { compared: number; diverged: number };
   /** `${primary} ${candidate}` -> count. */
   statusPairs: Map<string, StatusPairCount>;
   /** signature text -> counts. */
@@ -158,11 +165,14 @@ export function readEvidence(options: ReadEvidenceOptions): Evidence {
 
 export function emptyBucket(): ShadowBucket {
   return {
-    outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
+    outcomes: noOutcomes(),
     firstMinute: null,
     lastMinute: null,
     primaryLatency: mergeTarget(),
     candidateLatency: mergeTarget(),
+    referenceLatency: mergeTarget(),
+    pairedCandidateLatency: mergeTarget(),
+    secondary: { compared: 0, diverged: 0 },
     statusPairs: new Map(),
     signatures: new Map(),
     paths: new Map(),
@@ -176,8 +186,12 @@ export function mergeBucket(into: ShadowBucket, from: ShadowBucket): void {
   if (from.lastMinute !== null) into.lastMinute = into.lastMinute === null ? from.lastMinute : Math.max(into.lastMinute, from.lastMinute);
   into.primaryLatency.add(from.primaryLatency);
   into.candidateLatency.add(from.candidateLatency);
+  into.referenceLatency.add(from.referenceLatency);
+  into.pairedCandidateLatency.add(from.pairedCandidateLatency);
+  into.secondary.compared += from.secondary.compared;
+  into.secondary.diverged += from.secondary.diverged;
   for (const [key, pair] of from.statusPairs) addPair(into, key, pair.primary, pair.candidate, pair.count);
-  for (const [key, counts] of from.signatures) addCounts(into.signatures, key, counts.count, counts.expected);
+  for (const [key, counts] of from.signatures) addCounts(into.signatures, key, counts);
   for (const [key, counts] of from.paths) addPath(into, key, counts.raw, counts.noise);
 }
 
@@ -225,8 +239,12 @@ function addStore(
       bucket.firstMinute = bucket.firstMinute === null ? row.first_minute : Math.min(bucket.firstMinute, row.first_minute);
       bucket.lastMinute = bucket.lastMinute === null ? row.last_minute : Math.max(bucket.lastMinute, row.last_minute);
     }
+    bucket.secondary.compared += row.secondary_compared;
+    bucket.secondary.diverged += row.secondary_diverged;
     if (row.primary_latency) bucket.primaryLatency.add(decode(row.primary_latency));
     if (row.candidate_latency) bucket.candidateLatency.add(decode(row.candidate_latency));
+    if (row.reference_latency) bucket.referenceLatency.add(decode(row.reference_latency));
+    if (row.paired_candidate_latency) bucket.pairedCandidateLatency.add(decode(row.paired_candidate_latency));
   }
 
   const downstreamRows = db.prepare('SELECT * FROM shadow_downstream WHERE hour >= ?').iterate(since) as IterableIterator<DownstreamRow>;
@@ -252,7 +270,7 @@ function addStore(
 
   const signatureHours = db
     .prepare(
-      `SELECT s.id, s.endpoint, s.signature, s.differences, s.first_seen, s.last_seen, h.hour, h.count, h.expected
+      `SELECT s.id, s.endpoint, s.signature, s.differences, s.first_seen, s.last_seen, h.hour, h.count, h.expected, h.inconclusive
        FROM shadow_signature_hours h JOIN shadow_signatures s ON s.id = h.signature_id WHERE h.hour >= ?`,
     )
     .iterate(since) as IterableIterator<{
@@ -265,12 +283,13 @@ function addStore(
     hour: number;
     count: number;
     expected: number;
+    inconclusive: number;
   }>;
   const signaturesHere = new Map<number, SignatureInfo>();
   for (const row of signatureHours) {
     const endpoint = endpointOf(row.endpoint);
     if (!endpoint) continue;
-    addCounts(bucketOf(endpoint, row.hour).signatures, row.signature, row.count, row.expected);
+    addCounts(bucketOf(endpoint, row.hour).signatures, row.signature, row);
     const firstSeen = Math.max(row.first_seen, since);
     let info = endpoint.signatureInfo.get(row.signature);
     if (!info) {
@@ -384,13 +403,14 @@ function addPair(bucket: ShadowBucket, key: string, primary: number, candidate: 
   else bucket.statusPairs.set(key, { primary, candidate, count });
 }
 
-function addCounts(map: Map<string, SignatureCount>, key: string, count: number, expected: number): void {
+function addCounts(map: Map<string, SignatureCount>, key: string, { count, expected, inconclusive }: SignatureCount): void {
   const entry = map.get(key);
   if (entry) {
     entry.count += count;
     entry.expected += expected;
+    entry.inconclusive += inconclusive;
   } else {
-    map.set(key, { count, expected });
+    map.set(key, { count, expected, inconclusive });
   }
 }
 

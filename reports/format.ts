@@ -2,7 +2,18 @@
  * The figures and labels both renderers print, so Markdown and HTML show the very same numbers,
  * and the gate details use them too. Pure formatting: nothing here decides anything.
  */
-import type { DownstreamReport, GateStatus, IntentionalDifference, LatencyPercentiles, ReadinessReport, StatusCell, Thresholds, Verdict } from './model.js';
+import type {
+  DownstreamReport,
+  EndpointReport,
+  GateStatus,
+  IntentionalDifference,
+  LatencyPercentiles,
+  ReadinessReport,
+  ReportSignature,
+  StatusCell,
+  Thresholds,
+  Verdict,
+} from './model.js';
 
 const VERDICT_LABELS: Record<Verdict, string> = { READY: 'READY', NOT_READY: 'NOT READY', INSUFFICIENT_DATA: 'INSUFFICIENT DATA' };
 const VERDICT_SYMBOLS: Record<Verdict, string> = { READY: '✅', NOT_READY: '❌', INSUFFICIENT_DATA: '⏳' };
@@ -31,6 +42,12 @@ export function formatCount(n: number): string {
  * A match-rate lower bound as `99.912 %`. Rounded down, never up: a bound of 0.9989996 printed as
  * 99.900 % would look like it meets a 99.9 % target it actually misses.
  */
+/** An endpoint's match-rate bound: none without compared requests ("no traffic" when nothing was seen at all). */
+export function endpointBoundText(endpoint: EndpointReport): string {
+  if (endpoint.match_rate_lower_bound !== null) return formatLowerBound(endpoint.match_rate_lower_bound);
+  return endpoint.traffic.first_seen === null ? 'no traffic' : 'none compared';
+}
+
 export function formatLowerBound(rate: number): string {
   // The epsilon absorbs binary noise such as 0.999 * 1e5 = 99899.99999999999.
   const thousandths = Math.floor(rate * 100_000 + 1e-6);
@@ -128,9 +145,10 @@ export function thresholdRows(thresholds: Thresholds): [string, string][] {
     ['Target match rate (lower confidence bound at least)', formatPercent(thresholds.target_match_rate)],
     ['Confidence of the bounds (one-sided)', formatPercent(thresholds.confidence)],
     ['Error-rate margin (rewrite over legacy at most)', `${Number((thresholds.error_rate_margin * 100).toFixed(3))} percentage points`],
-    ['Rewrite p99 over legacy p99 at most', `× ${thresholds.max_p99_ratio.toFixed(2)}`],
-    ['p99 slack (passes whatever the ratio)', `${formatCount(thresholds.p99_slack_ms)} ms`],
+    ["Rewrite p50 and p99 over the reference's at most", `× ${thresholds.max_p99_ratio.toFixed(2)}`],
+    ['Latency slack (passes whatever the ratio)', `${formatCount(thresholds.p99_slack_ms)} ms`],
     ['Requests per side before latency is judged', formatCount(thresholds.min_latency_samples)],
+    ['Secondary disagreeing on status or structure at most (else drifted)', `${(thresholds.max_secondary_divergence * 100).toFixed(1)} %`],
     ['Minimum shadowing time', formatDuration(thresholds.min_shadow_duration_ms)],
   ];
 }
@@ -157,4 +175,47 @@ export function codeSpan(text: string): string {
 
 export function oneLine(text: string): string {
   return text.replace(/\r\n|\r|\n/g, ' ');
+}
+
+/** The traffic counts every report shows, in order: raw differences split into noise, inconclusive and unexpected. */
+export function trafficCounts(traffic: EndpointReport['traffic']): [string, number][] {
+  return [
+    ['match', traffic.match],
+    ['raw differences', traffic.raw],
+    ['noise (matched once left out)', traffic.noise],
+    ['inconclusive', traffic.inconclusive],
+    ['unexpected mismatch', traffic.mismatch],
+    ['expected', traffic.expected],
+    ['candidate error', traffic.candidate_error],
+    ['not compared', traffic.not_compared],
+    ['downstream', traffic.downstream],
+    ['dropped', traffic.dropped],
+  ];
+}
+
+/** A signature's noise column: inconclusive noise is named as such. */
+export function noiseLabel(signature: ReportSignature): string {
+  if (signature.noise && signature.inconclusive > 0) return 'inconclusive';
+  if (signature.noise) return 'noise';
+  return signature.inconclusive > 0 ? `${formatCount(signature.inconclusive)} inconclusive` : 'no';
+}
+
+/** The secondary's faithfulness on an endpoint, in one sentence; null without a secondary. */
+export function secondaryLine(secondary: EndpointReport['secondary']): string | null {
+  if (secondary === null) return null;
+  const share = `${formatCount(secondary.diverged)} of ${formatCount(secondary.compared)} requests`;
+  return secondary.drifted
+    ? `Secondary: DRIFTED. It disagreed with the primary on status or structure on ${share}: it is not a replica of the primary here, so its noise cannot be trusted and correctness is at most INSUFFICIENT.`
+    : `Secondary: disagreed with the primary on status or structure on ${share}.`;
+}
+
+/** The latency columns a report shows: the sides as recorded and, when there is one, the like-for-like pair the gate judges. */
+export function latencyColumns(latency: EndpointReport['latency']): { title: string; side: LatencyPercentiles | null }[] {
+  const columns = [
+    { title: 'Legacy', side: latency.legacy },
+    { title: 'Rewrite', side: latency.rewrite },
+  ];
+  if (latency.paired === null) return columns;
+  const reference = latency.paired.basis === 'secondary' ? 'Secondary (judged)' : 'Legacy beside it (judged)';
+  return [...columns, { title: reference, side: latency.paired.reference }, { title: 'Rewrite beside it (judged)', side: latency.paired.rewrite }];
 }

@@ -7,6 +7,7 @@
  * settle it.
  */
 import { matchRateGate, rateDifferenceUpper, wilsonInterval } from '../src/stats/binomial.js';
+import { quantileRankBounds } from '../src/stats/quantile.js';
 import { specStatus } from '../src/spec/status.js';
 import type { Spec } from '../src/spec/schema.js';
 import { plural } from '../src/text.js';
@@ -23,13 +24,17 @@ export function gateMethods(t: Thresholds): Record<GateName, string> {
     shadow_correctness:
       `n compared requests and k unexpected mismatches: differences explained by a fix behaviour are left out, and so is a signature whose every path differs between two legacy instances about as often (Diffy's relative rule: raw does not exceed noise by more than 20 %). ` +
       `PASS when the exact one-sided Clopper-Pearson lower bound of the match rate at ${formatPercent(t.confidence)} confidence is at least ${formatPercent(t.target_match_rate)}; ` +
-      'FAIL when the observed match rate is below the target; otherwise INSUFFICIENT, with the number of further clean requests that would settle it. The two-sided Wilson score interval is shown beside it.',
+      'FAIL when the observed match rate is below the target; otherwise INSUFFICIENT, with the number of further clean requests that would settle it. The two-sided Wilson score interval is shown beside it. ' +
+      'Noise is not evidence: a request (or a signature) whose status or structure differs between the two legacy instances too is inconclusive and left out of n, never a clean match; ' +
+      `when the secondary disagrees with the primary on status or structure on more than ${formatPercent(t.max_secondary_divergence)} of an endpoint's requests, it has drifted and the gate is at most INSUFFICIENT.`,
     errors:
       `Over the same shadowed requests, 5xx answers of the legacy against 5xx answers or no answer of the rewrite. PASS when the one-sided ${formatPercent(t.confidence)} upper bound of the difference of the two rates (Newcombe's hybrid score method) is at most ${points(t.error_rate_margin)}; ` +
       'FAIL when the observed difference exceeds that margin; otherwise INSUFFICIENT.',
     latency:
-      `p50, p95 and p99 of each side from the merged shadow latency histograms (1 % resolution). PASS when the rewrite's p99 is at most ${t.max_p99_ratio}× the legacy's or within ${t.p99_slack_ms} ms of it; FAIL otherwise; ` +
-      `INSUFFICIENT with fewer than ${t.min_latency_samples} requests on either side.`,
+      "The rewrite against a reference timed the same way: the secondary (sent beside the rewrite by the mirror), or in detached mode the legacy (parity sends both). Inline without a secondary the legacy is timed on the clients' path and the rewrite on the mirror, which is biased, so the gate is at most INSUFFICIENT. " +
+      `p50 and p99 of each side from the merged HDR histograms (1 % resolution), each with a distribution-free order-statistic confidence interval of the ratio and of the difference (four one-sided bounds at ${formatPercent(1 - (1 - t.confidence) / 4)}, Bonferroni, so the decision holds at ${formatPercent(t.confidence)}). ` +
+      `FAIL when for p50 or p99 the whole ratio interval is above ${t.max_p99_ratio}× and the whole difference interval above ${t.p99_slack_ms} ms; PASS when for both the ratio interval is within ${t.max_p99_ratio}× or the difference interval within ${t.p99_slack_ms} ms; ` +
+      `otherwise INSUFFICIENT. At least ${t.min_latency_samples} timings per side.`,
     coverage: `Shadowed for at least ${duration(t.min_shadow_duration_ms)} (first to last minute with traffic), and every behaviour that is not dropped seen in traffic (a request where the legacy answered the status its examples expect) or passing in the latest spec-test run.`,
   };
 }
@@ -93,48 +98,85 @@ export function specTestsGate(spec: Spec | null, run: LatestTestRun | null): Gat
 }
 
 export interface CorrectnessCounts {
-  /** match + mismatch + expected. */
+  /** n: clean matches (noise included) + unexpected mismatches + expected. Inconclusive requests are not in it. */
   compared: number;
   /** Mismatches that count: not expected, not noise. */
   mismatches: number;
   expected: number;
+  /** Requests that matched once the secondary's leaf noise (or a compare rule) was taken out: clean matches. */
   noise: number;
+  /** Requests whose status or structure differed between the two legacy instances too: out of n. */
+  inconclusive: number;
+  /** Requests whose answers differed at all before noise was taken out. */
+  raw: number;
+  /** Requests with a secondary answer, and those where it disagreed with the primary on status or structure. */
+  secondary: { compared: number; diverged: number };
+}
+
+/** Whether the secondary disagreed with the primary on status or structure on more than the threshold's share of requests. */
+export function secondaryDrifted(secondary: CorrectnessCounts['secondary'], t: Thresholds): boolean {
+  return secondary.compared > 0 && secondary.diverged > t.max_secondary_divergence * secondary.compared;
 }
 
 export function correctnessGate(counts: CorrectnessCounts, t: Thresholds): { gate: Gate; lowerBound: number } {
   const result = matchRateGate({ n: counts.compared, mismatches: counts.mismatches, target: t.target_match_rate, confidence: t.confidence });
   const wilson = wilsonInterval(counts.compared - counts.mismatches, counts.compared, t.confidence);
+  const drifted = secondaryDrifted(counts.secondary, t);
   const numbers = {
     compared: counts.compared,
     mismatches: counts.mismatches,
     expected: counts.expected,
     noise: counts.noise,
+    inconclusive: counts.inconclusive,
+    raw: counts.raw,
+    secondary_compared: counts.secondary.compared,
+    secondary_diverged: counts.secondary.diverged,
+    secondary_drifted: drifted,
     match_rate: result.rate,
     lower_bound: result.lowerBound,
     wilson_lower: wilson.lower,
     wilson_upper: wilson.upper,
     clean_requests_needed: result.cleanRequestsNeeded,
   };
+  const inconclusive =
+    counts.inconclusive > 0
+      ? `; ${formatCount(counts.inconclusive)} inconclusive (the secondary disagreed with the primary on status or structure too) not counted`
+      : '';
+  // A drifted secondary can only have hidden differences, never invented them: a FAIL stands, a PASS does not.
+  const capped =
+    result.status === 'FAIL'
+      ? 'the mismatches counted stand'
+      : 'correctness is at most INSUFFICIENT until it is a replica of the primary again (mirror writes to it too, or reseed it)';
+  const drift = drifted
+    ? `; the secondary is not a faithful reference here: it disagreed with the primary on status or structure on ${formatCount(counts.secondary.diverged)} of ${formatCount(counts.secondary.compared)} requests ` +
+      `(${formatShare(counts.secondary.diverged / counts.secondary.compared)}, at most ${formatShare(t.max_secondary_divergence)} allowed), so its state has drifted and it cannot tell noise from behaviour; ${capped}`
+    : '';
   if (counts.compared === 0) {
     return {
       gate: gate(
         'shadow_correctness',
         'INSUFFICIENT',
-        `no compared requests; about ${formatCount(result.cleanRequestsNeeded ?? 0)} clean ones would settle it`,
+        `no compared requests; about ${formatCount(result.cleanRequestsNeeded ?? 0)} clean ones would settle it${inconclusive}${drift}`,
         numbers,
       ),
       lowerBound: result.lowerBound,
     };
   }
-  const left = [counts.expected > 0 ? `${formatCount(counts.expected)} expected` : '', counts.noise > 0 ? `${formatCount(counts.noise)} noise` : ''].filter(
-    Boolean,
-  );
+  const left = [
+    counts.expected > 0 ? `${formatCount(counts.expected)} expected left out` : '',
+    counts.noise > 0 ? `${formatCount(counts.noise)} matched once noise was left out` : '',
+  ].filter(Boolean);
   const facts =
-    `${formatCount(counts.compared)} compared, ${plural(counts.mismatches, 'unexpected mismatch', 'unexpected mismatches')}${left.length > 0 ? ` (${left.join(', ')} left out)` : ''}: ` +
+    `${formatCount(counts.compared)} compared, ${plural(counts.mismatches, 'unexpected mismatch', 'unexpected mismatches')}${left.length > 0 ? ` (${left.join(', ')})` : ''}: ` +
     `match rate ≥ ${formatLowerBound(result.lowerBound)} at ${formatPercent(t.confidence)} (Clopper-Pearson), target ${formatPercent(t.target_match_rate)}; Wilson ${formatPercent(t.confidence)} [${formatLowerBound(wilson.lower)}, ${`${(wilson.upper * 100).toFixed(3)} %`}]`;
+  const status: GateStatus = drifted && result.status === 'PASS' ? 'INSUFFICIENT' : result.status;
   const settle = result.status === 'INSUFFICIENT' ? `; ${formatCount(result.cleanRequestsNeeded ?? 0)} more clean requests would settle it` : '';
   const below = result.status === 'FAIL' ? `; observed ${`${((result.rate ?? 0) * 100).toFixed(3)} %`} is below the target` : '';
-  return { gate: gate('shadow_correctness', result.status, facts + settle + below, numbers), lowerBound: result.lowerBound };
+  return { gate: gate('shadow_correctness', status, facts + settle + below + inconclusive + drift, numbers), lowerBound: result.lowerBound };
+}
+
+function formatShare(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)} %`;
 }
 
 export function errorsGate(bucket: ShadowBucket, t: Thresholds): Gate {
@@ -170,37 +212,134 @@ export function latencyOf(histogram: hdr.Histogram): LatencyPercentiles | null {
   };
 }
 
-export function latencyGate(legacy: LatencyPercentiles | null, rewrite: LatencyPercentiles | null, t: Thresholds): Gate {
-  const legacyCount = legacy?.count ?? 0;
-  const rewriteCount = rewrite?.count ?? 0;
-  if (!legacy || !rewrite || legacyCount < t.min_latency_samples || rewriteCount < t.min_latency_samples) {
+/** The timings the latency gate compares: the rewrite against a reference timed the same way, and the raw sides for context. */
+export interface LatencyEvidence {
+  /** The side sent, timed and queued the way the candidate was: the secondary, or the primary in detached mode. */
+  reference: hdr.Histogram;
+  /** The candidate's timings on the same requests as `reference`. */
+  candidate: hdr.Histogram;
+  /** What the reference is; null when there is none (inline without a secondary). */
+  basis: 'secondary' | 'primary' | null;
+  /** The primary as the clients saw it and the candidate as the mirror did: shown, never judged. */
+  legacy: LatencyPercentiles | null;
+  rewrite: LatencyPercentiles | null;
+}
+
+/** The quantiles the gate decides on. */
+const JUDGED_QUANTILES = [
+  { name: 'p50', q: 0.5 },
+  { name: 'p99', q: 0.99 },
+] as const;
+
+interface QuantileJudgement {
+  name: string;
+  reference: number;
+  candidate: number;
+  /** Bounds of candidate / reference and candidate - reference (ms); null where the timings cannot bound it. */
+  ratio: { lower: number | null; upper: number | null };
+  difference: { lower: number | null; upper: number | null };
+  status: GateStatus;
+}
+
+/**
+ * The rewrite's p50 and p99 against the reference's, each with a distribution-free confidence
+ * interval from order statistics (src/stats/quantile.ts), read from the HDR histograms by rank.
+ * Four one-sided bounds go into a decision (two quantiles, two sides each), so each is taken at
+ * 1 - (1 - confidence) / 4 (Bonferroni): the decision holds at `confidence`. A quantile FAILs
+ * when its whole ratio interval is above the allowed ratio and its whole difference interval above
+ * the slack; it PASSes when either interval is wholly within its allowance; otherwise it is not
+ * settled. The gate FAILs when a quantile does, PASSes when both do.
+ */
+export function latencyGate(evidence: LatencyEvidence, t: Thresholds): Gate {
+  const raw = {
+    legacy_p99_ms: evidence.legacy?.p99 ?? null,
+    rewrite_p99_ms: evidence.rewrite?.p99 ?? null,
+    raw_p99_ratio: evidence.legacy && evidence.rewrite && evidence.legacy.p99 > 0 ? evidence.rewrite.p99 / evidence.legacy.p99 : null,
+  };
+  if (evidence.basis === null) {
+    const shown = raw.raw_p99_ratio === null ? '' : ` (as recorded: p99 ${raw.raw_p99_ratio.toFixed(2)}×, not judged)`;
     return gate(
       'latency',
       'INSUFFICIENT',
-      `${formatCount(legacyCount)} legacy and ${formatCount(rewriteCount)} rewrite timings; ${formatCount(t.min_latency_samples)} each are needed`,
-      {
-        legacy_samples: legacyCount,
-        rewrite_samples: rewriteCount,
-        p99_ratio: null,
-      },
+      "no like-for-like timing: inline, the legacy is timed on the clients' path and the rewrite on the mirror at its concurrency, a comparison biased against the rewrite" +
+        `${shown}; shadow with a secondary (shadow.secondary: the rewrite is timed against it, both sent the same way) or in detached mode`,
+      { reference: null, reference_samples: 0, rewrite_samples: 0, ...raw },
     );
   }
-  const ratio = (a: number, b: number) => (b > 0 ? a / b : a > 0 ? Number.POSITIVE_INFINITY : 1);
-  const p99Ratio = ratio(rewrite.p99, legacy.p99);
-  const within = rewrite.p99 - legacy.p99 <= t.p99_slack_ms;
-  const status: GateStatus = p99Ratio <= t.max_p99_ratio || within ? 'PASS' : 'FAIL';
-  const numbers = {
-    legacy_samples: legacyCount,
-    rewrite_samples: rewriteCount,
-    p50_ratio: ratio(rewrite.p50, legacy.p50),
-    p95_ratio: ratio(rewrite.p95, legacy.p95),
-    p99_ratio: p99Ratio,
+  const n = { reference: evidence.reference.totalCount, candidate: evidence.candidate.totalCount };
+  const basis = evidence.basis === 'secondary' ? 'the secondary' : 'the legacy (sent by parity beside the rewrite)';
+  const base = { reference: evidence.basis, reference_samples: n.reference, rewrite_samples: n.candidate, ...raw };
+  if (n.reference < t.min_latency_samples || n.candidate < t.min_latency_samples) {
+    return gate(
+      'latency',
+      'INSUFFICIENT',
+      `${formatCount(n.candidate)} rewrite timings beside ${formatCount(n.reference)} of ${basis}; ${formatCount(t.min_latency_samples)} each are needed`,
+      base,
+    );
+  }
+  const boundConfidence = 1 - (1 - t.confidence) / 4;
+  const judged = JUDGED_QUANTILES.map(({ name, q }) => judgeQuantile(name, q, evidence.reference, evidence.candidate, boundConfidence, t));
+  const status: GateStatus = judged.some((j) => j.status === 'FAIL') ? 'FAIL' : judged.every((j) => j.status === 'PASS') ? 'PASS' : 'INSUFFICIENT';
+  const numbers: Gate['numbers'] = { ...base };
+  for (const j of judged) {
+    numbers[`${j.name}_ratio`] = j.reference > 0 ? j.candidate / j.reference : null;
+    numbers[`${j.name}_ratio_lower`] = j.ratio.lower;
+    numbers[`${j.name}_ratio_upper`] = j.ratio.upper;
+    numbers[`${j.name}_reference_ms`] = j.reference;
+    numbers[`${j.name}_rewrite_ms`] = j.candidate;
+  }
+  const parts = judged.map((j) => {
+    const interval = `[${formatRatio(j.ratio.lower)}, ${formatRatio(j.ratio.upper)}]`;
+    return `${j.name} ${formatMs(j.candidate)} vs ${formatMs(j.reference)}: ${(j.reference > 0 ? j.candidate / j.reference : 1).toFixed(2)}×, ${formatPercent(t.confidence)} interval ${interval}`;
+  });
+  const verdictText =
+    status === 'PASS'
+      ? `within ${t.max_p99_ratio}× or ${t.p99_slack_ms} ms`
+      : status === 'FAIL'
+        ? `slower than ${t.max_p99_ratio}× and ${t.p99_slack_ms} ms (${judged
+            .filter((j) => j.status === 'FAIL')
+            .map((j) => j.name)
+            .join(', ')})`
+        : `not settled: ${judged
+            .filter((j) => j.status === 'INSUFFICIENT')
+            .map((j) => j.name)
+            .join(
+              ' and ',
+            )} straddle${judged.filter((j) => j.status === 'INSUFFICIENT').length === 1 ? 's' : ''} the allowance; more timings narrow the interval`;
+  return gate('latency', status, `rewrite against ${basis}, ${formatCount(n.candidate)} timings: ${parts.join('; ')}; ${verdictText}`, numbers);
+}
+
+function judgeQuantile(name: string, q: number, reference: hdr.Histogram, candidate: hdr.Histogram, confidence: number, t: Thresholds): QuantileJudgement {
+  const ref = quantileBounds(reference, q, confidence);
+  const cand = quantileBounds(candidate, q, confidence);
+  const ratio = {
+    lower: cand.lower === null || ref.upper === null ? null : ref.upper > 0 ? cand.lower / ref.upper : null,
+    upper: cand.upper === null || ref.lower === null || ref.lower === 0 ? null : cand.upper / ref.lower,
   };
-  const slackNote = p99Ratio > t.max_p99_ratio && within ? ` (within the ${t.p99_slack_ms} ms slack)` : '';
-  const detail =
-    `p99 ${formatMs(rewrite.p99)} vs ${formatMs(legacy.p99)}: ${p99Ratio.toFixed(2)}× (at most ${t.max_p99_ratio}×)${slackNote}; ` +
-    `p50 ${numbers.p50_ratio.toFixed(2)}×, p95 ${numbers.p95_ratio.toFixed(2)}×`;
-  return gate('latency', status, detail, numbers);
+  const difference = {
+    lower: cand.lower === null || ref.upper === null ? null : cand.lower - ref.upper,
+    upper: cand.upper === null || ref.lower === null ? null : cand.upper - ref.lower,
+  };
+  const fails = ratio.lower !== null && difference.lower !== null && ratio.lower > t.max_p99_ratio && difference.lower > t.p99_slack_ms;
+  const passes = (ratio.upper !== null && ratio.upper <= t.max_p99_ratio) || (difference.upper !== null && difference.upper <= t.p99_slack_ms);
+  return { name, reference: ref.estimate, candidate: cand.estimate, ratio, difference, status: fails ? 'FAIL' : passes ? 'PASS' : 'INSUFFICIENT' };
+}
+
+/** The q-quantile of a histogram (ms) and its one-sided bounds at `confidence`; null where the timings cannot bound it. */
+function quantileBounds(histogram: hdr.Histogram, q: number, confidence: number): { estimate: number; lower: number | null; upper: number | null } {
+  const n = histogram.totalCount;
+  const ranks = quantileRankBounds(n, q, confidence);
+  // The value of the k-th smallest timing: a percentile just under k / n, so HDR's rounding up lands on rank k.
+  const atRank = (rank: number) => histogram.getValueAtPercentile((100 * (rank - 0.5)) / n) / 1000;
+  return {
+    estimate: histogram.getValueAtPercentile(q * 100) / 1000,
+    lower: ranks.lower === null ? null : atRank(ranks.lower),
+    upper: ranks.upper === null ? null : atRank(ranks.upper),
+  };
+}
+
+function formatRatio(value: number | null): string {
+  return value === null ? 'unbounded' : `${value.toFixed(2)}×`;
 }
 
 export interface CoverageInput {

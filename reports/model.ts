@@ -42,6 +42,8 @@ export interface Thresholds {
   p99_slack_ms: number;
   /** Requests each side needs before latency is judged. */
   min_latency_samples: number;
+  /** The share of an endpoint's requests on which the secondary may disagree with the primary on status or structure before it is not trusted as a noise reference (0.01). */
+  max_secondary_divergence: number;
   /** How long an endpoint must have been shadowed, ms. */
   min_shadow_duration_ms: number;
 }
@@ -78,8 +80,13 @@ export interface ReportSignature {
   count: number;
   /** Of `count`, explained by a fix behaviour. */
   expected: number;
-  /** Every differing path of it is within the noise a second legacy instance shows. */
+  /** Every differing path of it is within the noise a second legacy instance shows (or a compare rule). */
   noise: boolean;
+  /**
+   * Of `count`, requests that are neither match nor mismatch: the secondary disagreed with the
+   * primary on the status or the structure too (all of them when such noise is the whole signature).
+   */
+  inconclusive: number;
   first_seen: number;
   last_seen: number;
   sample: SignatureExcerpt | null;
@@ -141,17 +148,26 @@ export interface EndpointReport {
   requests: number;
   /** Unexpected mismatches: noise and expected differences left out. */
   mismatches: number;
-  match_rate_lower_bound: number;
+  /** Null without compared requests: there is nothing to bound. */
+  match_rate_lower_bound: number | null;
   gates: Gate[];
-  /** The window's requests by outcome, as counted now (spec links and rules applied): match + mismatch + expected + noise = requests. */
+  /**
+   * The window's requests by outcome, as counted now (spec links and rules applied): match + noise +
+   * mismatch + expected = requests; inconclusive ones are not among them.
+   */
   traffic: {
+    /** Answers equal as they came. */
     match: number;
+    /** Answers that differed before noise was taken out: noise + inconclusive + mismatch + expected. */
+    raw: number;
+    /** Matched once the secondary's leaf noise (or a compare rule) was taken out: clean matches. */
+    noise: number;
+    /** The secondary disagreed with the primary on status or structure too: neither a match nor a mismatch, not in `requests`. */
+    inconclusive: number;
     /** Unexpected mismatches (= `mismatches`). */
     mismatch: number;
     /** Explained by a fix behaviour. */
     expected: number;
-    /** Mismatches left out as noise. */
-    noise: number;
     candidate_error: number;
     not_compared: number;
     /** Differences on requests that used an identifier an earlier write left diverged: counted against that root (see `downstream` on its endpoint), not here. */
@@ -160,8 +176,17 @@ export interface EndpointReport {
     first_seen: number | null;
     last_seen: number | null;
   };
+  /** With a secondary: how often it disagreed with the primary on status or structure, and whether that is more than the threshold allows. */
+  secondary: { compared: number; diverged: number; drifted: boolean } | null;
   status_matrix: StatusCell[];
-  latency: { legacy: LatencyPercentiles | null; rewrite: LatencyPercentiles | null };
+  latency: {
+    /** The primary as the clients saw it (inline: on the clients' path). */
+    legacy: LatencyPercentiles | null;
+    /** The candidate as the mirror saw it. */
+    rewrite: LatencyPercentiles | null;
+    /** What the gate judges: the rewrite beside a reference timed the same way (the secondary, or the primary in detached mode); null without one. */
+    paired: { basis: 'secondary' | 'primary'; reference: LatencyPercentiles | null; rewrite: LatencyPercentiles | null } | null;
+  };
   /** Unexpected signatures first, most frequent first; at most 10. */
   signatures: ReportSignature[];
   /** On a root's endpoint: the differences its diverged writes caused downstream, most first. */

@@ -5,7 +5,7 @@
  */
 import picomatch from 'picomatch';
 import { explainedBy, fixFootprints, linkedFix } from '../src/compare/expected.js';
-import type { CompareRules } from '../src/compare/response.js';
+import { isStructural, type CompareRules, type DifferenceKind } from '../src/compare/response.js';
 import { compareRulesOf, ruleCovers } from '../src/compare/rules.js';
 import type { ReportConfig } from '../src/config/schema.js';
 import { parseDuration } from '../src/config/schema.js';
@@ -21,6 +21,7 @@ import {
   gateMethods,
   latencyGate,
   latencyOf,
+  secondaryDrifted,
   specGate,
   specTestsGate,
   verdictOf,
@@ -69,6 +70,7 @@ export function thresholdsOf(config: ReportConfig): Thresholds {
     max_p99_ratio: config.max_p99_ratio,
     p99_slack_ms: config.p99_slack_ms,
     min_latency_samples: config.min_latency_samples,
+    max_secondary_divergence: config.max_secondary_divergence,
     // The schema has checked it parses.
     min_shadow_duration_ms: parseDuration(config.min_shadow_duration)!,
   };
@@ -172,7 +174,12 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
     });
   }
 
-  const latency = { legacy: latencyOf(total.primaryLatency), rewrite: latencyOf(total.candidateLatency) };
+  const basis = latencyBasis(total);
+  const latency = {
+    legacy: latencyOf(total.primaryLatency),
+    rewrite: latencyOf(total.candidateLatency),
+    paired: basis === null ? null : { basis, reference: latencyOf(total.referenceLatency), rewrite: latencyOf(total.pairedCandidateLatency) },
+  };
   return {
     endpoint: name,
     spec: spec?.id ?? null,
@@ -181,13 +188,15 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
     reasons,
     requests: correctness.compared,
     mismatches: correctness.mismatches,
-    match_rate_lower_bound: judged.lowerBound,
+    match_rate_lower_bound: correctness.compared === 0 ? null : judged.lowerBound,
     gates,
     traffic: {
       match: total.outcomes.match,
+      raw: correctness.raw,
+      noise: correctness.noise,
+      inconclusive: correctness.inconclusive,
       mismatch: correctness.mismatches,
       expected: correctness.expected,
-      noise: correctness.noise,
       candidate_error: total.outcomes.candidate_error,
       not_compared: total.outcomes.not_compared,
       downstream: total.outcomes.downstream,
@@ -195,6 +204,7 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
       first_seen: total.firstMinute,
       last_seen: total.lastMinute === null ? null : total.lastMinute + 60_000,
     },
+    secondary: total.secondary.compared > 0 ? { ...total.secondary, drifted: secondaryDrifted(total.secondary, t) } : null,
     status_matrix: [...total.statusPairs.values()]
       .map((pair) => ({ legacy: pair.primary, rewrite: pair.candidate, count: pair.count }))
       .sort((a, b) => a.legacy - b.legacy || a.rewrite - b.rewrite),
@@ -234,10 +244,25 @@ function judgeShadow(spec: Spec | null, evidence: EndpointEvidence, bucket: Shad
   const gates = [
     correctness.gate,
     errorsGate(bucket, t),
-    latencyGate(latencyOf(bucket.primaryLatency), latencyOf(bucket.candidateLatency), t),
+    latencyGate(
+      {
+        reference: bucket.referenceLatency,
+        candidate: bucket.pairedCandidateLatency,
+        basis: latencyBasis(bucket),
+        legacy: latencyOf(bucket.primaryLatency),
+        rewrite: latencyOf(bucket.candidateLatency),
+      },
+      t,
+    ),
     coverageGate({ firstMinute: bucket.firstMinute, lastMinute: bucket.lastMinute, behaviors: behaviorCoverage(spec, evidence, bucket) }, t),
   ];
   return { gates, lowerBound: correctness.lowerBound };
+}
+
+/** What the candidate's timings were paired with: the secondary, the primary (detached mode), or nothing (inline without a secondary). */
+function latencyBasis(bucket: ShadowBucket): 'secondary' | 'primary' | null {
+  if (bucket.referenceLatency.totalCount === 0) return null;
+  return bucket.secondary.compared > 0 ? 'secondary' : 'primary';
 }
 
 /**
@@ -260,6 +285,12 @@ export interface SignatureClass {
   linked: string | undefined;
   /** Left out of the mismatches: every path within the secondary's noise, or now covered by the compare rules. */
   noise: boolean;
+  /**
+   * Noise that is not evidence: a status or structural path of it is within the secondary's noise,
+   * so the two legacy instances disagree on the answer itself. Its requests leave the correctness
+   * gate's n instead of counting as clean matches. Implies `noise`.
+   */
+  inconclusive: boolean;
 }
 
 export type SignatureClassifier = (signature: string) => SignatureClass;
@@ -275,32 +306,45 @@ export function signatureClassifier(spec: Spec | null, rules: CompareRules, evid
   return (signature) => {
     const parts = partsOf(evidence, signature);
     const linked = spec ? linkedFix(spec, signature) : undefined;
-    const noise = parts.length > 0 && parts.every((part) => noisy.has(`${part.pattern}\u0000${part.kind}`) || ruleCovers(specRules, part));
-    return { linked, noise: linked === undefined && noise };
+    const covered = (part: { pattern: string; kind: string }) => ruleCovers(specRules, part);
+    const noise = linked === undefined && parts.length > 0 && parts.every((part) => noisy.has(`${part.pattern}\u0000${part.kind}`) || covered(part));
+    const inconclusive = noise && parts.some((part) => !covered(part) && isStructural({ kind: part.kind as DifferenceKind }));
+    return { linked, noise, inconclusive };
   };
 }
 
-/** Every mismatch has a signature, so the signatures' unexpected counts are the mismatches, split into linked fixes, noise and the rest. */
+/**
+ * Every mismatch has a signature, so the signatures' unexpected counts are the mismatches, split into
+ * linked fixes, noise (clean matches), inconclusive noise (out of n) and the rest.
+ */
 export function correctnessCounts(bucket: ShadowBucket, classify: SignatureClassifier): CorrectnessCounts {
   let noise = 0;
+  let inconclusive = 0;
   let linked = 0;
   let mismatches = 0;
   for (const [signature, counts] of bucket.signatures) {
-    const unexpected = counts.count - counts.expected;
-    const { linked: fix, noise: isNoise } = classify(signature);
-    if (fix !== undefined) linked += unexpected;
-    else if (isNoise) noise += unexpected;
+    const unexpected = counts.count - counts.expected - counts.inconclusive;
+    const found = classify(signature);
+    if (found.linked !== undefined) linked += unexpected;
+    else if (found.inconclusive) inconclusive += unexpected;
+    else if (found.noise) noise += unexpected;
     else mismatches += unexpected;
   }
   // A store written before the hourly signature counts (migration 4) has them filed under each signature's last hour, so a
-  // window or a day can hold more of them than the rollups' mismatches: the rollups are exact per hour, and bound all three.
-  const bounded = Math.min(mismatches, bucket.outcomes.mismatch);
-  const boundedLinked = Math.min(linked, bucket.outcomes.mismatch - bounded);
+  // window or a day can hold more of them than the rollups' mismatches: the rollups are exact per hour, and bound them all.
+  const { outcomes } = bucket;
+  const bounded = Math.min(mismatches, outcomes.mismatch);
+  const boundedLinked = Math.min(linked, outcomes.mismatch - bounded);
+  const boundedInconclusive = Math.min(inconclusive, outcomes.mismatch - bounded - boundedLinked);
+  const boundedNoise = Math.min(noise, outcomes.mismatch - bounded - boundedLinked - boundedInconclusive);
   return {
-    compared: bucket.outcomes.match + bucket.outcomes.mismatch + bucket.outcomes.expected,
+    compared: outcomes.match + outcomes.noise + outcomes.mismatch + outcomes.expected - boundedInconclusive,
     mismatches: bounded,
-    expected: bucket.outcomes.expected + boundedLinked,
-    noise: Math.min(noise, bucket.outcomes.mismatch - bounded - boundedLinked),
+    expected: outcomes.expected + boundedLinked,
+    noise: outcomes.noise + boundedNoise,
+    inconclusive: outcomes.inconclusive + boundedInconclusive,
+    raw: outcomes.noise + outcomes.inconclusive + outcomes.mismatch + outcomes.expected,
+    secondary: bucket.secondary,
   };
 }
 
@@ -315,13 +359,14 @@ function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket, clas
     const differences = partsOf(evidence, signature);
     const sample = info?.samples[0];
     const candidate = sample?.candidate;
-    const { linked, noise } = classify(signature);
+    const { linked, noise, inconclusive } = classify(signature);
     list.push({
       signature,
       differences,
       count: counts.count,
       expected: linked !== undefined ? counts.count : counts.expected,
       noise,
+      inconclusive: inconclusive ? counts.count - counts.expected : counts.inconclusive,
       first_seen: info?.firstSeen ?? 0,
       last_seen: info?.lastSeen ?? 0,
       sample: sample
@@ -335,7 +380,7 @@ function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket, clas
         : null,
     });
   }
-  const weight = (s: ReportSignature) => (s.noise ? 0 : s.count - s.expected);
+  const weight = (s: ReportSignature) => (s.noise ? 0 : s.count - s.expected - s.inconclusive);
   return list
     .sort((a, b) => weight(b) - weight(a) || b.count - a.count || (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0))
     .slice(0, MAX_SIGNATURES);
@@ -383,8 +428,9 @@ function intentionalDifferences(spec: Spec | null, affected: ReadonlyMap<string,
 
 /**
  * Each behaviour that is not dropped: seen in traffic when the legacy answered, in a shadowed
- * request, the status the behaviour's examples expect of it; tested when an example of it passed
- * on the rewrite in the latest spec-test run.
+ * request, the status the behaviour's examples expect of it (or, without examples, the status the
+ * behaviour states: `answers-404`, "Answers 404 when ..."); tested when an example of it passed on
+ * the rewrite in the latest spec-test run.
  */
 function behaviorCoverage(spec: Spec | null, evidence: EndpointEvidence, bucket: ShadowBucket): { id: string; seen: boolean; tested: boolean }[] {
   if (!spec) return [];
@@ -393,13 +439,24 @@ function behaviorCoverage(spec: Spec | null, evidence: EndpointEvidence, bucket:
   return spec.behaviors
     .filter((b) => b.disposition !== 'drop')
     .map((behavior) => {
-      const statuses = spec.examples.filter((e) => e.behavior === behavior.id).flatMap(legacyStatusesOf);
+      const fromExamples = spec.examples.filter((e) => e.behavior === behavior.id).flatMap(legacyStatusesOf);
+      const statuses = fromExamples.length > 0 ? fromExamples : statedStatuses(behavior);
       return {
         id: behavior.id,
         seen: statuses.some((status) => legacyStatuses.has(status)),
         tested: results.some((r) => r.behavior === behavior.id && r.target === 'rewrite' && r.outcome === 'pass'),
       };
     });
+}
+
+/**
+ * The status a behaviour without examples states, as `parity extract` drafts them (`answers-201`,
+ * "Answers 201 with ...") and as people write them ("returns 404", "responds with 409"); none when
+ * it names none (a guard, a side effect), which only a test can then cover.
+ */
+function statedStatuses(behavior: Spec['behaviors'][number]): number[] {
+  const found = /^answers-([1-5]\d\d)\b/.exec(behavior.id) ?? /\b(?:answers|returns|responds(?: with)?)\s+([1-5]\d\d)\b/i.exec(behavior.says);
+  return found ? [Number(found[1])] : [];
 }
 
 /** The statuses an example's last step expects of the legacy. */

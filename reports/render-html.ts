@@ -21,6 +21,7 @@ import {
 import {
   LATENCY_ROWS,
   approvalText,
+  endpointBoundText,
   downstreamEndpointsText,
   formatCount,
   formatInstant,
@@ -28,11 +29,15 @@ import {
   formatMs,
   formatStatus,
   formatWindow,
+  latencyColumns,
+  noiseLabel,
   overallSummary,
   requestsAffectedText,
   rootOutcomeText,
+  secondaryLine,
   statusMatrixAxes,
   thresholdRows,
+  trafficCounts,
   verdictLabel,
 } from './format.js';
 import { latencyChart, Markup, markup, readinessChart, VERDICT_COLOURS } from './svg.js';
@@ -155,7 +160,7 @@ function summaryRow(endpoint: EndpointReport, id: string): Markup {
   });
   return markup`<tr><td><a href="#${id}">${endpoint.endpoint}</a></td><td>${badge(endpoint.verdict)}</td>${num(formatCount(endpoint.requests))}${num(
     formatCount(endpoint.mismatches),
-  )}${num(formatLowerBound(endpoint.match_rate_lower_bound))}${gates}</tr>
+  )}${num(endpointBoundText(endpoint))}${gates}</tr>
 `;
 }
 
@@ -198,22 +203,19 @@ ${gates.map((gate) => markup`<tr><td>${GATE_TITLES[gate.name]}</td><td>${gateSta
 }
 
 function traffic(counts: EndpointReport['traffic']): Markup {
-  const entries: [string, number][] = [
-    ['match', counts.match],
-    ['mismatch', counts.mismatch],
-    ['expected', counts.expected],
-    ['noise', counts.noise],
-    ['candidate error', counts.candidate_error],
-    ['not compared', counts.not_compared],
-    ['downstream', counts.downstream],
-    ['dropped', counts.dropped],
-  ];
+  const entries = trafficCounts(counts);
   const seen =
     counts.first_seen === null || counts.last_seen === null
       ? 'no traffic seen'
       : `first seen ${formatInstant(counts.first_seen)}, last seen ${formatInstant(counts.last_seen)}`;
   const parts = entries.map(([name, count], i) => markup`${i > 0 ? ' · ' : ''}<strong>${formatCount(count)}</strong> ${name}`);
   return markup`<p class="traffic">Traffic: ${parts}; ${seen}.</p>`;
+}
+
+function secondaryParagraph(secondary: EndpointReport['secondary']): Markup | null {
+  const line = secondaryLine(secondary);
+  if (line === null) return null;
+  return markup`<p class="${secondary?.drifted ? 'secondary drifted' : 'secondary'}">${line}</p>\n`;
 }
 
 function statusMatrix(cells: StatusCell[]): Markup {
@@ -238,15 +240,15 @@ ${rows}</tbody>
 function latency(endpoint: EndpointReport): Markup {
   const chart = latencyChart(endpoint.latency, endpoint.endpoint);
   if (chart === null) return markup`<p class="muted">No latency data.</p>`;
-  const { legacy, rewrite } = endpoint.latency;
   const value = (side: LatencyPercentiles | null, key: (typeof LATENCY_ROWS)[number]): string => (side === null ? '—' : formatMs(side[key]));
   const count = (side: LatencyPercentiles | null): string => (side === null ? '—' : formatCount(side.count));
-  const rows = LATENCY_ROWS.map((key) => markup`<tr><th>${key}</th>${num(value(legacy, key))}${num(value(rewrite, key))}</tr>\n`);
+  const sides = latencyColumns(endpoint.latency);
+  const rows = LATENCY_ROWS.map((key) => markup`<tr><th>${key}</th>${sides.map(({ side }) => num(value(side, key)))}</tr>\n`);
   return markup`${chart}
 <table class="latency">
-<thead><tr><th></th><th class="num">Legacy</th><th class="num">Rewrite</th></tr></thead>
+<thead><tr><th></th>${sides.map(({ title }) => markup`<th class="num">${title}</th>`)}</tr></thead>
 <tbody>
-${rows}<tr><th>samples</th>${num(count(legacy))}${num(count(rewrite))}</tr>
+${rows}<tr><th>samples</th>${sides.map(({ side }) => num(count(side)))}</tr>
 </tbody>
 </table>`;
 }
@@ -259,7 +261,7 @@ function signatureDifferences(signature: ReportSignature): Markup {
 function signatureRow(signature: ReportSignature, i: number): Markup {
   return markup`<tr><td class="num">${i + 1}</td><td>${signatureDifferences(signature)}</td>${num(formatCount(signature.count))}${num(
     formatCount(signature.expected),
-  )}<td>${signature.noise ? 'noise' : 'no'}</td><td>${formatInstant(signature.first_seen)}</td><td>${formatInstant(signature.last_seen)}</td></tr>
+  )}<td>${noiseLabel(signature)}</td><td>${formatInstant(signature.first_seen)}</td><td>${formatInstant(signature.last_seen)}</td></tr>
 `;
 }
 
@@ -351,7 +353,7 @@ function endpointSection(endpoint: EndpointReport, id: string, target: number): 
 ${spec}
 ${reasons}${gatesTable(endpoint.gates)}
 ${traffic(endpoint.traffic)}
-<h3>Status codes</h3>
+${secondaryParagraph(endpoint.secondary)}<h3>Status codes</h3>
 ${statusMatrix(endpoint.status_matrix)}
 <h3>Latency</h3>
 ${latency(endpoint)}

@@ -19,6 +19,7 @@ import {
 } from './model.js';
 import {
   approvalText,
+  endpointBoundText,
   downstreamEndpointsText,
   codeSpan,
   escapeMarkdown,
@@ -30,11 +31,15 @@ import {
   formatWindow,
   gateSymbol,
   LATENCY_ROWS,
+  latencyColumns,
+  noiseLabel,
   overallSummary,
   requestsAffectedText,
   rootOutcomeText,
+  secondaryLine,
   statusMatrixAxes,
   thresholdRows,
+  trafficCounts,
   verdictLabel,
   verdictSymbol,
 } from './format.js';
@@ -83,7 +88,7 @@ function summaryTable(report: ReadinessReport): string {
     verdictText(endpoint.verdict),
     formatCount(endpoint.requests),
     formatCount(endpoint.mismatches),
-    formatLowerBound(endpoint.match_rate_lower_bound),
+    endpointBoundText(endpoint),
     ...GATE_ORDER.map((name) => gateCell(endpoint, name)),
   ]);
   return table(head, rows, ['left', 'left', 'right', 'right', 'right']);
@@ -95,16 +100,9 @@ function specLine(endpoint: EndpointReport): string {
 }
 
 function trafficLine(traffic: EndpointReport['traffic']): string {
-  const counts = [
-    `${formatCount(traffic.match)} match`,
-    `${formatCount(traffic.mismatch)} mismatch`,
-    `${formatCount(traffic.expected)} expected`,
-    `${formatCount(traffic.noise)} noise`,
-    `${formatCount(traffic.candidate_error)} candidate error`,
-    `${formatCount(traffic.not_compared)} not compared`,
-    `${formatCount(traffic.downstream)} downstream`,
-    `${formatCount(traffic.dropped)} dropped`,
-  ].join(' · ');
+  const counts = trafficCounts(traffic)
+    .map(([name, count]) => `${formatCount(count)} ${name}`)
+    .join(' · ');
   const seen =
     traffic.first_seen === null || traffic.last_seen === null
       ? 'no traffic seen'
@@ -133,13 +131,10 @@ function statusMatrix(cells: StatusCell[]): string {
 function latencyTable(latency: EndpointReport['latency']): string {
   if (latency.legacy === null && latency.rewrite === null) return '_No latency data._';
   const value = (side: LatencyPercentiles | null, key: (typeof LATENCY_ROWS)[number]): string => (side === null ? '—' : formatMs(side[key]));
-  const rows = LATENCY_ROWS.map((key) => [key, value(latency.legacy, key), value(latency.rewrite, key)]);
-  rows.push([
-    'samples',
-    latency.legacy === null ? '—' : formatCount(latency.legacy.count),
-    latency.rewrite === null ? '—' : formatCount(latency.rewrite.count),
-  ]);
-  return table(['', 'Legacy', 'Rewrite'], rows, ['left', 'right', 'right']);
+  const sides = latencyColumns(latency);
+  const rows = LATENCY_ROWS.map((key) => [key, ...sides.map(({ side }) => value(side, key))]);
+  rows.push(['samples', ...sides.map(({ side }) => (side === null ? '—' : formatCount(side.count)))]);
+  return table(['', ...sides.map(({ title }) => title)], rows, ['left', ...sides.map(() => 'right' as const)]);
 }
 
 function signatureDifferences(signature: ReportSignature): string {
@@ -153,7 +148,7 @@ function signatures(list: ReportSignature[]): string {
     signature.differences.length === 0 ? codeSpan(signature.signature) : signatureDifferences(signature),
     formatCount(signature.count),
     formatCount(signature.expected),
-    signature.noise ? 'noise' : 'no',
+    noiseLabel(signature),
     formatInstant(signature.first_seen),
     formatInstant(signature.last_seen),
   ]);
@@ -219,6 +214,10 @@ function endpointSection(endpoint: EndpointReport): string {
       endpoint.gates.map((gate) => [GATE_TITLES[gate.name], `${gateSymbol(gate.status)} ${gate.status}`, escapeMarkdown(gate.detail)]),
     ),
     trafficLine(endpoint.traffic),
+  );
+  const secondary = secondaryLine(endpoint.secondary);
+  if (secondary !== null) parts.push(escapeMarkdown(secondary));
+  parts.push(
     '### Status codes',
     statusMatrix(endpoint.status_matrix),
     '### Latency',

@@ -1,10 +1,11 @@
 /**
  * One shadow comparison: the primary's answer against the candidate's (and the secondary's, for
- * noise), classified as match, mismatch, expected (explained by a fix behaviour),
- * candidate_error or not_compared. Shared by the inline proxy, detached mode and replay.
+ * noise), classified as match, noise (a match once the secondary's leaf noise is cancelled),
+ * inconclusive (the secondary disagrees on status or structure), mismatch, expected (explained by
+ * a fix behaviour), candidate_error or not_compared. Shared by the inline proxy, detached mode and replay.
  */
 import { explainedBy, fixFootprints, linkedFix, type FixFootprint } from '../src/compare/expected.js';
-import { compareResponses, differenceSignature, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
+import { compareResponses, differenceSignature, isStructural, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
 import type { Equivalence } from '../src/correlate/equivalence.js';
 import { inferredTemplate, matchEndpoint, targetPath } from '../src/record/match.js';
@@ -78,17 +79,15 @@ export class ShadowComparator {
       secondary && !('error' in secondary)
         ? compareResponses(data(primary), data(secondary), rules, equivalence?.secondary ? { equivalent: equivalence.secondary } : {})
         : [];
-    // With a secondary, what differs between two legacy instances on this very request is noise, not the rewrite.
-    const noisy = new Set(noise.map((d) => `${d.pattern} ${d.kind}`));
-    const differences = raw.filter((d) => !noisy.has(`${d.pattern} ${d.kind}`));
+    const { outcome, differences } = cancelNoise(raw, noise);
     const signature = differences.length === 0 ? null : differenceSignature(endpoint, differences);
     const expected =
-      spec && signature !== null
+      outcome === 'compared' && spec && signature !== null
         ? (explainedBy(this.footprintsOf(spec), primary.status, candidate.status, differences) ?? linkedFix(spec.spec, signature))
         : undefined;
     return {
       ...base,
-      outcome: differences.length === 0 ? 'match' : expected !== undefined ? 'expected' : 'mismatch',
+      outcome: outcome !== 'compared' ? outcome : differences.length === 0 ? 'match' : expected !== undefined ? 'expected' : 'mismatch',
       candidate: response(candidate),
       differences,
       rawDifferences: raw,
@@ -109,6 +108,26 @@ export class ShadowComparator {
     if (!found) this.footprints.set(spec, (found = fixFootprints(spec.spec)));
     return found;
   }
+}
+
+/**
+ * With a secondary, what differs between two legacy instances on this very request (the same
+ * concrete path and kind) is noise, not the rewrite. Cancelling a leaf (a value, a header, a line of
+ * text) is what the secondary is for: when nothing else differs the request is `noise`, a match.
+ * Cancelling the status or the structure (a missing or extra subtree, a type, a body that differs
+ * as a whole) is not: the two legacy instances disagree on what the answer is, so the request is
+ * `inconclusive` and keeps those differences in its signature, never a clean match.
+ */
+export function cancelNoise(
+  raw: readonly Difference[],
+  noise: readonly Difference[],
+): { outcome: 'compared' | 'noise' | 'inconclusive'; differences: Difference[] } {
+  if (noise.length === 0 || raw.length === 0) return { outcome: 'compared', differences: [...raw] };
+  const noisy = new Set(noise.map((d) => `${d.path}\u0000${d.kind}`));
+  const cancelled = (d: Difference) => noisy.has(`${d.path}\u0000${d.kind}`);
+  if (raw.some((d) => cancelled(d) && isStructural(d))) return { outcome: 'inconclusive', differences: raw.filter((d) => !cancelled(d) || isStructural(d)) };
+  const differences = raw.filter((d) => !cancelled(d));
+  return { outcome: differences.length === 0 ? 'noise' : 'compared', differences };
 }
 
 function data(answer: UpstreamAnswer): ResponseData {

@@ -23,7 +23,7 @@ import type { MirrorTarget } from './policy.js';
 import { originForm, type ShadowMetrics } from './proxy.js';
 import { answerOperations, forwardableHeaders, policyOf, type ShadowServerOptions } from './serve.js';
 import type { CorrelationState, ShadowStore } from './store.js';
-import { sendUpstream, type MirroredRequest } from './upstream.js';
+import { sendUpstream, startedInRandomOrder, type MirroredRequest } from './upstream.js';
 
 export interface DetachedShadowOptions extends ShadowServerOptions {
   /** The primary's timeout is `timeoutMs` when given, else the policy's longest. Request bodies over maxBodyBytes are not sent on. */
@@ -53,7 +53,7 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
     requests: 0,
     mirrored: 0,
     dropped: 0,
-    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
+    compared: { match: 0, noise: 0, inconclusive: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
     primaryErrors: 0,
     queueDepth: 0,
     correlation: { ...EMPTY_CORRELATION_STATS },
@@ -118,11 +118,13 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
         { timeoutMs: policy.timeoutFor(target), maxBodyBytes: options.maxBodyBytes },
       );
     };
-    const [primary, candidate, secondary] = await Promise.all([
-      sendUpstream(agent, options.primary, job, { timeoutMs: primaryTimeoutMs, maxBodyBytes: options.maxBodyBytes }),
-      send('candidate', options.candidate),
-      options.secondary ? send('secondary', options.secondary) : undefined,
+    const secondaryBase = options.secondary;
+    const answers = await startedInRandomOrder([
+      () => sendUpstream(agent, options.primary, job, { timeoutMs: primaryTimeoutMs, maxBodyBytes: options.maxBodyBytes }),
+      () => send('candidate', options.candidate),
+      ...(secondaryBase ? [() => send('secondary', secondaryBase)] : []),
     ]);
+    const [primary, candidate, secondary] = [answers[0]!, answers[1]!, answers[2]];
     // Without the reference answer there is nothing to compare against: counted, not recorded.
     if ('error' in primary) {
       metrics.primaryErrors += 1;
@@ -142,6 +144,8 @@ export async function startDetachedShadow(options: DetachedShadowOptions): Promi
       ...(correlation &&
         ids && { equivalence: { candidate: correlation.equivalence('candidate', job, ids), secondary: correlation.equivalence('secondary', job, ids) } }),
     });
+    // Sent, timed and queued together by this process: the primary is the candidate's like-for-like latency reference.
+    record.primaryTimedLikeCandidate = true;
     if (correlation && ids) record = correlation.settle(record, job, ids, primary, candidate);
     metrics.compared[record.outcome] += 1;
     options.store.record(record);

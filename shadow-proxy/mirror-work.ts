@@ -15,7 +15,7 @@ import type { CorrelatedSide, JobContext, ShadowCorrelation } from './correlatio
 import type { OrderKeys } from './order.js';
 import type { MirrorPolicy, MirrorTarget } from './policy.js';
 import type { ComparisonRecord, ShadowStore } from './store.js';
-import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
+import { sendUpstream, startedInRandomOrder, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
 
 export interface MirrorJob extends MirroredRequest {
   /** When the client's request arrived, ms since the epoch. */
@@ -58,10 +58,9 @@ export async function mirrorExchange(job: MirrorJob, context: MirrorContext): Pr
       { timeoutMs: context.policy.timeoutFor(target), maxBodyBytes: context.maxBodyBytes },
     );
   };
-  const [candidate, secondary] = await Promise.all([
-    send('candidate', context.candidate),
-    context.secondary ? send('secondary', context.secondary) : undefined,
-  ]);
+  const secondaryBase = context.secondary;
+  const answers = await startedInRandomOrder([() => send('candidate', context.candidate), ...(secondaryBase ? [() => send('secondary', secondaryBase)] : [])]);
+  const [candidate, secondary] = [answers[0]!, answers[1]];
   if (correlation && ids) {
     correlation.learn('candidate', job, ids, job.primary, candidate);
     if (secondary) correlation.learn('secondary', job, ids, job.primary, secondary);

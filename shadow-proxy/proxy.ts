@@ -66,7 +66,7 @@ export async function startShadowProxy(options: ShadowProxyOptions): Promise<Sha
     requests: 0,
     mirrored: 0,
     dropped: 0,
-    compared: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
+    compared: { match: 0, noise: 0, inconclusive: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0 },
     primaryErrors: 0,
     queueDepth: 0,
     correlation: { ...EMPTY_CORRELATION_STATS },

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import * as hdr from 'hdr-histogram-js';
 import type { Difference } from '../src/compare/response.js';
-import { decodeHistogram, ROLLUP_OUTCOMES, type ComparedOutcome, type RollupOutcome, type StoredBody } from './store.js';
+import { decodeHistogram, noOutcomes, ROLLUP_OUTCOMES, type ComparedOutcome, type RollupOutcome, type StoredBody } from './store.js';
 
 export interface ShadowSummaryOptions {
   /** Only minutes (and signatures last seen) at or after this time, ms since the epoch. */
@@ -55,7 +55,7 @@ export interface PathRate {
 export interface EndpointShadowSummary {
   endpoint: string;
   outcomes: Record<RollupOutcome, number>;
-  /** match + mismatch + expected. */
+  /** match + noise + mismatch + expected. */
   compared: number;
   /** The first and last minute with traffic, ms since the epoch. */
   firstMinute: number;
@@ -91,14 +91,20 @@ export interface RollupRow {
   endpoint: string;
   minute: number;
   match: number;
+  noise: number;
+  inconclusive: number;
   mismatch: number;
   expected: number;
   candidate_error: number;
   not_compared: number;
   downstream: number;
   dropped: number;
+  secondary_compared: number;
+  secondary_diverged: number;
   primary_latency: Buffer | null;
   candidate_latency: Buffer | null;
+  reference_latency: Buffer | null;
+  paired_candidate_latency: Buffer | null;
 }
 
 export function readShadowSummary(db: Database.Database, options: ShadowSummaryOptions = {}): ShadowSummary {
@@ -115,7 +121,7 @@ export function readShadowSummary(db: Database.Database, options: ShadowSummaryO
       entry = {
         summary: {
           endpoint: row.endpoint,
-          outcomes: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
+          outcomes: noOutcomes(),
           compared: 0,
           firstMinute: row.minute,
           lastMinute: row.minute,
@@ -144,11 +150,11 @@ export function readShadowSummary(db: Database.Database, options: ShadowSummaryO
     SELECT id, signature, differences, count, expected, first_seen AS firstSeen, last_seen AS lastSeen, samples FROM shadow_signatures
     WHERE endpoint = ? AND last_seen >= ? ORDER BY count DESC, id`);
   const paths = db.prepare('SELECT pattern, kind, raw, noise FROM shadow_path_counts WHERE endpoint = ?');
-  const comparedAllTime = db.prepare('SELECT coalesce(sum(match + mismatch + expected), 0) FROM shadow_rollups WHERE endpoint = ?').pluck();
+  const comparedAllTime = db.prepare('SELECT coalesce(sum(match + noise + mismatch + expected), 0) FROM shadow_rollups WHERE endpoint = ?').pluck();
 
   const endpoints: EndpointShadowSummary[] = [];
   for (const { summary, primary, candidate } of [...byEndpoint.values()].sort((a, b) => compareText(a.summary.endpoint, b.summary.endpoint))) {
-    summary.compared = summary.outcomes.match + summary.outcomes.mismatch + summary.outcomes.expected;
+    summary.compared = summary.outcomes.match + summary.outcomes.noise + summary.outcomes.mismatch + summary.outcomes.expected;
     summary.latency = { primary: latencyOf(primary), candidate: latencyOf(candidate) };
     summary.statusPairs = pairs.all(summary.endpoint, minuteFloor(since)) as StatusPair[];
     summary.signatures = (signatures.all(summary.endpoint, since) as (Omit<SignatureSummary, 'differences'> & { differences: string })[]).map((row) => ({

@@ -187,6 +187,8 @@ function redactDifference(difference: Difference, plan: RedactionPlan): Differen
     if (URL_HEADERS.has(name)) return replaceValues(difference, (v) => (typeof v === 'string' ? redactTarget(v, plan) : v));
     return difference;
   }
+  // A line of a text body is body text: redacted as the whole body's excerpt is.
+  if (difference.kind === 'line') return replaceValues(difference, (v) => (typeof v === 'string' ? redactParameters(redactJsonText(v, plan), plan) : v));
   if (!difference.path.startsWith('$')) return difference;
   let at: PathSegment[];
   try {

@@ -360,10 +360,14 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
   const answered = { status: answer.status, ...timing };
   switch (record.outcome) {
     case 'match':
+    // Only the stored secondary's leaf noise differed: a match, as in shadowing.
+    case 'noise':
       return { ...base, outcome: 'match', ...answered };
     case 'not_compared':
       return { ...base, outcome: 'not_compared', ...answered };
     case 'expected':
+    // The stored secondary disagrees on the status or the structure too, which settles nothing: the difference is still there.
+    case 'inconclusive':
     case 'mismatch': {
       const signature = record.signature ?? undefined;
       const outcome = record.outcome === 'expected' ? 'expected' : signature === storedSignature ? 'same' : 'different';

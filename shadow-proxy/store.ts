@@ -21,7 +21,7 @@
 import { isUtf8 } from 'node:buffer';
 import Database from 'better-sqlite3';
 import * as hdr from 'hdr-histogram-js';
-import { decodedBody, differenceSignature, headerValue, type Difference } from '../src/compare/response.js';
+import { decodedBody, differenceSignature, headerValue, isStructural, type Difference } from '../src/compare/response.js';
 import type { PairChange, StoredPair } from '../src/correlate/map.js';
 import { openStore } from '../src/store/store.js';
 import type { CorrelatedSide } from './correlation.js';
@@ -37,14 +37,19 @@ import {
 } from './redact.js';
 
 /**
+ * `noise`: a match once the secondary's leaf noise was cancelled (a clean match, counted apart);
+ * `inconclusive`: the secondary disagreed with the primary on status or structure where the
+ * candidate did too, so nothing can be said (never a clean match; see compare.ts).
  * `downstream`: a difference on a request that uses an identifier an earlier write left diverged
  * (see correlation.ts): recorded against its root, not counted as a mismatch.
  */
-export type ComparedOutcome = 'match' | 'mismatch' | 'expected' | 'candidate_error' | 'not_compared' | 'downstream';
+export type ComparedOutcome = 'match' | 'noise' | 'inconclusive' | 'mismatch' | 'expected' | 'candidate_error' | 'not_compared' | 'downstream';
 /** The rollup columns: each comparison outcome, and `dropped` (the mirror queue was full). */
 export type RollupOutcome = ComparedOutcome | 'dropped';
 export const ROLLUP_OUTCOMES = [
   'match',
+  'noise',
+  'inconclusive',
   'mismatch',
   'expected',
   'candidate_error',
@@ -52,6 +57,11 @@ export const ROLLUP_OUTCOMES = [
   'downstream',
   'dropped',
 ] as const satisfies readonly RollupOutcome[];
+
+/** Every rollup column at zero. */
+export function noOutcomes(): Record<RollupOutcome, number> {
+  return { match: 0, noise: 0, inconclusive: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 };
+}
 
 /** The first divergence a downstream difference follows from: a write whose outcome differed between the sides. */
 export interface DivergenceRoot {
@@ -100,6 +110,12 @@ export interface ComparisonRecord {
   signature: string | null;
   /** For a `downstream` outcome: the divergence it follows from. */
   root?: DivergenceRoot;
+  /**
+   * The primary was sent, timed and queued the way the candidate was (detached mode calls both
+   * itself): its timing is a like-for-like latency reference. Inline, the primary is timed on the
+   * clients' path and only the secondary is.
+   */
+  primaryTimedLikeCandidate?: boolean;
 }
 
 export interface ShadowStoreOptions {
@@ -361,10 +377,34 @@ interface RollupDelta {
   endpoint: string;
   minute: number;
   counts: Record<RollupOutcome, number>;
+  /** Requests with a secondary answer, and those where it disagreed with the primary on status or structure. */
+  secondary: { compared: number; diverged: number };
   primary: number[];
   candidate: number[];
+  /** The like-for-like reference's timings and the candidate's on the same requests. */
+  reference: number[];
+  pairedCandidate: number[];
   statusPairs: Map<string, { primary: number; candidate: number; count: number }>;
 }
+
+function emptyDelta(endpoint: string, minute: number): RollupDelta {
+  return {
+    endpoint,
+    minute,
+    counts: noOutcomes(),
+    secondary: { compared: 0, diverged: 0 },
+    primary: [],
+    candidate: [],
+    reference: [],
+    pairedCandidate: [],
+    statusPairs: new Map(),
+  };
+}
+
+/** The histograms of a rollup row, in the order of HISTOGRAM_COLUMNS. */
+const HISTOGRAM_COLUMNS = ['primary_latency', 'candidate_latency', 'reference_latency', 'paired_candidate_latency'] as const;
+type HistogramKey = 'primary' | 'candidate' | 'reference' | 'pairedCandidate';
+const HISTOGRAM_KEYS: readonly HistogramKey[] = ['primary', 'candidate', 'reference', 'pairedCandidate'];
 
 export type DivergenceChange = { kind: 'marked'; hash: string; root: DivergenceRoot; at: number } | { kind: 'removed'; hash: string };
 
@@ -451,10 +491,11 @@ interface SignatureDelta {
   differences: string;
   count: number;
   expected: number;
+  inconclusive: number;
   firstSeen: number;
   lastSeen: number;
   /** hour (ms since the epoch) -> counts within it. */
-  hours: Map<number, { count: number; expected: number }>;
+  hours: Map<number, { count: number; expected: number; inconclusive: number }>;
   /** The first few of this batch, as sample candidates. */
   firsts: ComparisonRecord[];
 }
@@ -469,8 +510,7 @@ interface MinuteHistograms {
   /** The start of the minute or hour. */
   minute: number;
   grain: Grain;
-  primary: hdr.Histogram;
-  candidate: hdr.Histogram;
+  histograms: Record<HistogramKey, hdr.Histogram>;
 }
 
 /** Aggregates a batch and writes it; the caller wraps write() in the transaction. */
@@ -489,26 +529,19 @@ class BatchWriter {
     private readonly minuteRetentionMs: number,
   ) {
     this.statements = {
-      readRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups WHERE endpoint = ? AND minute = ?'),
+      readRollup: db.prepare(`SELECT ${HISTOGRAM_COLUMNS.join(', ')} FROM shadow_rollups WHERE endpoint = ? AND minute = ?`),
       upsertRollup: db.prepare(`
-        INSERT INTO shadow_rollups (endpoint, minute, match, mismatch, expected, candidate_error, not_compared, downstream, dropped, primary_latency, candidate_latency)
-        VALUES (@endpoint, @minute, @match, @mismatch, @expected, @candidate_error, @not_compared, @downstream, @dropped, @primary, @candidate)
-        ON CONFLICT (endpoint, minute) DO UPDATE SET
-          match = match + excluded.match, mismatch = mismatch + excluded.mismatch, expected = expected + excluded.expected,
-          candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
-          downstream = downstream + excluded.downstream, dropped = dropped + excluded.dropped,
-          primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
-      readHourlyRollup: db.prepare('SELECT primary_latency, candidate_latency FROM shadow_rollups_hourly WHERE endpoint = ? AND hour = ?'),
+        INSERT INTO shadow_rollups (endpoint, minute, ${COUNT_COLUMNS.join(', ')}, ${HISTOGRAM_COLUMNS.join(', ')})
+        VALUES (@endpoint, @minute, ${COUNT_COLUMNS.map((c) => `@${c}`).join(', ')}, ${HISTOGRAM_COLUMNS.map((c) => `@${c}`).join(', ')})
+        ON CONFLICT (endpoint, minute) DO UPDATE SET ${ROLLUP_UPDATES}`),
+      readHourlyRollup: db.prepare(`SELECT ${HISTOGRAM_COLUMNS.join(', ')} FROM shadow_rollups_hourly WHERE endpoint = ? AND hour = ?`),
       upsertHourlyRollup: db.prepare(`
-        INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, match, mismatch, expected, candidate_error, not_compared, downstream, dropped, primary_latency, candidate_latency)
-        VALUES (@endpoint, @hour, @first, @last, @match, @mismatch, @expected, @candidate_error, @not_compared, @downstream, @dropped, @primary, @candidate)
+        INSERT INTO shadow_rollups_hourly (endpoint, hour, first_minute, last_minute, ${COUNT_COLUMNS.join(', ')}, ${HISTOGRAM_COLUMNS.join(', ')})
+        VALUES (@endpoint, @hour, @first, @last, ${COUNT_COLUMNS.map((c) => `@${c}`).join(', ')}, ${HISTOGRAM_COLUMNS.map((c) => `@${c}`).join(', ')})
         ON CONFLICT (endpoint, hour) DO UPDATE SET
           first_minute = coalesce(min(first_minute, excluded.first_minute), first_minute, excluded.first_minute),
           last_minute = coalesce(max(last_minute, excluded.last_minute), last_minute, excluded.last_minute),
-          match = match + excluded.match, mismatch = mismatch + excluded.mismatch, expected = expected + excluded.expected,
-          candidate_error = candidate_error + excluded.candidate_error, not_compared = not_compared + excluded.not_compared,
-          downstream = downstream + excluded.downstream, dropped = dropped + excluded.dropped,
-          primary_latency = coalesce(excluded.primary_latency, primary_latency), candidate_latency = coalesce(excluded.candidate_latency, candidate_latency)`),
+          ${ROLLUP_UPDATES}`),
       upsertHourlyStatusPair: db.prepare(`
         INSERT INTO shadow_status_pairs_hourly (endpoint, hour, primary_status, candidate_status, count) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (endpoint, hour, primary_status, candidate_status) DO UPDATE SET count = count + excluded.count`),
@@ -516,18 +549,19 @@ class BatchWriter {
         INSERT INTO shadow_status_pairs (endpoint, minute, primary_status, candidate_status, count) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (endpoint, minute, primary_status, candidate_status) DO UPDATE SET count = count + excluded.count`),
       upsertSignature: db.prepare(`
-        INSERT INTO shadow_signatures (endpoint, signature, differences, count, expected, first_seen, last_seen)
-        VALUES (@endpoint, @signature, @differences, @count, @expected, @firstSeen, @lastSeen)
+        INSERT INTO shadow_signatures (endpoint, signature, differences, count, expected, inconclusive, first_seen, last_seen)
+        VALUES (@endpoint, @signature, @differences, @count, @expected, @inconclusive, @firstSeen, @lastSeen)
         ON CONFLICT (endpoint, signature) DO UPDATE SET
-          count = count + excluded.count, expected = expected + excluded.expected,
+          count = count + excluded.count, expected = expected + excluded.expected, inconclusive = inconclusive + excluded.inconclusive,
           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
         RETURNING id, samples`),
       addSignatureSamples: db.prepare('UPDATE shadow_signatures SET samples = samples + ? WHERE id = ?'),
       thinRollups: db.prepare('DELETE FROM shadow_rollups WHERE minute < ?'),
       thinStatusPairs: db.prepare('DELETE FROM shadow_status_pairs WHERE minute < ?'),
       upsertSignatureHour: db.prepare(`
-        INSERT INTO shadow_signature_hours (signature_id, hour, count, expected) VALUES (?, ?, ?, ?)
-        ON CONFLICT (signature_id, hour) DO UPDATE SET count = count + excluded.count, expected = expected + excluded.expected`),
+        INSERT INTO shadow_signature_hours (signature_id, hour, count, expected, inconclusive) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (signature_id, hour) DO UPDATE SET
+          count = count + excluded.count, expected = expected + excluded.expected, inconclusive = inconclusive + excluded.inconclusive`),
       upsertPathCount: db.prepare(`
         INSERT INTO shadow_path_counts (endpoint, pattern, kind, raw, noise) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (endpoint, pattern, kind) DO UPDATE SET raw = raw + excluded.raw, noise = noise + excluded.noise`),
@@ -571,17 +605,7 @@ class BatchWriter {
     const rollupOf = (endpoint: string, minute: number): RollupDelta => {
       const key = `${endpoint}\u0000${minute}`;
       let delta = rollups.get(key);
-      if (!delta) {
-        delta = {
-          endpoint,
-          minute,
-          counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
-          primary: [],
-          candidate: [],
-          statusPairs: new Map(),
-        };
-        rollups.set(key, delta);
-      }
+      if (!delta) rollups.set(key, (delta = emptyDelta(endpoint, minute)));
       return delta;
     };
     const countPaths = (endpoint: string, hour: number, differences: readonly Difference[], column: 'raw' | 'noise'): void => {
@@ -618,14 +642,26 @@ class BatchWriter {
       delta.counts[record.outcome] += 1;
       delta.primary.push(record.primary.durationMs);
       const candidate = record.candidate;
-      if (candidate && !('error' in candidate)) delta.candidate.push(candidate.durationMs);
+      const secondary = record.secondary && !('error' in record.secondary) ? record.secondary : undefined;
+      if (candidate && !('error' in candidate)) {
+        delta.candidate.push(candidate.durationMs);
+        const reference = secondary ?? (record.primaryTimedLikeCandidate ? record.primary : undefined);
+        if (reference) {
+          delta.reference.push(reference.durationMs);
+          delta.pairedCandidate.push(candidate.durationMs);
+        }
+      }
+      if (secondary && COMPARED.has(record.outcome)) {
+        delta.secondary.compared += 1;
+        if (record.noise.some(isStructural)) delta.secondary.diverged += 1;
+      }
       const candidateStatus = candidate && !('error' in candidate) ? candidate.status : 0;
       const pairKey = `${record.primary.status} ${candidateStatus}`;
       const pair = delta.statusPairs.get(pairKey);
       if (pair) pair.count += 1;
       else delta.statusPairs.set(pairKey, { primary: record.primary.status, candidate: candidateStatus, count: 1 });
 
-      if (record.outcome === 'match' || record.outcome === 'mismatch' || record.outcome === 'expected') {
+      if (COMPARED.has(record.outcome)) {
         const hour = hourOf(record.at);
         countPaths(record.endpoint, hour, record.rawDifferences ?? record.differences, 'raw');
         countPaths(record.endpoint, hour, record.noise, 'noise');
@@ -650,6 +686,7 @@ class BatchWriter {
             differences: JSON.stringify(signatureParts(record.differences)),
             count: 0,
             expected: 0,
+            inconclusive: 0,
             firstSeen: record.at,
             lastSeen: record.at,
             hours: new Map(),
@@ -657,15 +694,19 @@ class BatchWriter {
           };
           signatures.set(key, entry);
         }
+        const expected = record.outcome === 'expected' ? 1 : 0;
+        const inconclusive = record.outcome === 'inconclusive' ? 1 : 0;
         entry.count += 1;
-        if (record.outcome === 'expected') entry.expected += 1;
+        entry.expected += expected;
+        entry.inconclusive += inconclusive;
         const hour = hourOf(record.at);
         const inHour = entry.hours.get(hour);
         if (inHour) {
           inHour.count += 1;
-          if (record.outcome === 'expected') inHour.expected += 1;
+          inHour.expected += expected;
+          inHour.inconclusive += inconclusive;
         } else {
-          entry.hours.set(hour, { count: 1, expected: record.outcome === 'expected' ? 1 : 0 });
+          entry.hours.set(hour, { count: 1, expected, inconclusive });
         }
         entry.firstSeen = Math.min(entry.firstSeen, record.at);
         entry.lastSeen = Math.max(entry.lastSeen, record.at);
@@ -677,15 +718,20 @@ class BatchWriter {
     const s = this.statements;
     const hours = new Map<string, HourDelta>();
     for (const delta of rollups.values()) {
-      const { primary, candidate } = this.addLatencies('minute', delta);
-      s.upsertRollup.run({ endpoint: delta.endpoint, minute: delta.minute, ...delta.counts, primary, candidate });
+      s.upsertRollup.run({ endpoint: delta.endpoint, minute: delta.minute, ...countsOf(delta), ...this.addLatencies('minute', delta) });
       for (const pair of delta.statusPairs.values()) s.upsertStatusPair.run(delta.endpoint, delta.minute, pair.primary, pair.candidate, pair.count);
       foldIntoHour(hours, delta);
     }
     for (const delta of hours.values()) {
-      const { primary, candidate } = this.addLatencies('hour', delta);
       const hour = delta.minute;
-      s.upsertHourlyRollup.run({ endpoint: delta.endpoint, hour, first: delta.firstMinute, last: delta.lastMinute, ...delta.counts, primary, candidate });
+      s.upsertHourlyRollup.run({
+        endpoint: delta.endpoint,
+        hour,
+        first: delta.firstMinute,
+        last: delta.lastMinute,
+        ...countsOf(delta),
+        ...this.addLatencies('hour', delta),
+      });
       for (const pair of delta.statusPairs.values()) s.upsertHourlyStatusPair.run(delta.endpoint, hour, pair.primary, pair.candidate, pair.count);
     }
     const allTime = new Map<string, { endpoint: string; pattern: string; kind: string; raw: number; noise: number }>();
@@ -702,9 +748,12 @@ class BatchWriter {
     }
     for (const entry of allTime.values()) s.upsertPathCount.run(entry.endpoint, entry.pattern, entry.kind, entry.raw, entry.noise);
     for (const entry of signatures.values()) {
-      const { endpoint, signature, differences, count, expected, firstSeen, lastSeen } = entry;
-      const row = s.upsertSignature.get({ endpoint, signature, differences, count, expected, firstSeen, lastSeen }) as { id: number; samples: number };
-      for (const [hour, counts] of entry.hours) s.upsertSignatureHour.run(row.id, hour, counts.count, counts.expected);
+      const { endpoint, signature, differences, count, expected, inconclusive, firstSeen, lastSeen } = entry;
+      const row = s.upsertSignature.get({ endpoint, signature, differences, count, expected, inconclusive, firstSeen, lastSeen }) as {
+        id: number;
+        samples: number;
+      };
+      for (const [hour, counts] of entry.hours) s.upsertSignatureHour.run(row.id, hour, counts.count, counts.expected, counts.inconclusive);
       const take = entry.firsts.slice(0, Math.max(0, this.limits.perSignature - row.samples));
       for (const record of take) this.insertSample(record, row.id, null);
       if (take.length > 0) s.addSignatureSamples.run(take.length, row.id);
@@ -807,13 +856,21 @@ class BatchWriter {
     });
   }
 
-  /** Records the delta's latencies into its (minute or hour) histograms and returns them encoded; null when it has none. */
-  private addLatencies(grain: Grain, delta: RollupDelta): { primary: Buffer | null; candidate: Buffer | null } {
-    if (delta.primary.length === 0 && delta.candidate.length === 0) return { primary: null, candidate: null };
-    const histograms = this.histogramsFor(grain, delta.endpoint, delta.minute);
-    for (const ms of delta.primary) histograms.primary.recordValue(toMicros(ms));
-    for (const ms of delta.candidate) histograms.candidate.recordValue(toMicros(ms));
-    return { primary: encodeHistogram(histograms.primary), candidate: encodeHistogram(histograms.candidate) };
+  /** Records the delta's latencies into its (minute or hour) histograms and returns them encoded by column; null where it has none. */
+  private addLatencies(grain: Grain, delta: RollupDelta): Record<(typeof HISTOGRAM_COLUMNS)[number], Buffer | null> {
+    const encoded = { primary_latency: null, candidate_latency: null, reference_latency: null, paired_candidate_latency: null } as Record<
+      (typeof HISTOGRAM_COLUMNS)[number],
+      Buffer | null
+    >;
+    if (HISTOGRAM_KEYS.every((key) => delta[key].length === 0)) return encoded;
+    const cached = this.histogramsFor(grain, delta.endpoint, delta.minute);
+    HISTOGRAM_KEYS.forEach((key, i) => {
+      if (delta[key].length === 0) return;
+      const histogram = cached.histograms[key];
+      for (const ms of delta[key]) histogram.recordValue(toMicros(ms));
+      encoded[HISTOGRAM_COLUMNS[i]!] = encodeHistogram(histogram);
+    });
+    return encoded;
   }
 
   /** `start`: the minute or the hour, ms since the epoch. */
@@ -822,12 +879,17 @@ class BatchWriter {
     let entry = this.histograms.get(key);
     if (!entry) {
       const read = grain === 'minute' ? this.statements.readRollup : this.statements.readHourlyRollup;
-      const row = read.get(endpoint, start) as { primary_latency: Buffer | null; candidate_latency: Buffer | null } | undefined;
+      const row = read.get(endpoint, start) as Record<(typeof HISTOGRAM_COLUMNS)[number], Buffer | null> | undefined;
+      const histogram = (column: (typeof HISTOGRAM_COLUMNS)[number]) => (row?.[column] ? decodeHistogram(row[column]) : newHistogram());
       entry = {
         minute: start,
         grain,
-        primary: row?.primary_latency ? decodeHistogram(row.primary_latency) : newHistogram(),
-        candidate: row?.candidate_latency ? decodeHistogram(row.candidate_latency) : newHistogram(),
+        histograms: {
+          primary: histogram('primary_latency'),
+          candidate: histogram('candidate_latency'),
+          reference: histogram('reference_latency'),
+          pairedCandidate: histogram('paired_candidate_latency'),
+        },
       };
       this.histograms.set(key, entry);
     }
@@ -857,6 +919,20 @@ function isPoison(error: unknown): boolean {
   return error.code.startsWith('SQLITE_CONSTRAINT') || error.code === 'SQLITE_MISMATCH' || error.code === 'SQLITE_TOOBIG';
 }
 
+/** Outcomes whose two answers were compared (the per-path counts and the secondary's drift count only these). */
+const COMPARED: ReadonlySet<ComparedOutcome> = new Set(['match', 'noise', 'inconclusive', 'mismatch', 'expected']);
+
+/** The rollup's count columns, in statement order. */
+const COUNT_COLUMNS = [...ROLLUP_OUTCOMES, 'secondary_compared', 'secondary_diverged'] as const;
+const ROLLUP_UPDATES = [
+  ...COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`),
+  ...HISTOGRAM_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, ${c})`),
+].join(', ');
+
+function countsOf(delta: RollupDelta): Record<(typeof COUNT_COLUMNS)[number], number> {
+  return { ...delta.counts, secondary_compared: delta.secondary.compared, secondary_diverged: delta.secondary.diverged };
+}
+
 function minuteOf(at: number): number {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;
 }
@@ -871,16 +947,7 @@ function foldIntoHour(hours: Map<string, HourDelta>, delta: RollupDelta): void {
   const key = `${delta.endpoint}\u0000${hour}`;
   let into = hours.get(key);
   if (!into) {
-    into = {
-      endpoint: delta.endpoint,
-      minute: hour,
-      counts: { match: 0, mismatch: 0, expected: 0, candidate_error: 0, not_compared: 0, downstream: 0, dropped: 0 },
-      primary: [],
-      candidate: [],
-      statusPairs: new Map(),
-      firstMinute: null,
-      lastMinute: null,
-    };
+    into = { ...emptyDelta(delta.endpoint, hour), firstMinute: null, lastMinute: null };
     hours.set(key, into);
   }
   // A minute of only drops saw no exchange: it does not extend the time the endpoint was shadowed.
@@ -889,8 +956,9 @@ function foldIntoHour(hours: Map<string, HourDelta>, delta: RollupDelta): void {
     into.lastMinute = Math.max(into.lastMinute ?? delta.minute, delta.minute);
   }
   for (const outcome of ROLLUP_OUTCOMES) into.counts[outcome] += delta.counts[outcome];
-  into.primary.push(...delta.primary);
-  into.candidate.push(...delta.candidate);
+  into.secondary.compared += delta.secondary.compared;
+  into.secondary.diverged += delta.secondary.diverged;
+  for (const key of HISTOGRAM_KEYS) into[key].push(...delta[key]);
   for (const [pairKey, pair] of delta.statusPairs) {
     const existing = into.statusPairs.get(pairKey);
     if (existing) existing.count += pair.count;

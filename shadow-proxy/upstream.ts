@@ -130,3 +130,20 @@ export function sendUpstream(
     );
   });
 }
+
+/**
+ * Starts the sends in a random order and answers in the given one. Sides sent together are timed
+ * against each other by the latency gate (the candidate against the secondary, or against the
+ * primary in detached mode), and the one sent first would otherwise always be first in every
+ * queue on the way: a bias identical services must not show.
+ */
+export function startedInRandomOrder<T>(sends: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const order = sends.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const started = new Array<Promise<T>>(sends.length);
+  for (const i of order) started[i] = sends[i]!();
+  return Promise.all(started);
+}

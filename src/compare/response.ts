@@ -8,9 +8,11 @@
  * a list is one pattern, and a signature (endpoint + sorted patterns and kinds) is the unit the
  * store counts and the dashboard ranks.
  *
- * Bodies by content type: JSON as a tree (src/compare/json.ts); text, HTML and XML as text, the
- * first differing line reported (src/compare/text.ts); anything else as bytes, by length and
- * SHA-256, so a difference never holds a binary body. Masks (src/compare/mask.ts) rewrite both
+ * Bodies by content type: JSON as a tree (src/compare/json.ts); line-delimited JSON (NDJSON, JSON
+ * Lines, JSON text sequences) as the array of its records, each compared as JSON; text, HTML and
+ * XML as text, line by line when both sides have as many lines (each differing line its own
+ * `line:N` difference), otherwise the first differing line of the whole (src/compare/text.ts);
+ * anything else as bytes, by length and SHA-256, so a difference never holds a binary body. Masks (src/compare/mask.ts) rewrite both
  * sides before any of this.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +21,7 @@ import type { Equivalence } from '../correlate/equivalence.js';
 import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
 import { compileJsonRules, diffJson, formatConcrete, type Concrete, type JsonDifferenceKind, type JsonRules } from './json.js';
 import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
-import { diffText } from './text.js';
+import { diffLinesApart, diffText } from './text.js';
 
 export { headerValue } from './headers.js';
 
@@ -50,7 +52,8 @@ export interface CompareRules {
   ignore_tag_whitespace?: boolean;
 }
 
-export type DifferenceKind = 'status' | 'header' | 'body' | JsonDifferenceKind;
+/** `line`: one line of a text body that has as many lines on both sides; `body`: a text or binary body that differs as a whole. */
+export type DifferenceKind = 'status' | 'header' | 'body' | 'line' | JsonDifferenceKind;
 
 export interface Difference {
   kind: DifferenceKind;
@@ -129,6 +132,18 @@ function sameBytes(a: ResponseData, b: ResponseData): boolean {
   return bytes(a.body).equals(bytes(b.body));
 }
 
+/**
+ * Whether a difference is about what the answer is (its status, its shape: a missing or extra
+ * subtree, a type, a length, a body that differs as a whole) rather than a leaf of it (a value, a
+ * header, one line of text, the order of the same items). Two legacy instances that differ
+ * structurally are not showing noise: they disagree.
+ */
+export function isStructural(difference: Pick<Difference, 'kind'>): boolean {
+  return !LEAF_KINDS.has(difference.kind);
+}
+
+const LEAF_KINDS: ReadonlySet<DifferenceKind> = new Set(['value', 'header', 'line', 'order']);
+
 /** The endpoint plus the sorted set of (pattern, kind): what "the same difference" means. */
 export function differenceSignature(endpoint: string, differences: readonly Difference[]): string {
   const parts = [...new Set(differences.map((d) => `${d.pattern} ${d.kind}`))].sort();
@@ -173,6 +188,12 @@ export function liftBody(response: ResponseData): LiftedBody {
 function liftDecoded(raw: Buffer, contentTypeHeader: string | undefined): LiftedBody {
   const contentType = (contentTypeHeader ?? '').toLowerCase();
   const text = raw.toString('utf8');
+  if (JSON_LINES.test(contentType)) {
+    const lines = jsonLines(text);
+    if (lines) return { kind: 'json', value: lines };
+    // Not JSON on every line: compared as text, line by line.
+    return { kind: 'text', value: text, markup: false };
+  }
   if (/[/+]json\b/.test(contentType)) {
     try {
       return { kind: 'json', value: JSON.parse(text) };
@@ -185,6 +206,27 @@ function liftDecoded(raw: Buffer, contentTypeHeader: string | undefined): Lifted
   if (contentType === '' || contentType.startsWith('text/') || markup || /javascript|x-www-form-urlencoded/.test(contentType))
     return { kind: 'text', value: text, markup };
   return { kind: 'bytes', value: raw };
+}
+
+/** Line-delimited JSON: NDJSON, JSON Lines, JSON text sequences. */
+const JSON_LINES = /\/(x-)?(ndjson|jsonl|jsonlines|json-seq)\b/;
+
+/**
+ * A line-delimited JSON body as the array of its records, so each record is compared as JSON at
+ * `$[i]` and noise in one record stays in that record; undefined when a line is not JSON.
+ */
+function jsonLines(text: string): unknown[] | undefined {
+  const records: unknown[] = [];
+  // RS (0x1E) starts each record of a JSON text sequence (RFC 7464).
+  for (const line of text.split(/\r?\n|\u001e/)) {
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      return undefined;
+    }
+  }
+  return records;
 }
 
 function decode(body: Buffer, encoding: string | undefined): Buffer {
@@ -220,10 +262,12 @@ function compareBodies(a: LiftedBody, b: LiftedBody, rules: CompareRules, { mask
   if (a.kind === 'none' && b.kind === 'none') return [];
   if (a.kind !== b.kind) return [{ kind: 'type', path: '$', pattern: '$', primary: a.kind, candidate: b.kind }];
   if (a.kind === 'text' && b.kind === 'text') {
-    const found = diffText(maskText(a.value, masks.body), maskText(b.value, masks.body), {
-      // Either side being markup is enough: a content-type change is reported as a header difference already.
-      ignoreTagWhitespace: rules.ignore_tag_whitespace === true && (a.markup || b.markup),
-    });
+    const [textA, textB] = [maskText(a.value, masks.body), maskText(b.value, masks.body)];
+    // Either side being markup is enough: a content-type change is reported as a header difference already.
+    const ignoreTagWhitespace = rules.ignore_tag_whitespace === true && (a.markup || b.markup);
+    const lines = ignoreTagWhitespace || textA === textB ? undefined : diffLinesApart(textA, textB);
+    if (lines) return lines.map(({ line, primary, candidate }) => ({ kind: 'line', path: `line:${line}`, pattern: `line:${line}`, primary, candidate }));
+    const found = diffText(textA, textB, { ignoreTagWhitespace });
     return found ? [{ kind: 'body', path: '$', pattern: '$', ...found }] : [];
   }
   if (a.kind === 'bytes' && b.kind === 'bytes') {

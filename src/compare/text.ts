@@ -22,6 +22,36 @@ export interface TextDifference {
 const EXCERPT = 120;
 const BEFORE = 40;
 
+/** A line of two bodies with as many lines each: its 1-based number and an excerpt from each side. */
+export interface LineDifference extends TextDifference {
+  line: number;
+}
+
+/** Differing lines reported one by one up to this many; past it the bodies differ as a whole. */
+export const MAX_LINE_DIFFERENCES = 20;
+
+/**
+ * Bodies with as many lines on both sides, compared line by line: every differing line (up to
+ * MAX_LINE_DIFFERENCES), so noise on one line (a host name, a timestamp) cannot hide a difference
+ * on another. Undefined when the line counts differ or too many lines differ: then the body is
+ * one difference (diffText), a difference of the whole.
+ */
+export function diffLinesApart(primary: string, candidate: string): LineDifference[] | undefined {
+  const linesA = normaliseLineEndings(primary).split('\n');
+  const linesB = normaliseLineEndings(candidate).split('\n');
+  if (linesA.length !== linesB.length || linesA.length < 2) return undefined;
+  const found: LineDifference[] = [];
+  for (let i = 0; i < linesA.length; i++) {
+    const a = linesA[i]!;
+    const b = linesB[i]!;
+    if (a === b) continue;
+    if (found.length === MAX_LINE_DIFFERENCES) return undefined;
+    const col = commonPrefix(a, b);
+    found.push({ line: i + 1, primary: describe(a, i + 1, col, true), candidate: describe(b, i + 1, col, true) });
+  }
+  return found;
+}
+
 export function diffText(primary: string, candidate: string, options: { ignoreTagWhitespace?: boolean } = {}): TextDifference | undefined {
   const a = normaliseLineEndings(primary);
   const b = normaliseLineEndings(candidate);

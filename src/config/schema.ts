@@ -205,9 +205,25 @@ export const ReportConfigSchema = z.strictObject({
     .lt(1)
     .default(0.001)
     .describe("How much the rewrite's 5xx rate may exceed the legacy's (0.001: 0.1 percentage points), judged by the upper confidence bound."),
-  max_p99_ratio: z.number().min(1).default(1.1).describe("The rewrite's p99 latency over the legacy's at most."),
-  p99_slack_ms: z.number().min(0).default(1).describe("A rewrite p99 within this many milliseconds of the legacy's passes whatever the ratio."),
+  max_p99_ratio: z
+    .number()
+    .min(1)
+    .default(1.1)
+    .describe("The rewrite's p99 (and p50) latency over the reference's at most, judged by the upper bound of a confidence interval."),
+  p99_slack_ms: z
+    .number()
+    .min(0)
+    .default(1)
+    .describe("A rewrite p99 (or p50) within this many milliseconds of the reference's passes whatever the ratio, judged the same way."),
   min_latency_samples: z.int().min(1).default(200).describe('Requests each side needs before latency is judged.'),
+  max_secondary_divergence: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.01)
+    .describe(
+      "The share of an endpoint's requests on which the secondary may disagree with the primary on status or structure; above it the secondary has drifted and the endpoint's correctness is at most INSUFFICIENT.",
+    ),
   min_shadow_duration: Duration.default('24h').describe('How long an endpoint must have been shadowed ("24h", "7d").'),
 });
 

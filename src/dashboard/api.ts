@@ -22,13 +22,20 @@ export type WindowName = (typeof WINDOWS)[number];
 export interface OverviewEndpoint {
   endpoint: string;
   spec: { id: string; status: SpecStatus; file: string } | null;
-  /** Compared requests in the window: match + mismatch + expected. */
+  /** Compared requests in the window: match + noise + mismatch + expected (inconclusive ones are not). */
   requests: number;
   match: number;
   /** Unexpected mismatches: not explained by a fix, not noise. */
   diverged: number;
   expected: number;
+  /** Requests whose answers differed before noise was left out. */
+  raw: number;
+  /** Matched once the secondary's leaf noise (or a compare rule) was left out. */
   noise: number;
+  /** The secondary disagreed with the primary on status or structure too: neither match nor mismatch. */
+  inconclusive: number;
+  /** With a secondary: how often it disagreed with the primary on status or structure; drifted above the threshold. */
+  secondary: { compared: number; diverged: number; drifted: boolean } | null;
   candidate_error: number;
   not_compared: number;
   /** Differences on requests that used an identifier an earlier write left diverged: counted against that write's endpoint. */
@@ -79,10 +86,12 @@ export interface SignatureView {
   differences: { pattern: string; kind: string }[];
   count: number;
   expected: number;
-  /** count - expected, unless noise. */
+  /** count - expected - inconclusive, unless noise. */
   unexpected: number;
   /** Left out of the mismatches: within the secondary's noise, or every path ignored by the spec's compare rules. */
   noise: boolean;
+  /** Requests of it the secondary could not judge (it disagreed with the primary on status or structure too). */
+  inconclusive: number;
   mark: SignatureMark | null;
   first_seen: number;
   last_seen: number;

@@ -77,15 +77,16 @@ export class DashboardData {
     const marks = readMarks(this.options.marksStore, name);
     const signatures: SignatureView[] = [...total.signatures].map(([signature, counts]) => {
       const info = ev.signatureInfo.get(signature);
-      const { linked, noise } = classify(signature);
+      const { linked, noise, inconclusive } = classify(signature);
       const expected = linked !== undefined ? counts.count : counts.expected;
       return {
         signature,
         differences: info?.differences ?? [],
         count: counts.count,
         expected,
-        unexpected: noise ? 0 : counts.count - expected,
+        unexpected: noise ? 0 : counts.count - expected - counts.inconclusive,
         noise,
+        inconclusive: inconclusive ? counts.count - expected : counts.inconclusive,
         mark: marks.get(signature) ?? null,
         first_seen: info?.firstSeen ?? 0,
         last_seen: info?.lastSeen ?? 0,
@@ -252,7 +253,10 @@ export class DashboardData {
       match: report.traffic.match,
       diverged: report.mismatches,
       expected: report.traffic.expected,
+      raw: report.traffic.raw,
       noise: report.traffic.noise,
+      inconclusive: report.traffic.inconclusive,
+      secondary: report.secondary,
       candidate_error: report.traffic.candidate_error,
       not_compared: report.traffic.not_compared,
       downstream: report.traffic.downstream,

@@ -182,7 +182,12 @@ function noiseRules(parts: readonly { pattern: string; kind: string }[], signatu
     if (part.kind === 'header' || part.pattern.startsWith('header:')) change.ignore_headers.push(part.pattern.slice('header:'.length));
     else if (part.kind === 'order') change.unordered.push(part.pattern);
     else if (part.pattern.startsWith('$')) change.ignore.push(part.pattern);
-    else {
+    else if (part.kind === 'line') {
+      throw new ParityError(
+        'USAGE',
+        `${signature}: a line of a text body has no path to ignore; add a \`compare.mask\` to the spec (body: a regex matching the varying text) instead`,
+      );
+    } else {
       throw new ParityError(
         'USAGE',
         `${signature}: a ${part.kind} difference cannot be marked noise, it would hide every answer of the endpoint; mark it expected (a fix) or a bug`,

@@ -153,7 +153,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
             elapsedSeconds: (Date.now() - started) / 1000,
             durationSeconds,
             sent: p.sent,
-            compared: m.compared.match + m.compared.mismatch + m.compared.expected,
+            compared: m.compared.match + m.compared.noise + m.compared.mismatch + m.compared.expected,
             diverged: m.compared.mismatch,
           });
         },
@@ -163,10 +163,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       await store.close();
     }
     const metrics = proxy.metrics();
-    const compared = metrics.compared.match + metrics.compared.mismatch + metrics.compared.expected;
+    const compared = metrics.compared.match + metrics.compared.noise + metrics.compared.mismatch + metrics.compared.expected;
     step(`Shadowed ${durationSeconds} s of traffic`, [
       `the generator sent ${traffic.sent} requests through the shadow proxy in front of the legacy (${traffic.failed} failed); each went to the rewrite and the second legacy too`,
-      `${compared} compared: ${metrics.compared.match} match, ${metrics.compared.mismatch} differ, ${metrics.compared.expected} expected (a fix behaviour); stored in ${storeFile}`,
+      `${compared} compared: ${metrics.compared.match} match, ${metrics.compared.noise} match once the second legacy's noise was left out, ${metrics.compared.mismatch} differ, ${metrics.compared.expected} expected (a fix behaviour), ${metrics.compared.inconclusive} inconclusive (the second legacy disagreed on status or structure too); stored in ${storeFile}`,
       `clients reused the ids their creates answered: ${metrics.correlation.learned} id pairs learned, ${metrics.correlation.translated} requests sent to the rewrite with its own ids, ${metrics.compared.downstream} differences downstream of a diverged write`,
     ]);
 

@@ -411,7 +411,64 @@ const shadowCorrelation: Migration = {
   },
 };
 
-// Append new migrations here, numbered 9, 10, ... in order.
+/**
+ * Verdicts you can trust (issue 17). Per minute and hour:
+ * - `noise`: requests that matched once the secondary's leaf noise was cancelled (clean matches,
+ *   counted apart so the report can show raw, noise and unexpected); `inconclusive`: requests whose
+ *   status or structure differed between the two legacy instances too (never a clean match);
+ * - `secondary_compared` / `secondary_diverged`: requests with a secondary answer, and those where
+ *   the primary and the secondary disagreed on status or structure (a drifted secondary);
+ * - `reference_latency` / `paired_candidate_latency`: the timings of the side timed the way the
+ *   candidate is (the secondary inline, the primary or the secondary detached) and the candidate's
+ *   on the same requests: the like-for-like latency comparison.
+ * Signatures count their inconclusive requests apart, all-time and per hour, and samples may be of
+ * the new outcomes.
+ */
+const trustedVerdicts: Migration = {
+  version: 9,
+  name: 'trusted_verdicts',
+  up(db) {
+    for (const table of ['shadow_rollups', 'shadow_rollups_hourly']) {
+      db.exec(`
+        ALTER TABLE ${table} ADD COLUMN noise INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ${table} ADD COLUMN inconclusive INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ${table} ADD COLUMN secondary_compared INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ${table} ADD COLUMN secondary_diverged INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ${table} ADD COLUMN reference_latency BLOB;
+        ALTER TABLE ${table} ADD COLUMN paired_candidate_latency BLOB;
+      `);
+    }
+    db.exec(`
+      ALTER TABLE shadow_signatures ADD COLUMN inconclusive INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE shadow_signature_hours ADD COLUMN inconclusive INTEGER NOT NULL DEFAULT 0;
+    `);
+    // Samples of inconclusive (and noise) comparisons are kept too: SQLite cannot change a CHECK, so the table is rebuilt.
+    db.exec(`
+      CREATE TABLE shadow_samples_new (
+        id INTEGER PRIMARY KEY,
+        signature_id INTEGER REFERENCES shadow_signatures(id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        reservoir_slot INTEGER,
+        at INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('match', 'noise', 'inconclusive', 'mismatch', 'expected', 'candidate_error', 'not_compared', 'downstream')),
+        request TEXT NOT NULL,
+        primary_response TEXT NOT NULL,
+        candidate_response TEXT,
+        secondary_response TEXT,
+        differences TEXT NOT NULL,
+        noise TEXT NOT NULL,
+        CHECK ((signature_id IS NULL) <> (reservoir_slot IS NULL))
+      );
+      INSERT INTO shadow_samples_new SELECT * FROM shadow_samples;
+      DROP TABLE shadow_samples;
+      ALTER TABLE shadow_samples_new RENAME TO shadow_samples;
+      CREATE INDEX shadow_samples_by_signature ON shadow_samples (signature_id);
+      CREATE UNIQUE INDEX shadow_samples_reservoir ON shadow_samples (endpoint, reservoir_slot) WHERE reservoir_slot IS NOT NULL;
+    `);
+  },
+};
+
+// Append new migrations here, numbered 10, 11, ... in order.
 export const MIGRATIONS: readonly Migration[] = [
   storeMeta,
   specTestRuns,
@@ -421,4 +478,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dashboardMarks,
   llmCache,
   shadowCorrelation,
+  trustedVerdicts,
 ];

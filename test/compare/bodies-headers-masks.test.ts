@@ -85,11 +85,51 @@ describe('headers: ["*"]', () => {
 });
 
 describe('text, HTML and XML bodies', () => {
-  it('normalises line endings and reports the first differing line with its number', () => {
+  it('normalises line endings and reports a differing line by its number', () => {
     const a = typed('text/plain', 'one\r\ntwo\r\nthree\r\nfour\r\n');
     const b = typed('text/plain; charset=utf-8', 'one\ntwo\nTHREE\nfour\n');
     expect(compareResponses(typed('text/plain', 'one\r\ntwo\r\n'), typed('text/plain', 'one\ntwo\n'))).toEqual([]);
-    expect(compareResponses(a, b, { headers: [] })).toEqual([{ kind: 'body', path: '$', pattern: '$', primary: 'line 3: three', candidate: 'line 3: THREE' }]);
+    expect(compareResponses(a, b, { headers: [] })).toEqual([{ kind: 'line', path: 'line:3', pattern: 'line:3', primary: 'three', candidate: 'THREE' }]);
+  });
+
+  it('compares bodies of as many lines line by line, so one noisy line does not hide another; otherwise as a whole', () => {
+    const a = typed('text/plain', 'item 7\nserved by http://127.0.0.1:4001\nprice 999\n');
+    const b = typed('text/plain', 'item 7\nserved by http://127.0.0.1:4002\nprice 1000\n');
+    expect(compareResponses(a, b)).toEqual([
+      { kind: 'line', path: 'line:2', pattern: 'line:2', primary: 'served by http://127.0.0.1:4001', candidate: 'served by http://127.0.0.1:4002' },
+      { kind: 'line', path: 'line:3', pattern: 'line:3', primary: 'price 999', candidate: 'price 1000' },
+    ]);
+    // A line more or less shifts every line after it: a difference of the whole body, at its first differing line.
+    expect(compareResponses(a, typed('text/plain', 'item 7\nprice 999\n'))).toEqual([
+      { kind: 'body', path: '$', pattern: '$', primary: 'line 2: served by http://127.0.0.1:4001', candidate: 'line 2: price 999' },
+    ]);
+    // Past 20 differing lines the body differs as a whole too.
+    const many = (tag: string) => typed('text/plain', Array.from({ length: 30 }, (_, i) => `${tag} ${i}`).join('\n'));
+    expect(compareResponses(many('a'), many('b'))).toEqual([{ kind: 'body', path: '$', pattern: '$', primary: 'line 1: a 0', candidate: 'line 1: b 0' }]);
+  });
+
+  it('compares line-delimited JSON record by record as JSON', () => {
+    const ndjson = (records: unknown[], type = 'application/x-ndjson') => typed(type, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const a = ndjson([
+      { seq: 0, self: 'http://127.0.0.1:4001' },
+      { seq: 1, qty: 2 },
+    ]);
+    const b = ndjson([
+      { seq: 0, self: 'http://127.0.0.1:4002' },
+      { seq: 1, qty: 3 },
+    ]);
+    expect(compareResponses(a, b)).toEqual([
+      { kind: 'value', path: '$[0].self', pattern: '$[*].self', primary: 'http://127.0.0.1:4001', candidate: 'http://127.0.0.1:4002' },
+      { kind: 'value', path: '$[1].qty', pattern: '$[*].qty', primary: 2, candidate: 3 },
+    ]);
+    expect(compareResponses(ndjson([{ a: 1 }], 'application/jsonl'), ndjson([{ a: 1 }, { a: 2 }], 'application/jsonl'))).toEqual([
+      { kind: 'length', path: '$', pattern: '$', primary: 1, candidate: 2 },
+    ]);
+    // A line that is not JSON: the body is compared as text, line by line.
+    const broken = typed('application/x-ndjson', '{"a":1}\nnot json\n');
+    expect(compareResponses(broken, typed('application/x-ndjson', '{"a":2}\nnot json\n'))).toEqual([
+      { kind: 'line', path: 'line:1', pattern: 'line:1', primary: '{"a":1}', candidate: '{"a":2}' },
+    ]);
   });
 
   it('says where one body ends before the other', () => {
@@ -136,7 +176,7 @@ describe('text, HTML and XML bodies', () => {
   it('decodes gzip before comparing text', () => {
     const gz: ResponseData = { status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: gzipSync('<p>a</p>\n<p>b</p>') };
     expect(compareResponses(gz, typed('text/html', '<p>a</p>\n<p>c</p>'))).toEqual([
-      { kind: 'body', path: '$', pattern: '$', primary: 'line 2: <p>b</p>', candidate: 'line 2: <p>c</p>' },
+      { kind: 'line', path: 'line:2', pattern: 'line:2', primary: '<p>b</p>', candidate: '<p>c</p>' },
     ]);
   });
 });
@@ -195,7 +235,7 @@ describe('masks', () => {
     expect(compareResponses(a, b, { mask: { body: '\\d+ms|request [a-z]+-\\d+' } })).toEqual([]);
     const c = typed('text/html', '<p>Bye</p>\n<footer>rendered in 9ms, request def-22</footer>');
     expect(compareResponses(a, c, { mask: { body: '\\d+ms|request [a-z]+-\\d+' } })).toEqual([
-      { kind: 'body', path: '$', pattern: '$', primary: 'line 1: <p>Hello</p>', candidate: 'line 1: <p>Bye</p>' },
+      { kind: 'line', path: 'line:1', pattern: 'line:1', primary: '<p>Hello</p>', candidate: '<p>Bye</p>' },
     ]);
   });
 

@@ -181,6 +181,37 @@ describe('the dashboard API', () => {
     expect(detail.body.summary).toMatchObject({ requests: 1, diverged: 1 });
   });
 
+  it('shows raw, noise, inconclusive and unexpected apart, and says when the secondary has drifted', async () => {
+    const { dir, store } = await workspace();
+    const writer = openShadowStore(store);
+    const at = Date.now() - 10 * 60_000;
+    const ok = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"id":1}'), durationMs: 2 };
+    const gone = { status: 404, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"error":"no"}'), durationMs: 2 };
+    const status: Difference = { kind: 'status', path: 'status', pattern: 'status', primary: 200, candidate: 404 };
+    for (let i = 0; i < 100; i++) {
+      // Half the time the secondary (another database) answers 404 as the candidate does: inconclusive, not a match.
+      const lost = i % 2 === 0;
+      writer.record({
+        at: at + i * 1000,
+        endpoint: 'GET /drifted/{id}',
+        outcome: lost ? 'inconclusive' : 'match',
+        request: { method: 'GET', target: `/drifted/${i}`, headers: {}, body: null },
+        primary: ok,
+        candidate: lost ? gone : ok,
+        secondary: lost ? gone : ok,
+        differences: lost ? [status] : [],
+        noise: lost ? [status] : [],
+        signature: null,
+      });
+    }
+    await writer.close();
+    const { url } = await dashboard(dir, store);
+    const detail = await getJson<EndpointDetail>(`${url}/api/endpoint?endpoint=${encodeURIComponent('GET /drifted/{id}')}&window=24h`);
+    expect(detail.body.summary).toMatchObject({ requests: 50, match: 50, raw: 50, noise: 0, inconclusive: 50, diverged: 0 });
+    expect(detail.body.summary.secondary).toEqual({ compared: 100, diverged: 50, drifted: true });
+    expect(detail.body.signatures).toEqual([expect.objectContaining({ signature: 'GET /drifted/{id} | status status', inconclusive: 50, unexpected: 0 })]);
+  });
+
   it("over an empty store, lists the specs' endpoints with no traffic, and has no samples to show", async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'specs'));

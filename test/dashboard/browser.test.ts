@@ -177,6 +177,15 @@ describe('the dashboard in a browser', { timeout: 60_000 }, () => {
     await samples.locator('[data-testid="sample"]').first().waitFor();
     expect(await samples.locator('[data-side="candidate"]').count()).toBeGreaterThan(0);
     expect(await samples.locator('[data-side="secondary"]').count()).toBeGreaterThan(0);
+    // The second legacy is a replica here (writes are mirrored to it): it is named, not flagged as drifted.
+    expect(await page.locator('[data-testid="secondary"]').innerText()).toMatch(
+      /^Secondary disagreed with the primary on status or structure on 0 of [\d,]+ requests\.$/,
+    );
+    expect(await page.locator('[data-testid="secondary-drifted"]').count()).toBe(0);
+    const raw = Number((await page.locator('[data-testid="summary"] [data-col="raw"] dd').innerText()).replace(/,/g, ''));
+    const diverged = Number((await page.locator('[data-testid="summary"] [data-col="diverged"] dd').innerText()).replace(/,/g, ''));
+    expect(raw).toBeGreaterThanOrEqual(diverged);
+    expect(diverged).toBeGreaterThan(0);
     const highlighted = await samples.locator('[data-side="primary"] .diff').allInnerTexts();
     expect(highlighted.some((line) => line.includes('"address"'))).toBe(true);
     expect(await samples.innerText()).toContain(PROBE);

@@ -43,6 +43,7 @@ export const fixtureReport: ReadinessReport = {
     max_p99_ratio: 1.1,
     p99_slack_ms: 5,
     min_latency_samples: 1000,
+    max_secondary_divergence: 0.01,
     min_shadow_duration_ms: 604_800_000,
   },
   method: {
@@ -73,6 +74,8 @@ export const fixtureReport: ReadinessReport = {
       ],
       traffic: {
         match: 47_890,
+        raw: 361,
+        inconclusive: 0,
         mismatch: 2,
         expected: 318,
         noise: 41,
@@ -83,6 +86,7 @@ export const fixtureReport: ReadinessReport = {
         first_seen: at('2025-03-01T00:00:04Z'),
         last_seen: at('2025-03-07T23:59:58Z'),
       },
+      secondary: null,
       status_matrix: [
         { legacy: 200, rewrite: 200, count: 47_990 },
         { legacy: 404, rewrite: 404, count: 218 },
@@ -91,6 +95,7 @@ export const fixtureReport: ReadinessReport = {
       latency: {
         legacy: { count: 48_210, p50: 12.4, p95: 38.7, p99: 58.9, max: 412.3 },
         rewrite: { count: 48_210, p50: 6.81, p95: 22.5, p99: 41.2, max: 198 },
+        paired: null,
       },
       signatures: [
         {
@@ -99,6 +104,7 @@ export const fixtureReport: ReadinessReport = {
           count: 41,
           expected: 0,
           noise: true,
+          inconclusive: 0,
           first_seen: at('2025-03-01T03:12:00Z'),
           last_seen: at('2025-03-07T21:40:11Z'),
           sample: {
@@ -154,6 +160,8 @@ export const fixtureReport: ReadinessReport = {
       ],
       traffic: {
         match: 3_871,
+        raw: 249,
+        inconclusive: 0,
         mismatch: 37,
         expected: 212,
         noise: 0,
@@ -164,6 +172,7 @@ export const fixtureReport: ReadinessReport = {
         first_seen: at('2025-03-01T08:02:17Z'),
         last_seen: at('2025-03-07T18:44:09Z'),
       },
+      secondary: null,
       status_matrix: [
         { legacy: 201, rewrite: 201, count: 4_080 },
         { legacy: 201, rewrite: 500, count: 12 },
@@ -173,6 +182,7 @@ export const fixtureReport: ReadinessReport = {
       latency: {
         legacy: { count: 4_120, p50: 24.1, p95: 71.3, p99: 91.5, max: 310.7 },
         rewrite: { count: 4_117, p50: 19.6, p95: 80.2, p99: 96, max: 1_204.4 },
+        paired: null,
       },
       signatures: [
         {
@@ -184,6 +194,7 @@ export const fixtureReport: ReadinessReport = {
           count: 25,
           expected: 0,
           noise: false,
+          inconclusive: 0,
           first_seen: at('2025-03-01T09:30:00Z'),
           last_seen: at('2025-03-07T17:05:42Z'),
           sample: {
@@ -200,6 +211,7 @@ export const fixtureReport: ReadinessReport = {
           count: 12,
           expected: 0,
           noise: false,
+          inconclusive: 0,
           first_seen: at('2025-03-02T11:00:00Z'),
           last_seen: at('2025-03-06T16:20:00Z'),
           sample: {
@@ -216,6 +228,7 @@ export const fixtureReport: ReadinessReport = {
           count: 212,
           expected: 212,
           noise: false,
+          inconclusive: 0,
           first_seen: at('2025-03-01T08:02:17Z'),
           last_seen: at('2025-03-07T18:44:09Z'),
           sample: null,
@@ -272,7 +285,7 @@ export const fixtureReport: ReadinessReport = {
       reasons: ['No spec covers this endpoint.', 'No shadowed traffic in the window.'],
       requests: 0,
       mismatches: 0,
-      match_rate_lower_bound: 0,
+      match_rate_lower_bound: null,
       gates: [
         gate('spec', 'FAIL', 'No spec covers DELETE /customers/{customer_id}/notes/{note_id}.'),
         gate('spec_tests', 'INSUFFICIENT', 'No spec tests to run.'),
@@ -283,6 +296,8 @@ export const fixtureReport: ReadinessReport = {
       ],
       traffic: {
         match: 0,
+        raw: 0,
+        inconclusive: 0,
         mismatch: 0,
         expected: 0,
         noise: 0,
@@ -293,8 +308,9 @@ export const fixtureReport: ReadinessReport = {
         first_seen: null,
         last_seen: null,
       },
+      secondary: null,
       status_matrix: [],
-      latency: { legacy: null, rewrite: null },
+      latency: { legacy: null, rewrite: null, paired: null },
       signatures: [],
       downstream: [],
       intentional: [],

@@ -95,6 +95,8 @@ interface Exchange {
   raw?: Difference[];
   noise?: Difference[];
   endpoint?: string;
+  /** Timed by parity beside the rewrite (detached mode): the like-for-like latency reference. Default true. */
+  timedTogether?: boolean;
 }
 
 function exchange(e: Exchange): ComparisonRecord {
@@ -114,6 +116,7 @@ function exchange(e: Exchange): ComparisonRecord {
     ...(e.raw && { rawDifferences: e.raw }),
     noise: e.noise ?? [],
     signature: null,
+    primaryTimedLikeCandidate: e.timedTogether ?? true,
   };
 }
 
@@ -347,20 +350,49 @@ describe('the readiness report on crafted stores', () => {
       const gate = gateOf(endpointOf(report([slow], specs())), 'latency');
       expect(gate.status).toBe('FAIL');
       expect(gate.numbers.p99_ratio).toBeCloseTo(2, 1);
+      expect(gate.numbers.p99_ratio_lower as number).toBeGreaterThan(1.1);
+      expect(gate.numbers.reference).toBe('primary');
       const e = endpointOf(report([slow], specs()));
       expect(e.latency.legacy!.p99).toBeCloseTo(19.9, 0);
       expect(e.latency.rewrite!.p50).toBeCloseTo(30, 0);
+      expect(e.latency.paired).toMatchObject({ basis: 'primary', reference: { count: 1000 }, rewrite: { count: 1000 } });
 
       const close = path.join(tempDir(), 'b.db');
-      spread(shadowStore(close), 1000, T0, DAY, (i, at) => ({ at, legacyMs: 10 + (i % 100) / 10, rewriteMs: 1.05 * (10 + (i % 100) / 10) }));
-      expect(gateOf(endpointOf(report([close], specs())), 'latency').status).toBe('PASS');
+      spread(shadowStore(close), 1000, T0, DAY, (i, at) => ({ at, legacyMs: 10 + (i % 100) / 10, rewriteMs: 1.02 * (10 + (i % 100) / 10) }));
+      const passed = gateOf(endpointOf(report([close], specs())), 'latency');
+      expect(passed.status, passed.detail).toBe('PASS');
+      expect(passed.numbers.p99_ratio_upper as number).toBeLessThanOrEqual(1.1);
 
       const few = path.join(tempDir(), 'c.db');
       spread(shadowStore(few), 150, T0, DAY);
       expect(gateOf(endpointOf(report([few], specs())), 'latency')).toMatchObject({
         status: 'INSUFFICIENT',
-        detail: '150 legacy and 150 rewrite timings; 200 each are needed',
+        detail: '150 rewrite timings beside 150 of the legacy (sent by parity beside the rewrite); 200 each are needed',
       });
+    });
+
+    it("latency: INSUFFICIENT, never FAIL, when the legacy was timed on the clients' path and the rewrite on the mirror", async () => {
+      const file = path.join(tempDir(), 'a.db');
+      // Inline without a secondary: the rewrite looks twice as slow, but the two were not timed the same way.
+      spread(shadowStore(file), 4000, T0, DAY, (_, at) => ({ at, legacyMs: 10, rewriteMs: 20, timedTogether: false }));
+      const gate = gateOf(endpointOf(report([file], specs())), 'latency');
+      expect(gate.status).toBe('INSUFFICIENT');
+      expect(gate.detail).toContain('no like-for-like timing');
+      expect(gate.detail).toContain('as recorded: p99 2.00×, not judged');
+      expect(endpointOf(report([file], specs())).latency.paired).toBeNull();
+    });
+
+    it('latency: INSUFFICIENT while the interval straddles the allowance, decided once the timings narrow it', async () => {
+      // The rewrite is 12 % slower in the middle of a wide spread: 300 timings cannot tell that from 10 %, 20,000 can.
+      const timing = (i: number) => 20 + ((i * 7919) % 1000) / 10;
+      const few = path.join(tempDir(), 'a.db');
+      spread(shadowStore(few), 300, T0, DAY, (i, at) => ({ at, legacyMs: timing(i), rewriteMs: 1.25 * timing(i + 1) }));
+      const unsettled = gateOf(endpointOf(report([few], specs())), 'latency');
+      expect(unsettled.status, unsettled.detail).toBe('INSUFFICIENT');
+      expect(unsettled.detail).toContain('straddle');
+      const many = path.join(tempDir(), 'b.db');
+      spread(shadowStore(many), 20_000, T0, DAY, (i, at) => ({ at, legacyMs: timing(i), rewriteMs: 1.25 * timing(i + 1) }));
+      expect(gateOf(endpointOf(report([many], specs())), 'latency').status).toBe('FAIL');
     });
 
     it('coverage: INSUFFICIENT until shadowed long enough and every kept behaviour was seen or tested', async () => {
@@ -374,6 +406,39 @@ describe('the readiness report on crafted stores', () => {
       });
       saveRun(file, new Date(T0 + DAY).toISOString(), PASSING_RUN);
       expect(gateOf(endpointOf(report([file], specs())), 'coverage').detail).toBe('shadowed for 2h of 1d required; all 3 behaviours seen in traffic or tested');
+    });
+
+    it('coverage: a behaviour without examples is seen when the legacy answered the status it states', async () => {
+      const dir = path.join(tempDir(), 'drafted');
+      fs.mkdirSync(dir, { recursive: true });
+      // As \`parity extract\` drafts them: no examples, the status in the id and in the words.
+      fs.writeFileSync(
+        path.join(dir, 'invoices.get.yaml'),
+        SPEC.replace(
+          /behaviors:[\s\S]*$/,
+          [
+            'behaviors:',
+            '  - {id: answers-200, says: "Answers 200 with the invoice.", disposition: preserve}',
+            '  - {id: answers-404-missing, says: "Answers 404 when the invoice does not exist.", disposition: preserve}',
+            '  - {id: not-found-body, says: "A missing invoice returns 404 with {error}.", disposition: preserve}',
+            '  - {id: audit-log, says: "Writes an audit line.", disposition: preserve}',
+            '',
+          ].join('\n'),
+        ),
+      );
+      const file = path.join(tempDir(), 'a.db');
+      spread(shadowStore(file), 20, T0, 3_600_000);
+      const gate = gateOf(endpointOf(report([file], loadSpecs(dir, dir).specs)), 'coverage');
+      expect(gate.detail).toMatch(/; 3 behaviours neither seen in traffic nor tested: answers-404-missing, not-found-body, audit-log$/);
+      expect(gate.numbers.seen_in_traffic).toBe(1);
+    });
+
+    it('no match-rate bound for an endpoint without traffic', async () => {
+      const file = path.join(tempDir(), 'a.db');
+      openStore(file).close();
+      const quiet = endpointOf(report([file], specs()));
+      expect(quiet.requests).toBe(0);
+      expect(quiet.match_rate_lower_bound).toBeNull();
     });
 
     it('spec: FAILs a spec that is not approved, and traffic no spec covers', async () => {

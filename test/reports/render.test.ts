@@ -82,7 +82,7 @@ describe('renderMarkdown', () => {
     expect(rows.map((row) => row.slice(0, 5))).toEqual([
       ['GET /customers/{customer_id}', '✅ READY', '48,210', '2', '99.990 %'],
       ['POST /invoices', '❌ NOT READY', '4,120', '37', '98.862 %'],
-      ['DELETE /customers/{customer_id}/notes/{note_id}', '⏳ INSUFFICIENT DATA', '0', '0', '0.000 %'],
+      ['DELETE /customers/{customer_id}/notes/{note_id}', '⏳ INSUFFICIENT DATA', '0', '0', 'no traffic'],
     ]);
     expect(rows[1]?.slice(5)).toEqual(['✅ PASS', '✅ PASS', '❌ FAIL', '❌ FAIL', '✅ PASS', '✅ PASS']);
     expect(rows.every((row) => row.length === 11)).toBe(true);
@@ -179,15 +179,41 @@ describe('renderMarkdown', () => {
     expect(empty).toContain('no traffic seen');
   });
 
+  it('shows raw, noise, inconclusive and unexpected apart, a drifted secondary, and the paired latency the gate judged', () => {
+    const base = fixtureReport.endpoints[0]!;
+    const drifted: ReadinessReport = {
+      ...fixtureReport,
+      endpoints: [
+        {
+          ...base,
+          traffic: { ...base.traffic, raw: 120, noise: 80, inconclusive: 38, mismatch: 2, expected: 0 },
+          secondary: { compared: 400, diverged: 38, drifted: true },
+          latency: { ...base.latency, paired: { basis: 'secondary', reference: base.latency.legacy, rewrite: base.latency.rewrite } },
+          signatures: [{ ...base.signatures[0]!, noise: true, inconclusive: 38 }],
+        },
+      ],
+    };
+    const text = renderMarkdown(drifted);
+    expect(text).toContain('120 raw differences · 80 noise (matched once left out) · 38 inconclusive · 2 unexpected mismatch');
+    expect(text).toContain('Secondary: DRIFTED. It disagreed with the primary on status or structure on 38 of 400 requests');
+    expect(tableAfter(text, '| # |')[0]![4]).toBe('inconclusive');
+    expect(text).toContain('|  | Legacy | Rewrite | Secondary (judged) | Rewrite beside it (judged) |');
+    const html = renderHtml(drifted);
+    expect(html).toContain('<p class="secondary drifted">Secondary: DRIFTED.');
+    expect(html).toContain('<th class="num">Secondary (judged)</th>');
+    expect(unclosedTags(html)).toEqual([]);
+  });
+
   it('ends with every threshold and every gate method', () => {
     const method = section(markdown, '## Thresholds and method');
     for (const line of [
       'Target match rate (lower confidence bound at least): 99.9 %',
       'Confidence of the bounds (one-sided): 95 %',
       'Error-rate margin (rewrite over legacy at most): 0.1 percentage points',
-      'Rewrite p99 over legacy p99 at most: × 1.10',
-      'p99 slack (passes whatever the ratio): 5 ms',
+      "Rewrite p50 and p99 over the reference's at most: × 1.10",
+      'Latency slack (passes whatever the ratio): 5 ms',
       'Requests per side before latency is judged: 1,000',
+      'Secondary disagreeing on status or structure at most (else drifted): 1.0 %',
       'Minimum shadowing time: 7 days',
     ]) {
       expect(method).toContain(`- ${line}\n`);
@@ -311,7 +337,7 @@ describe('renderHtml', () => {
     if (!base) throw new Error('fixture has endpoints');
     const lone: ReadinessReport = {
       ...fixtureReport,
-      endpoints: [{ ...base, days: base.days.slice(-1), latency: { legacy: base.latency.legacy, rewrite: null } }],
+      endpoints: [{ ...base, days: base.days.slice(-1), latency: { legacy: base.latency.legacy, rewrite: null, paired: null } }],
     };
     const out = renderHtml(lone);
     expect(out.match(/<svg /g)).toHaveLength(2);

@@ -183,6 +183,15 @@ describe('redacting differences', () => {
     expect(form!.primary).toBe(`api_key=${REDACTED}&x=2`);
   });
 
+  it('redacts a differing line of a text body as it redacts the whole body', () => {
+    const [json, form] = redactDifferences(
+      [d('line:2', '{"card":{"number":"4111"}}', '{"card":{"number":"4222"}}', 'line'), d('line:5', 'api_key=1&x=2', 'api_key=2&x=2', 'line')],
+      plan,
+    );
+    expect([json!.primary, json!.candidate]).toEqual([`{"card":{"number":"${REDACTED}"}}`, `{"card":{"number":"${REDACTED}"}}`]);
+    expect([form!.primary, form!.candidate]).toEqual([`api_key=${REDACTED}&x=2`, `api_key=${REDACTED}&x=2`]);
+  });
+
   it('leaves status differences alone', () => {
     const status: Difference = { kind: 'status', path: 'status', pattern: 'status', primary: 200, candidate: 500 };
     expect(redactDifferences([status], plan)).toEqual([status]);

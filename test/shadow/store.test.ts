@@ -318,7 +318,17 @@ describe('the shadow store', () => {
       const summary = readShadowSummary(reader.db);
       expect(summary.endpoints.map((e) => e.endpoint)).toEqual([CUSTOMER, INVOICES, PAYMENT]);
       const customer = summary.endpoints[0]!;
-      expect(customer.outcomes).toEqual({ match: 1200, mismatch: 600, expected: 0, candidate_error: 100, not_compared: 100, downstream: 0, dropped: 0 });
+      expect(customer.outcomes).toEqual({
+        match: 1200,
+        noise: 0,
+        inconclusive: 0,
+        mismatch: 600,
+        expected: 0,
+        candidate_error: 100,
+        not_compared: 100,
+        downstream: 0,
+        dropped: 0,
+      });
       expect(customer.compared).toBe(1800);
       expect(customer.firstMinute).toBe(T0);
       expect(customer.lastMinute).toBe(T0 + 2 * 60_000);
@@ -467,7 +477,14 @@ describe('the shadow store', () => {
     early.close();
     const migrated = openStore(file);
     try {
-      expect(migrated.migration.applied).toEqual(['shadow_hours', 'shadow_hourly_rollups', 'dashboard_marks', 'llm_cache', 'shadow_correlation']);
+      expect(migrated.migration.applied).toEqual([
+        'shadow_hours',
+        'shadow_hourly_rollups',
+        'dashboard_marks',
+        'llm_cache',
+        'shadow_correlation',
+        'trusted_verdicts',
+      ]);
       expect(migrated.db.prepare('SELECT hour, count, expected FROM shadow_signature_hours').all()).toEqual([{ hour: T0 + hour, count: 3, expected: 1 }]);
       expect(migrated.db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours').all()).toEqual([
         { endpoint: CUSTOMER, hour: T0 + hour, pattern: '$.price', kind: 'value', raw: 3, noise: 1 },

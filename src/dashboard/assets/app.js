@@ -784,15 +784,42 @@ function renderEndpointPage() {
   }
 }
 
+/** How faithful the secondary is on this endpoint; a drifted one is called out, since its noise hides real differences. */
+function secondaryNote(secondary) {
+  if (!secondary) return null;
+  const share = `${fmtCount(secondary.diverged)} of ${fmtCount(secondary.compared)} requests`;
+  return secondary.drifted
+    ? h(
+        'p',
+        { class: 'secondary-note drifted', role: 'alert', dataset: { testid: 'secondary-drifted' } },
+        `Secondary drifted: it disagreed with the primary on status or structure on ${share}. Its noise cannot be trusted here; correctness is at most INSUFFICIENT until it is a replica of the primary again.`,
+      )
+    : h('p', { class: 'secondary-note muted', dataset: { testid: 'secondary' } }, `Secondary disagreed with the primary on status or structure on ${share}.`);
+}
+
+function noiseTag(sig) {
+  if (sig.noise && sig.inconclusive > 0)
+    return h(
+      'span',
+      { class: 'tag tag-inconclusive', title: 'the secondary disagreed with the primary on status or structure: not evidence either way' },
+      'inconclusive',
+    );
+  if (sig.noise) return h('span', { class: 'tag tag-noise' }, 'noise');
+  if (sig.inconclusive > 0) return h('span', { class: 'tag tag-inconclusive' }, `${fmtCount(sig.inconclusive)} inconclusive`);
+  return h('span', { class: 'muted' }, '—');
+}
+
 function summarySection(d) {
   const s = d.summary;
   const items = [
     ['Requests', fmtCount(s.requests), 'requests'],
     ['Match rate (95 % interval)', fmtMatchRate(s), 'match-rate'],
     ['Matched', fmtCount(s.match), 'match'],
-    ['Diverged', fmtCount(s.diverged), 'diverged'],
+    ['Raw differences', fmtCount(s.raw), 'raw'],
+    ['Noise (matched once left out)', fmtCount(s.noise), 'noise'],
+    ['Inconclusive', fmtCount(s.inconclusive), 'inconclusive'],
+    ['Unexpected (diverged)', fmtCount(s.diverged), 'diverged'],
     ['Expected', fmtCount(s.expected), 'expected'],
-    ['Noise', fmtCount(s.noise), 'noise'],
     ['Rewrite errors', fmtCount(s.candidate_error), 'candidate-error'],
     ['Not compared', fmtCount(s.not_compared), 'not-compared'],
     ['Downstream', fmtCount(s.downstream), 'downstream'],
@@ -812,6 +839,7 @@ function summarySection(d) {
       items.map(([label, value, col]) => h('div', { class: 'summary-item', dataset: { col } }, h('dt', null, label), h('dd', { class: 'num' }, value))),
       h('div', { class: 'summary-item trend', dataset: { col: 'trend' } }, h('dt', null, 'Trend'), h('dd', null, sparkline(s.trend))),
     ),
+    secondaryNote(s.secondary),
   );
 }
 
@@ -995,7 +1023,7 @@ function signatureRow(d, sig, index, fixes) {
     h('td', { dataset: { col: 'count' }, class: 'num' }, fmtCount(sig.count)),
     h('td', { dataset: { col: 'expected' }, class: 'num' }, fmtCount(sig.expected)),
     h('td', { dataset: { col: 'unexpected' }, class: `num${sig.unexpected > 0 ? ' bad' : ''}` }, fmtCount(sig.unexpected)),
-    h('td', { dataset: { col: 'noise' } }, sig.noise ? h('span', { class: 'tag tag-noise' }, 'noise') : h('span', { class: 'muted' }, '—')),
+    h('td', { dataset: { col: 'noise' } }, noiseTag(sig)),
     h('td', { dataset: { col: 'mark' } }, markText(sig.mark)),
     h('td', { dataset: { col: 'seen' }, class: 'seen' }, h('div', null, timeEl(sig.first_seen)), h('div', null, timeEl(sig.last_seen))),
     h('td', { dataset: { col: 'actions' }, class: 'actions' }, signatureActions(d, sig, fixes)),

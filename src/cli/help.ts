@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { expandUrlShorthand } from '../config/schema.js';
 
 /** Append an "Examples:" section to a command's --help. */
 export function withExamples(command: Command, examples: readonly string[]): Command {
@@ -17,4 +18,9 @@ export function parseInteger(min: number, max: number): (value: string) => numbe
     if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}`);
     return n;
   };
+}
+
+/** A flag that takes a base URL: `:7101` and `host:port` are expanded (expandUrlShorthand); the command checks the result. */
+export function parseUrl(value: string): string {
+  return expandUrlShorthand(value);
 }

@@ -9,12 +9,23 @@ import { CompareSchema, HTTP_METHODS } from '../spec/schema.js';
 
 export const CONFIG_FILE_NAME = 'parity.yaml';
 
+/**
+ * A base URL as people type it on a command line: `:7101` is `http://127.0.0.1:7101` and
+ * `host:8080` (no scheme) is `http://host:8080`, as curl, httpie and most dev servers read them.
+ * Anything else is returned as given, for httpUrlProblem to judge.
+ */
+export function expandUrlShorthand(value: string): string {
+  if (/^:\d{1,5}(\/.*)?$/.test(value)) return `http://127.0.0.1${value}`;
+  if (/^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\]):\d{1,5}(\/.*)?$/i.test(value)) return `http://${value}`;
+  return value;
+}
+
 export function httpUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `expected an http:// or https:// URL such as "http://127.0.0.1:3000", got ${JSON.stringify(value)}`;
+    return `expected an http:// or https:// URL such as "http://127.0.0.1:3000" (or ":3000" for it on a command line), got ${JSON.stringify(value)}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http:// or https:// URL, got the scheme "${url.protocol}"`;
   if (url.search || url.hash) return 'a base URL has no query string or fragment';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initWorkspace } from '../../src/config/init.js';
 import { findConfigFile, loadWorkspace, readConfigFile } from '../../src/config/load.js';
 import { ParityError } from '../../src/errors.js';
+import { expandUrlShorthand, httpUrlProblem } from '../../src/config/schema.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { parity } from '../helpers/cli.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
@@ -233,5 +234,17 @@ describe('shadow mirror policy keys', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^parity\.yaml:3:18: shadow\.correlation\.max_entries: /);
     expect(lines[1]).toMatch(/^parity\.yaml:4:16: shadow\.correlation\.sessions\[0\]: .*connection.*authorization.*cookie/);
+  });
+});
+
+describe('URL flags', () => {
+  it('expand a host-less :PORT to loopback and a scheme-less host:PORT to http, and leave everything else to be checked', () => {
+    expect(expandUrlShorthand(':7101')).toBe('http://127.0.0.1:7101');
+    expect(expandUrlShorthand(':7101/api')).toBe('http://127.0.0.1:7101/api');
+    expect(expandUrlShorthand('localhost:3000')).toBe('http://localhost:3000');
+    expect(expandUrlShorthand('legacy.internal:8080')).toBe('http://legacy.internal:8080');
+    expect(expandUrlShorthand('[::1]:3000')).toBe('http://[::1]:3000');
+    for (const given of ['http://x:1', 'https://x', 'ftp://x', ':port', 'x', '7101']) expect(expandUrlShorthand(given)).toBe(given);
+    expect(httpUrlProblem(expandUrlShorthand('7101'))).toMatch(/^expected an http:\/\/ or https:\/\/ URL/);
   });
 });

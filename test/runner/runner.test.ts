@@ -355,6 +355,20 @@ examples:
     expect(result.stderr).toContain('error: the specs have 1 problem; fix them before testing');
   });
 
+  it('reads --legacy :PORT and --rewrite :PORT as loopback URLs, as most tools do', async () => {
+    const server = await serve(widgets({ fixed: true }));
+    const port = new URL(server.url).port;
+    const spec = 'id: echo\nendpoint: GET /echo\nexamples:\n  - {name: a, request: {method: GET, path: /echo}}\n';
+    const dir = tempDir();
+    writeFiles(dir, { 'specs/echo.yaml': spec });
+    const result = await run(dir, ['test', '--json', '--legacy', `:${port}`, '--rewrite', `localhost:${port}`]);
+    expect(result.code, result.stderr).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { legacyUrl: string; rewriteUrl: string };
+    expect([parsed.legacyUrl, parsed.rewriteUrl]).toEqual([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+    const bad = await run(dir, ['test', '--legacy', 'ftp://x', '--rewrite', `:${port}`]);
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'error: --legacy: expected an http:// or https:// URL, got the scheme "ftp:"']);
+  });
+
   it('no rewrite URL, an --only that matches nothing, and a broken hooks module are exit 2 with one message', async () => {
     const server = await serve(widgets({ fixed: true }));
     const spec = 'id: echo\nendpoint: GET /echo\nexamples:\n  - {name: a, request: {method: GET, path: /echo}}\n';

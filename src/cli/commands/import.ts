@@ -8,7 +8,7 @@ import { recordExamples, type RecordExamplesResult } from '../../record/record.j
 import { verifyOptions } from '../../record/session.js';
 import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
-import { withExamples } from '../help.js';
+import { parseUrl, withExamples } from '../help.js';
 
 interface ImportFlags {
   specs?: string;
@@ -26,7 +26,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .description('add an example to the matching spec for each new kind of exchange in a HAR file')
     .argument('<file>', 'a HAR 1.2 file (browser devtools: "Save all as HAR")')
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
-    .option('--verify <url>', 'send each new example to this legacy first: loosen what changed, leave out what does not reproduce')
+    .option('--verify <url>', 'send each new example to this legacy first: loosen what changed, leave out what does not reproduce', parseUrl)
     .option('--dry-run', 'show what would be added without changing any spec file')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {

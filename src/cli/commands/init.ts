@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { initWorkspace } from '../../config/init.js';
 import { displayPath } from '../../paths.js';
 import { printJson, type CliContext } from '../context.js';
-import { withExamples } from '../help.js';
+import { parseUrl, withExamples } from '../help.js';
 
 interface InitFlags {
   dir?: string;
@@ -22,8 +22,8 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .description('write parity.yaml, the workspace config, and create the specs directory')
     .option('--dir <dir>', 'directory to initialise', '.')
     .option('--legacy-source <dir>', 'legacy source code directory')
-    .option('--legacy-url <url>', 'base URL of a running legacy instance')
-    .option('--rewrite-url <url>', 'base URL of a running rewrite instance')
+    .option('--legacy-url <url>', 'base URL of a running legacy instance', parseUrl)
+    .option('--rewrite-url <url>', 'base URL of a running rewrite instance', parseUrl)
     .option('--specs <dir>', 'spec files directory (default: specs)')
     .option('--store <file>', 'SQLite store (default: .parity/parity.db)')
     .option('--reports <dir>', 'reports directory (default: reports)')

@@ -3,7 +3,7 @@ import { ParityError } from '../../errors.js';
 import { recordSession } from '../../record/session.js';
 import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
-import { parseInteger, withExamples } from '../help.js';
+import { parseInteger, parseUrl, withExamples } from '../help.js';
 import { renderRecording } from './import.js';
 
 interface RecordFlags {
@@ -20,7 +20,7 @@ export function registerRecord(program: Command, ctx: CliContext): void {
   const command = program
     .command('record')
     .description('a recording proxy: run your integration suite through it, and its traffic becomes spec examples')
-    .option('--upstream <url>', 'where requests are forwarded (default: legacy.url from parity.yaml)')
+    .option('--upstream <url>', 'where requests are forwarded (default: legacy.url from parity.yaml)', parseUrl)
     .option('--port <n>', 'port to listen on (0 picks a free one)', parseInteger(0, 65535), 8481)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')

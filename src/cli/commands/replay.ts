@@ -6,7 +6,7 @@ import { plural } from '../../text.js';
 import { replaySamples, type ReplayCounts, type ReplayGroup, type ReplayResult, type ReplaySelection } from '../../../shadow-proxy/replay.js';
 import { printJson, type CliContext } from '../context.js';
 import { colorsFor, type Colors } from '../io.js';
-import { collect, withExamples } from '../help.js';
+import { collect, parseUrl, withExamples } from '../help.js';
 
 interface ReplayFlags {
   candidate?: string;
@@ -21,7 +21,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
   const command = program
     .command('replay')
     .description("re-send the shadow store's sample requests to the rewrite and compare with the stored primary responses")
-    .option('--candidate <url>', 'the rewrite to check (default: shadow.candidate, then rewrite.url)')
+    .option('--candidate <url>', 'the rewrite to check (default: shadow.candidate, then rewrite.url)', parseUrl)
     .option('--db <file>', 'store file (default: store from parity.yaml); only read, never written')
     .addOption(
       new Option('--only <which>', 'diverged: the samples of difference signatures; all: also the match reservoirs')

@@ -3,7 +3,7 @@ import { httpUrlProblem } from '../../config/schema.js';
 import { ParityError } from '../../errors.js';
 import { shadowSession } from '../../../shadow-proxy/session.js';
 import { printJson, type CliContext } from '../context.js';
-import { parseInteger, withExamples } from '../help.js';
+import { parseInteger, parseUrl, withExamples } from '../help.js';
 
 interface ShadowFlags {
   primary?: string;
@@ -19,9 +19,9 @@ export function registerShadow(program: Command, ctx: CliContext): void {
   const command = program
     .command('shadow')
     .description('mirror live traffic to the rewrite, compare responses, record differences')
-    .option('--primary <url>', 'the legacy instance clients are answered from (default: shadow.primary, then legacy.url)')
-    .option('--candidate <url>', 'the rewrite (default: shadow.candidate, then rewrite.url)')
-    .option('--secondary <url>', 'a second legacy instance, to tell noise from differences')
+    .option('--primary <url>', 'the legacy instance clients are answered from (default: shadow.primary, then legacy.url)', parseUrl)
+    .option('--candidate <url>', 'the rewrite (default: shadow.candidate, then rewrite.url)', parseUrl)
+    .option('--secondary <url>', 'a second legacy instance, to tell noise from differences', parseUrl)
     .option('--port <n>', 'port to listen on (default: shadow.port, 8480; 0 picks a free one)', parseInteger(0, 65535))
     .option('--db <file>', 'store file (default: store from parity.yaml)')
     .option('--detached', 'receive a copy of traffic from an existing mirror instead of proxying')

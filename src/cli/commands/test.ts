@@ -6,7 +6,7 @@ import { describeDifference, failureText } from '../../runner/junit.js';
 import { plural } from '../../text.js';
 import { printJson, type CliContext } from '../context.js';
 import { colorsFor, type Colors } from '../io.js';
-import { parseInteger, withExamples } from '../help.js';
+import { parseInteger, parseUrl, withExamples } from '../help.js';
 import { table } from '../render.js';
 
 interface TestFlags {
@@ -25,8 +25,8 @@ export function registerTest(program: Command, ctx: CliContext): void {
   const command = program
     .command('test')
     .description('run the spec examples against the legacy and the rewrite in one run')
-    .option('--legacy <url>', 'legacy base URL (default: legacy.url from parity.yaml)')
-    .option('--rewrite <url>', 'rewrite base URL (default: rewrite.url from parity.yaml)')
+    .option('--legacy <url>', 'legacy base URL (default: legacy.url from parity.yaml)', parseUrl)
+    .option('--rewrite <url>', 'rewrite base URL (default: rewrite.url from parity.yaml)', parseUrl)
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
     .option('--only <glob>', 'only specs whose id matches, such as "refunds.*"')
     .option('--junit <file>', 'also write JUnit XML (one testsuite per target)')

@@ -33,7 +33,7 @@ import { checkResponse, type Mismatch } from './expect.js';
 import { hookVariables, type RequestHooks } from './hooks.js';
 import { HttpClient, RequestFailure, type OutgoingRequest, type ReceivedResponse } from './http.js';
 import { authHeaders, planTests, type Phase, type PlannedExample, type PlannedStep, type UntestedBehavior } from './plan.js';
-import { renderText, renderValue, TemplateError } from './template.js';
+import { ExampleVariables, renderText, renderValue, TemplateError, TemplateFunctionValues } from './template.js';
 
 export const TARGETS = ['legacy', 'rewrite'] as const;
 
@@ -213,7 +213,7 @@ export async function runOnOneSide(examples: readonly PlannedExample[], options:
   try {
     const outcomes: SideOutcome[] = [];
     for (const planned of examples) {
-      const side = await runSide(planned, options.target, client, options, stop.signal, (_, failure) => {
+      const side = await runSide(planned, options.target, client, options, new TemplateFunctionValues(), stop.signal, (_, failure) => {
         unreachable ??= failure;
         stop.abort();
       });
@@ -247,7 +247,7 @@ interface SideRun {
   /** The requests as this side was sent them, indexed like `responses`. */
   requests: (OutgoingRequest | undefined)[];
   reports: (StepReport | undefined)[];
-  variables: Map<string, unknown>;
+  variables: ExampleVariables;
 }
 
 async function runExample(
@@ -259,13 +259,15 @@ async function runExample(
 ): Promise<ExampleResult> {
   const { loaded, example, behavior, disposition } = planned;
   const hasLegacyExpectations = planned.steps.some((s) => s.step.expect_legacy !== undefined);
+  // One set of {{$unique}}, {{$uuid}}... per run of the example, sent to both sides alike.
+  const functions = new TemplateFunctionValues();
   const [legacy, rewrite] = await Promise.all(
     TARGETS.map(async (target): Promise<SideRun | TargetResult> => {
       if (target === 'rewrite' && disposition === 'drop') return skipped('dropped: the rewrite need not do this');
       if (target === 'legacy' && disposition === 'fix' && !hasLegacyExpectations) {
         return skipped('a fix example without expect_legacy: what the legacy does is not written down');
       }
-      return runSide(planned, target, client, { ...options, baseUrl: urlOf(options, target) }, signal, onUnreachable);
+      return runSide(planned, target, client, { ...options, baseUrl: urlOf(options, target) }, functions, signal, onUnreachable);
     }),
   );
   const differences =
@@ -307,10 +309,11 @@ async function runSide(
   target: Target,
   client: HttpClient,
   options: SideOptions,
+  functions: TemplateFunctionValues,
   signal: AbortSignal,
   onUnreachable: (target: Target, failure: RequestFailure) => void,
 ): Promise<SideRun> {
-  const variables = new Map<string, unknown>();
+  const variables = new ExampleVariables(functions);
   const steps: StepReport[] = [];
   const responses: (ReceivedResponse | undefined)[] = [];
   const requests: (OutgoingRequest | undefined)[] = [];
@@ -408,7 +411,7 @@ function expectationFor(
   return step.expect ? { expectation: step.expect, checked: 'expect' } : { expectation: undefined, checked: 'none' };
 }
 
-async function renderRequest(request: SpecRequest, variables: Map<string, unknown>, target: Target, options: SideOptions): Promise<OutgoingRequest> {
+async function renderRequest(request: SpecRequest, variables: ExampleVariables, target: Target, options: SideOptions): Promise<OutgoingRequest> {
   let path = renderText(request.path, variables);
   // A captured Location header may be an absolute URL: keep its path, send it to this side.
   if (/^https?:\/\//i.test(path)) {
@@ -449,7 +452,7 @@ async function renderRequest(request: SpecRequest, variables: Map<string, unknow
       { target, baseUrl: options.baseUrl, method: request.method, path, body },
       options.hooksShown ?? 'hooks',
     );
-    const headerVariables = new Map([...variables, ...Object.entries(fromHook)]);
+    const headerVariables = variables.extended(fromHook);
     for (const [name, value] of Object.entries(request.headers)) setHeader(name, renderText(value, headerVariables));
   }
   return { method: request.method, target: path, headers, body };

@@ -85,7 +85,9 @@ export const RequestSchema = z
     const bodies = (['json', 'body', 'form'] as const).filter((k) => request[k] !== undefined);
     if (bodies.length > 1) ctx.addIssue({ code: 'custom', message: `a request has at most one body, got ${bodies.join(' and ')}`, path: [bodies[1]!] });
   })
-  .describe('One HTTP request, sent to each implementation.');
+  .describe(
+    'One HTTP request, sent to each implementation. Any string in it may hold {{name}} (a captured value) and the template functions {{$unique}}, {{$uuid}}, {{$now}} and {{$timestamp}}: made once per run of the example (per label, as in {{$unique:bob}}) and sent to both implementations alike.',
+  );
 
 export const ExpectSchema = z
   .strictObject({

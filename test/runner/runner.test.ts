@@ -229,6 +229,59 @@ examples:
     );
   });
 
+  it('template functions make an example that registers a user run again and again: one value per run, the same on both sides', async () => {
+    // Usernames are unique per server: a fixed one passes once, then answers 409.
+    const registry = (): Handler => {
+      const taken = new Set<string>();
+      return (req, res) => {
+        const body = JSON.parse(req.body || '{}') as { username?: string; email?: string };
+        if (req.method === 'POST' && req.url === '/users') {
+          if (taken.has(body.username!)) return json(res, 409, { error: 'username taken' });
+          taken.add(body.username!);
+          return json(res, 201, { username: body.username, email: body.email, id: req.headers['x-request-id'] });
+        }
+        if (req.method === 'POST' && req.url === '/login') return json(res, taken.has(body.username!) ? 200 : 401, { username: body.username });
+        json(res, 404, {});
+      };
+    };
+    const [legacy, rewrite] = await Promise.all([serve(registry()), serve(registry())]);
+    const spec = `id: users.create
+endpoint: POST /users
+examples:
+  - name: register, then log in
+    steps:
+      - request:
+          method: POST
+          path: /users
+          headers: {X-Request-Id: "{{$uuid}}"}
+          json: {username: "ada-{{$unique}}", email: "{{$unique}}@example.test", joined: "{{$now}}"}
+        expect: {status: 201, json: {username: "ada-{{$unique}}", email: "{{$unique}}@example.test", id: "{{$uuid}}"}}
+      - request: {method: POST, path: /login, json: {username: "ada-{{$unique}}"}}
+        expect: {status: 200}
+      - request: {method: POST, path: /users, json: {username: "bob-{{$unique:bob}}"}}
+        expect: {status: 201, json: {username: {$regex: "^bob-u[a-z0-9]{11}$"}}}
+  - name: a typo in a function name
+    request: {method: POST, path: /users, json: {username: "{{$uniq}}"}}
+`;
+    const dir = workspace({ 'specs/users.yaml': spec }, { legacy: legacy.url, rewrite: rewrite.url });
+    for (let time = 0; time < 2; time++) {
+      const { run: result } = await runJson(dir);
+      const [registered, typo] = result.results;
+      expect([registered!.legacy.outcome, registered!.rewrite.outcome], `run ${time + 1}`).toEqual(['pass', 'pass']);
+      expect(typo!.rewrite.reason).toBe(
+        'specs/users.yaml:17: {{$uniq}} is not a template function (there are {{$unique}}, {{$uuid}}, {{$now}}, {{$timestamp}}, each optionally with a label: {{$unique:alice}})',
+      );
+    }
+    // Both sides were sent the same made-up values, and each run made new ones.
+    const usernames = (seen: Seen[]) => seen.filter((r) => r.url === '/users').map((r) => (JSON.parse(r.body) as { username: string }).username);
+    expect(usernames(legacy.seen)).toEqual(usernames(rewrite.seen));
+    const [first, bob, , second] = usernames(legacy.seen);
+    expect(first).toMatch(/^ada-u[a-z0-9]{11}$/);
+    expect(bob).toMatch(/^bob-u[a-z0-9]{11}$/);
+    expect(second).not.toBe(first);
+    expect(legacy.seen[0]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('a capture whose path matches nothing fails the step', async () => {
     const server = await serve(widgets({ fixed: true }));
     const spec = `id: widgets.create

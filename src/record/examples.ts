@@ -114,13 +114,31 @@ interface Prepared {
   match: EndpointMatch | undefined;
   credentialKey: string;
   credentialNames: string[];
+  /** The credential headers it carried, lowercase name -> value (never written). */
+  credentials: Record<string, string>;
   auth: string | undefined;
+  /** Credentials no profile holds, each handed out by an earlier response; undefined when any came from nowhere. */
+  session?: SessionCredential[];
   headers: Record<string, string>;
   body: Body;
   response: ResponseBody;
   uses: Use[];
   /** Tagged ("s:" string, "n:" number) values the request sent, which stay literal when the response echoes them. */
   sent: Set<string>;
+}
+
+/**
+ * A credential the request carried that an earlier response of the session handed out (a login's
+ * token): written as a capture of that response, never as its value.
+ */
+interface SessionCredential {
+  /** The request header, lowercase. */
+  header: string;
+  /** The value an earlier response produced: the token inside the header. */
+  token: string;
+  /** The header's value with the token as `{{name}}`: "Bearer {{name}}". */
+  template: (name: string) => string;
+  produced: Produced;
 }
 
 interface Produced {
@@ -161,12 +179,18 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   // Values per credential set, first response that carried them; values a client sent before
   // any response carried them are the client's own (seed data, generated keys), never captured.
   const produced = new Map<string, Map<string, Produced>>();
+  // The same values whatever credentials their response answered: where a credential came from.
+  const producedAnywhere = new Map<string, Produced>();
   const clientValues = new Set<string>();
 
   for (const exchange of ordered) {
     const prepared = prepare(exchange, specs, profiles, profileValues);
     for (const use of prepared.uses) clientValues.add(use.value);
-    register(prepared, produced, clientValues);
+    register(prepared, produced, producedAnywhere, clientValues);
+    if (prepared.credentialKey !== '' && prepared.auth === undefined) {
+      const session = sessionCredentials(prepared, producedAnywhere);
+      if (session) prepared.session = session;
+    }
 
     const { match } = prepared;
     if (!match || !(HTTP_METHODS as readonly string[]).includes(prepared.method)) {
@@ -177,7 +201,7 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
       unmatched.set(key, entry);
       continue;
     }
-    if (prepared.credentialKey !== '' && prepared.auth === undefined) {
+    if (prepared.credentialKey !== '' && prepared.auth === undefined && prepared.session === undefined) {
       unknownCredentials.count++;
       for (const name of prepared.credentialNames) unknownCredentials.headers.add(name);
       continue;
@@ -202,8 +226,9 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
       .filter((p) => p.missing.length > 0)
       .map((p) => `auth profile "${p.name}" is unusable: ${p.missing.map((n) => `\${${n}}`).join(', ')} not set`);
     warnings.push(
-      `skipped ${plural(unknownCredentials.count, 'exchange')} whose credentials (${[...unknownCredentials.headers].sort().join(', ')}) match no auth profile, ` +
-        `so that no secret is written to a spec: add an auth profile with these headers to the auth section of parity.yaml and run again` +
+      `skipped ${plural(unknownCredentials.count, 'exchange')} whose credentials (${[...unknownCredentials.headers].sort().join(', ')}) match no auth profile ` +
+        `and were not handed out by an earlier response of the recording (a login or a registration), so that no secret is written to a spec: ` +
+        `add an auth profile with these headers to the auth section of parity.yaml and run again` +
         (unusable.length > 0 ? ` (${unusable.join('; ')})` : ''),
     );
   }
@@ -282,6 +307,7 @@ function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[], profi
     match,
     credentialKey,
     credentialNames,
+    credentials,
     auth,
     headers,
     body,
@@ -410,12 +436,19 @@ function capturable(value: string): boolean {
   return value.length >= 4 && /\d/.test(value) && !/\s/.test(value);
 }
 
-function register(prepared: Prepared, produced: Map<string, Map<string, Produced>>, clientValues: ReadonlySet<string>): void {
+function register(
+  prepared: Prepared,
+  produced: Map<string, Map<string, Produced>>,
+  producedAnywhere: Map<string, Produced>,
+  clientValues: ReadonlySet<string>,
+): void {
   let values = produced.get(prepared.credentialKey);
   if (!values) produced.set(prepared.credentialKey, (values = new Map()));
   const add = (value: string, location: string, numeric: boolean) => {
-    if (!capturable(value) || clientValues.has(value) || values.has(value)) return;
-    values.set(value, { producer: prepared, location, numeric });
+    if (!capturable(value) || clientValues.has(value)) return;
+    const entry = { producer: prepared, location, numeric };
+    if (!producedAnywhere.has(value)) producedAnywhere.set(value, entry);
+    if (!values.has(value)) values.set(value, entry);
   };
   const walk = (value: unknown, path: (string | number)[]) => {
     if (typeof value === 'string') add(value, formatJsonPath(path), false);
@@ -429,6 +462,25 @@ function register(prepared: Prepared, produced: Map<string, Map<string, Produced
   for (const [name, value] of Object.entries(prepared.exchange.responseHeaders)) {
     if (!UNCAPTURED_RESPONSE_HEADERS.has(name.toLowerCase())) add(value, `header:${headerCase(name)}`, false);
   }
+}
+
+/**
+ * The credentials of a request that no profile holds, when every one of them is a token an earlier
+ * response handed out (`Authorization: Bearer <token from the login's body>`, an API key a
+ * registration answered); undefined when any is not, such as a real user's secret. Cookies are not
+ * followed: an example has no cookie jar to keep a session in.
+ */
+function sessionCredentials(prepared: Prepared, producedAnywhere: ReadonlyMap<string, Produced>): SessionCredential[] | undefined {
+  const found: SessionCredential[] = [];
+  for (const [header, value] of Object.entries(prepared.credentials)) {
+    const scheme = /^(Bearer|Token|JWT)\s+(\S+)$/i.exec(value);
+    if (header === 'cookie' || (!scheme && (header === 'authorization' || header === 'proxy-authorization'))) return undefined;
+    const token = scheme ? scheme[2]! : value;
+    const produced = producedAnywhere.get(token);
+    if (!produced || produced.producer.exchange.startedAt >= prepared.exchange.startedAt) return undefined;
+    found.push({ header, token, template: (name) => (scheme ? `${scheme[1]} {{${name}}}` : `{{${name}}}`), produced });
+  }
+  return found;
 }
 
 function headerCase(name: string): string {
@@ -450,6 +502,14 @@ function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<st
   const taken = new Set<string>();
   const producers = new Set<Prepared>();
   const resolve = (step: Prepared, depth: number) => {
+    // A step is written with its credentials or not at all: those are followed at any depth (each producer is earlier, so this ends).
+    for (const credential of step.session ?? []) {
+      if (captures.has(credential.token)) continue;
+      const hint = credential.header === 'authorization' || credential.header === 'proxy-authorization' ? 'token' : credential.header;
+      captures.set(credential.token, { name: captureName(hint, taken), produced: credential.produced });
+      producers.add(credential.produced.producer);
+      resolve(credential.produced.producer, depth + 1);
+    }
     if (depth > MAX_PRODUCER_DEPTH) return;
     const known = produced.get(step.credentialKey);
     for (const use of step.uses) {
@@ -492,11 +552,12 @@ function exampleName(base: string, names: Set<string>): string {
 
 function requestFor(step: Prepared, captures: ReadonlyMap<string, Capture>): SpecRequest {
   // Only values an earlier step produced become {{name}}: the same text sent before it existed is the client's own.
-  const placeholder = (value: string, numeric = false): string | undefined => {
+  const captured = (value: string, numeric = false): string | undefined => {
     const capture = captures.get(value);
     if (!capture || (numeric && !capture.produced.numeric)) return undefined;
     return capture.produced.producer.exchange.startedAt < step.exchange.startedAt ? `{{${capture.name}}}` : undefined;
   };
+  const placeholder = captured;
   const path = step.path
     .split('/')
     .map((segment) => (segment === '' ? segment : (placeholder(decodeSegment(segment)) ?? segment)))
@@ -511,7 +572,14 @@ function requestFor(step: Prepared, captures: ReadonlyMap<string, Capture>): Spe
     }
     request.query = query;
   }
-  if (Object.keys(step.headers).length > 0) request.headers = step.headers;
+  const headers = { ...step.headers };
+  for (const credential of step.session ?? []) {
+    const name = captured(credential.token);
+    // Every session credential of a written step was captured by resolve(); the check keeps a token from ever being written as it is.
+    if (name === undefined) throw new Error(`a session credential of ${step.method} ${step.path} has no capture`);
+    headers[credential.header] = credential.template(name.slice(2, -2));
+  }
+  if (Object.keys(headers).length > 0) request.headers = headers;
   if (step.auth !== undefined) request.auth = step.auth;
   const { body } = step;
   if (body.kind === 'json') request.json = substitute(body.value, placeholder);
@@ -605,4 +673,54 @@ function expectedJson(value: unknown, path: (string | number)[], ctx: ExpectCont
   }
   if (ctx.patterns.some((pattern) => pathMatches(pattern, path))) return { $type: jsonType(value) };
   return value;
+}
+
+/** Keys of a written body whose values a server keeps unique: a second registration with the same one is refused. */
+const UNIQUE_KEY = /^(user_?name|login|handle|nick_?name|screen_?name|e_?mail|email_?address|slug)$/i;
+
+/**
+ * The example with the values its writes send under keys servers keep unique (usernames, emails,
+ * slugs a client chooses) made unique per run with {{$unique}}: `ada` becomes `ada{{$unique}}`,
+ * `ada@example.test` becomes `ada{{$unique}}@example.test`, and every use of the value in the
+ * example (a login after the registration, an answer that echoes it) is written the same way.
+ * Undefined when it sends no such value. Verification applies it to an example that does not
+ * pass twice in a row as recorded.
+ */
+export function withUniqueValues(example: Example): Example | undefined {
+  const steps: Step[] = example.steps ?? (example.request ? [{ request: example.request, ...(example.expect && { expect: example.expect }) }] : []);
+  const templates = new Map<string, string>();
+  const prefix = (text: string) => text.replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+  const collect = (value: unknown, key: string) => {
+    if (typeof value === 'string') {
+      if (!UNIQUE_KEY.test(key) || value.length < 2 || value.includes('{{') || templates.has(value)) return;
+      const at = value.lastIndexOf('@');
+      templates.set(value, at > 0 ? `${prefix(value.slice(0, at))}{{$unique}}${value.slice(at)}` : `${prefix(value)}{{$unique}}`);
+    } else if (Array.isArray(value)) value.forEach((item) => collect(item, key));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collect(v, k);
+  };
+  for (const step of steps) {
+    if (!['POST', 'PUT', 'PATCH'].includes(step.request.method)) continue;
+    collect(step.request.json, '');
+    collect(step.request.form, '');
+  }
+  if (templates.size === 0) return undefined;
+  const replace = (value: unknown): unknown => {
+    if (typeof value === 'string') return templates.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(replace);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+    return value;
+  };
+  const path = (text: string) =>
+    text
+      .split('/')
+      .map((segment) => templates.get(decodeSegment(segment)) ?? segment)
+      .join('/');
+  const rewrite = (step: Step): Step => ({
+    ...step,
+    request: { ...(replace(step.request) as SpecRequest), path: path(step.request.path) },
+    ...(step.expect && { expect: replace(step.expect) as Expectation }),
+  });
+  if (example.steps) return { ...example, steps: example.steps.map(rewrite) };
+  const only = rewrite(steps[0]!);
+  return { ...example, request: only.request, ...(only.expect && { expect: only.expect }) };
 }

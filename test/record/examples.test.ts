@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendExamples } from '../../src/record/append.js';
-import { examplesFromExchanges, type RecordingOptions } from '../../src/record/examples.js';
+import { examplesFromExchanges, withUniqueValues, type RecordingOptions } from '../../src/record/examples.js';
 import type { RecordedExchange } from '../../src/record/exchange.js';
 import { parseSpecText, type LoadedSpec } from '../../src/spec/load.js';
 import { ACME_KEY, AUTH, CUSTOMERS_CREATE, CUSTOMERS_GET, exchange, spec, T0 } from './fixtures.js';
@@ -427,10 +427,89 @@ describe('examples from exchanges: credentials', () => {
     );
     expect(result.byId['customers.get']!.map((e) => e.request!.path)).toEqual(['/customers/cus_3']);
     expect(result.warnings).toEqual([
-      'skipped 2 exchanges whose credentials (authorization, cookie) match no auth profile, so that no secret is written to a spec: ' +
+      'skipped 2 exchanges whose credentials (authorization, cookie) match no auth profile and were not handed out by an earlier response of the recording ' +
+        '(a login or a registration), so that no secret is written to a spec: ' +
         'add an auth profile with these headers to the auth section of parity.yaml and run again (auth profile "ops" is unusable: ${OPS_KEY} not set)',
     ]);
     expect(JSON.stringify(result)).not.toMatch(/stolen|s3cr3t/);
+  });
+});
+
+describe('examples from exchanges: credentials an earlier response handed out', () => {
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlMTIz';
+  const signedIn = { Authorization: `Bearer ${TOKEN}` };
+
+  it('writes the login as a step with a capture and the token as {{token}}, through the steps that created what the request reads', () => {
+    const get = spec(CUSTOMERS_GET);
+    const result = run(
+      [
+        exchange({ method: 'POST', target: '/login', json: { username: 'ada', password: 'pw' }, responseJson: { user: { name: 'ada', token: TOKEN } } }),
+        exchange({
+          method: 'POST',
+          target: '/customers',
+          headers: signedIn,
+          json: { email: 'a@x.test' },
+          status: 201,
+          responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'),
+          at: 1,
+        }),
+        exchange({ target: '/customers/cus_9f2c1a7b3d4e5f60', headers: signedIn, responseJson: customer('cus_9f2c1a7b3d4e5f60', 'a@x.test'), at: 2 }),
+      ],
+      [get, spec(CUSTOMERS_CREATE, 'create.yaml')],
+    );
+    expect(result.warnings).toEqual([]);
+    const [read] = result.byId['customers.get']!;
+    expect(read!.steps!.map((step) => ({ request: step.request, capture: step.capture }))).toEqual([
+      { request: { method: 'POST', path: '/login', json: { username: 'ada', password: 'pw' } }, capture: { token: '$.user.token' } },
+      {
+        request: { method: 'POST', path: '/customers', headers: { authorization: 'Bearer {{token}}' }, json: { email: 'a@x.test' } },
+        capture: { customer_id: '$.id' },
+      },
+      { request: { method: 'GET', path: '/customers/{{customer_id}}', headers: { authorization: 'Bearer {{token}}' } }, capture: undefined },
+    ]);
+    expect(JSON.stringify(result.byId)).not.toContain(TOKEN);
+  });
+
+  it('still skips a credential no response of the recording handed out, or one handed out only after it was used', () => {
+    const get = spec(CUSTOMERS_GET);
+    const result = run(
+      [
+        exchange({ target: '/customers/cus_1', headers: { Authorization: 'Bearer sk_live_4eC39HqLyjWDarjtT1zdp7dc' } }),
+        exchange({ target: '/customers/cus_2', headers: signedIn, at: 1 }),
+        exchange({ method: 'POST', target: '/login', json: {}, responseJson: { token: TOKEN }, at: 2 }),
+        exchange({ target: '/customers/cus_3', headers: { Cookie: `session=${TOKEN}` }, at: 3 }),
+      ],
+      [get],
+    );
+    expect(result.byId['customers.get']).toBeUndefined();
+    expect(result.warnings[0]).toMatch(/^skipped 3 exchanges whose credentials \(authorization, cookie\)/);
+    expect(JSON.stringify(result.byId)).not.toMatch(/sk_live|eyJ/);
+  });
+});
+
+describe('values unique per run', () => {
+  it('makes the usernames, emails and slugs an example writes unique per run, wherever the example uses them', () => {
+    const example = {
+      name: 'register and read the profile',
+      recorded: true,
+      steps: [
+        {
+          request: { method: 'POST' as const, path: '/users', json: { user: { username: 'ada.l', email: 'ada@example.test', bio: 'ada' } } },
+          expect: { status: 201, json: { user: { username: 'ada.l', email: 'ada@example.test' } } },
+        },
+        { request: { method: 'GET' as const, path: '/profiles/ada.l' }, expect: { status: 200, json: { profile: { username: 'ada.l' } } } },
+      ],
+    };
+    expect(withUniqueValues(example)!.steps).toEqual([
+      {
+        request: { method: 'POST', path: '/users', json: { user: { username: 'adal{{$unique}}', email: 'ada{{$unique}}@example.test', bio: 'ada' } } },
+        expect: { status: 201, json: { user: { username: 'adal{{$unique}}', email: 'ada{{$unique}}@example.test' } } },
+      },
+      { request: { method: 'GET', path: '/profiles/adal{{$unique}}' }, expect: { status: 200, json: { profile: { username: 'adal{{$unique}}' } } } },
+    ]);
+    // Reads send nothing a server keeps unique, and a value already templated stays as it is.
+    expect(withUniqueValues({ name: 'read', request: { method: 'GET', path: '/users', query: { username: 'ada' } } })).toBeUndefined();
+    expect(withUniqueValues({ name: 'again', request: { method: 'POST', path: '/users', json: { username: 'a{{$unique}}' } } })).toBeUndefined();
   });
 });
 

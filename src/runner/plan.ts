@@ -89,7 +89,7 @@ export function planTests(set: SpecSet, options: { only?: string; auth: Record<s
   return { examples, untested, specs: selected.length };
 }
 
-/** One example with the spec's setup before it and teardown after it; `exampleIndex` is its place in `spec.examples`. */
+/** One example with the spec's setup before it, and its own cleanup and the spec's teardown after it; `exampleIndex` is its place in `spec.examples`. */
 export function planExample(loaded: LoadedSpec, example: Example, exampleIndex: number): PlannedExample {
   const { spec } = loaded;
   const behavior = example.behavior === undefined ? undefined : spec.behaviors.find((b) => b.id === example.behavior);
@@ -109,6 +109,8 @@ export function planExample(loaded: LoadedSpec, example: Example, exampleIndex: 
             ['examples', exampleIndex, 'request'],
           ),
         ]),
+    // The example's own cleanup first: it undoes what the example made, which the spec's teardown may not know of.
+    ...(example.cleanup ?? []).map((step, i) => planned(loaded, 'teardown', step, ['examples', exampleIndex, 'cleanup', i])),
     ...(spec.teardown ?? []).map((step, i) => planned(loaded, 'teardown', step, ['teardown', i])),
   ];
   return { loaded, example, exampleIndex, behavior, disposition: behavior?.disposition ?? 'preserve', steps };

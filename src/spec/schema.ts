@@ -136,6 +136,13 @@ export const ExampleSchema = z
     expect: ExpectSchema.optional(),
     expect_legacy: ExpectSchema.optional(),
     steps: z.array(StepSchema).min(1).optional(),
+    cleanup: z
+      .array(StepSchema)
+      .min(1)
+      .optional()
+      .describe(
+        "Steps run after this example, even when it failed, before the spec's teardown: they may use the values the example captured on that side ({{name}}); a step needing a value the example never captured (it failed before) is left out.",
+      ),
   })
   .superRefine((example, ctx) => {
     if (example.request === undefined && example.steps === undefined) {

@@ -209,6 +209,49 @@ examples:
     }
   });
 
+  it("runs an example's own cleanup after it, failed or not, with the values that side captured", async () => {
+    const legacy = await serve(widgets({ fixed: true }));
+    const rewrite = await serve(widgets({ fixed: true }));
+    const spec = `id: widgets.create
+endpoint: POST /widgets
+examples:
+  - name: creates, then fails a check
+    steps:
+      - request: {method: POST, path: /widgets, json: {size: 1}}
+        capture: {widget_id: $.id}
+      - request: {method: GET, path: "/widgets/{{widget_id}}"}
+        expect: {status: 200, json: {size: 2}}
+    cleanup:
+      - request: {method: DELETE, path: "/widgets/{{widget_id}}"}
+  - name: fails before it creates anything
+    steps:
+      - request: {method: POST, path: /widgets, json: {size: 99}}
+        expect: {status: 201}
+        capture: {widget_id: $.id}
+    cleanup:
+      - request: {method: DELETE, path: "/widgets/{{widget_id}}"}
+`;
+    const dir = workspace({ 'specs/create.yaml': spec }, { legacy: legacy.url, rewrite: rewrite.url });
+    const { run: result } = await runJson(dir, ['--concurrency', '1']);
+    const [created, refused] = result.results;
+    expect(created!.rewrite.steps.map((s) => `${s.phase} ${s.method} ${s.mismatches.length}`)).toEqual([
+      'example POST 0',
+      'example GET 1',
+      'teardown DELETE 0',
+    ]);
+    // Each side deletes the widget it made, under its own id.
+    for (const side of [legacy, rewrite]) {
+      const made = side.seen.find((s) => s.method === 'POST' && !s.body.includes('99'))!;
+      const deleted = side.seen.filter((s) => s.method === 'DELETE').map((s) => s.url);
+      expect(deleted).toHaveLength(1);
+      expect(side.seen.indexOf(made)).toBeLessThan(side.seen.findIndex((s) => s.method === 'DELETE'));
+    }
+    expect(legacy.seen.find((s) => s.method === 'DELETE')!.url).not.toBe(rewrite.seen.find((s) => s.method === 'DELETE')!.url);
+    // Nothing was captured: the cleanup has nothing to undo and is left out, not an error.
+    expect(refused!.rewrite.outcome).toBe('fail');
+    expect(refused!.rewrite.steps.map((s) => s.phase)).toEqual(['example']);
+  });
+
   it('a placeholder nothing captured is an error naming it and the values that exist', async () => {
     const server = await serve(widgets({ fixed: true }));
     const spec = `id: widgets.get

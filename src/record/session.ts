@@ -22,6 +22,8 @@ export interface RecordSessionOptions {
   port: number;
   /** Send each new example to the upstream before writing it (default true). */
   verify?: boolean;
+  /** A fresh instance of the same legacy each new example must pass on too (implies verify). */
+  verifyFresh?: string;
   dryRun?: boolean;
   /** Recording stops when this aborts. */
   signal: AbortSignal;
@@ -48,8 +50,14 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
   } finally {
     await client.close();
   }
+  if (options.verifyFresh !== undefined && options.verify === false) throw new ParityError('USAGE', '--verify-fresh and --no-verify contradict each other');
   const verify =
-    options.verify === false ? undefined : await verifyOptions({ ...workspace, legacy: { ...workspace.legacy, url: upstream } }, options.cwd, options.env);
+    options.verify === false
+      ? undefined
+      : {
+          ...(await verifyOptions({ ...workspace, legacy: { ...workspace.legacy, url: upstream } }, options.cwd, options.env)),
+          ...(options.verifyFresh !== undefined && { freshUrl: options.verifyFresh }),
+        };
 
   const proxy = await startRecordingProxy({
     upstream,

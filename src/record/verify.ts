@@ -9,7 +9,8 @@
  * under load, a 409 that depended on an earlier request) or that still fails is not written: it
  * is reported as not reproducible. One that passes is run once more, as a test suite would: an
  * example that passes only once is not written either. So every example `parity record` writes
- * has passed against the upstream twice in a row as written.
+ * has passed against the upstream twice in a row as written, and, given a fresh instance of the
+ * same legacy (`--verify-fresh`), twice there too.
  */
 import { parseJsonPath } from '../jsonpath.js';
 import { planExample } from '../runner/plan.js';
@@ -22,6 +23,11 @@ import { jsonType } from './volatile.js';
 
 export interface VerifyOptions extends SideOptions {
   timeoutMs: number;
+  /**
+   * A fresh instance of the same legacy (an empty or freshly seeded database): each example must
+   * pass there too, twice, so it carries every step that creates what it needs.
+   */
+  freshUrl?: string;
 }
 
 export interface NotReproducible {
@@ -71,7 +77,8 @@ async function verifyOne(
   index: number,
   options: VerifyOptions,
 ): Promise<{ example: Example; reason: string | undefined; loosened: number }> {
-  const send = async (example: Example) => (await runOnOneSide([planExample(spec, example, index)], { ...options, target: 'legacy' }))[0]!.result;
+  const send = async (example: Example, baseUrl = options.baseUrl) =>
+    (await runOnOneSide([planExample(spec, example, index)], { ...options, baseUrl, target: 'legacy' }))[0]!.result;
   let example = original;
   let loosened = 0;
   let reason: string | undefined;
@@ -92,6 +99,13 @@ async function verifyOne(
     const again = await send(example);
     if (again.outcome !== 'pass')
       reason = `passed once, then failed when run again: ${again.reason ?? firstMismatch(again.steps.flatMap((s) => s.mismatches))}`;
+  }
+  for (let time = 0; reason === undefined && options.freshUrl !== undefined && time < 2; time++) {
+    const fresh = await send(example, options.freshUrl);
+    if (fresh.outcome !== 'pass') {
+      const why = fresh.reason ?? firstMismatch(fresh.steps.flatMap((s) => s.mismatches));
+      reason = `passes on the recorded upstream but not on the fresh instance at ${options.freshUrl}${time === 1 ? ' when run again' : ''} (it needs data only the recording's database had): ${why}`;
+    }
   }
   return { example, reason, loosened };
 }

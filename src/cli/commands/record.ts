@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { httpUrlProblem } from '../../config/schema.js';
 import { ParityError } from '../../errors.js';
 import { recordSession } from '../../record/session.js';
 import { plural } from '../../text.js';
@@ -12,6 +13,7 @@ interface RecordFlags {
   host?: string;
   specs?: string;
   verify: boolean;
+  verifyFresh?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -25,9 +27,16 @@ export function registerRecord(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--specs <dir>', 'specs directory (default: from parity.yaml)')
     .option('--no-verify', 'write the examples without sending them to the upstream again first')
+    .option(
+      '--verify-fresh <url>',
+      'a fresh instance of the same legacy (an empty or freshly seeded database): write only examples that pass there too, twice',
+      parseUrl,
+    )
     .option('--dry-run', 'show what would be added without changing any spec file')
     .option('--json', 'print the result as JSON')
     .action(async (flags: RecordFlags, cmd: Command) => {
+      const problem = flags.verifyFresh === undefined ? undefined : httpUrlProblem(flags.verifyFresh);
+      if (problem) throw new ParityError('USAGE', `--verify-fresh: ${problem}`);
       const workspace = ctx.workspace(cmd, {
         ...(flags.specs !== undefined && { specs: flags.specs }),
         ...(flags.upstream !== undefined && { legacyUrl: flags.upstream }),
@@ -40,6 +49,7 @@ export function registerRecord(program: Command, ctx: CliContext): void {
         port: flags.port,
         ...(flags.host !== undefined && { host: flags.host }),
         verify: flags.verify,
+        ...(flags.verifyFresh !== undefined && { verifyFresh: flags.verifyFresh }),
         dryRun: flags.dryRun === true,
         signal: ctx.io.interruptSignal(),
         onListening: (url, upstream) =>
@@ -52,5 +62,6 @@ export function registerRecord(program: Command, ctx: CliContext): void {
   withExamples(command, [
     'parity record --port 8481   # then run your integration suite against http://127.0.0.1:8481',
     'parity record --upstream http://127.0.0.1:3000 --dry-run',
+    'parity record --upstream :3000 --verify-fresh :3001   # :3001 runs the same legacy on an empty database',
   ]);
 }

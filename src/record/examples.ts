@@ -229,7 +229,8 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
       `skipped ${plural(unknownCredentials.count, 'exchange')} whose credentials (${[...unknownCredentials.headers].sort().join(', ')}) match no auth profile ` +
         `and were not handed out by an earlier response of the recording (a login or a registration), so that no secret is written to a spec: ` +
         `add an auth profile with these headers to the auth section of parity.yaml and run again` +
-        (unusable.length > 0 ? ` (${unusable.join('; ')})` : ''),
+        (unusable.length > 0 ? ` (${unusable.join('; ')})` : '') +
+        (unknownCredentials.headers.has('cookie') ? '; session cookies are not followed from the responses that set them yet' : ''),
     );
   }
   if (binaryBodies > 0) warnings.push(`skipped ${plural(binaryBodies, 'exchange')} with a binary request body, which an example cannot carry`);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../bench/gate-trial.js';
 import { quantileRankBounds } from '../../src/stats/quantile.js';
-
-/** A seeded uniform generator, so the coverage check is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('order-statistic bounds of a quantile', () => {
   it('gives the textbook ranks for the median of 100 (the 95 % two-sided interval is the 40th to the 61st)', () => {

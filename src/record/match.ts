@@ -116,13 +116,33 @@ function better(a: Candidate, b: Candidate): boolean {
   return a.exactMethod && !b.exactMethod;
 }
 
-/** Id-like segments become `{id}`, so requests to one endpoint no spec names are counted together (recording, shadowing). */
+/**
+ * The template of a path no spec names, so that requests to one endpoint are counted together
+ * (recording, shadowing, the dashboard): segments that cannot be route names become parameters
+ * by their shape. `{id}`: numbers, UUIDs, dates, prefixed ids, tokens, and hashes (hex of 7 or
+ * more characters with a digit and a letter). `{slug}`: three or more hyphenated words ending in a
+ * random-looking part (a digit, or no vowel: `how-to-train-your-dragon-yzqlfw`), or five or more
+ * words (a title). Words stay literal, so `/users/me` and `/users/{id}` remain two endpoints, and
+ * a route name of a few words (`/password-reset-request`) is never mistaken for a slug.
+ */
 export function inferredTemplate(path: string): string {
   const segments = path.split('/').filter((s) => s !== '');
   const shown = segments.map((segment) => {
     const value = decodeSegment(segment);
-    const idLike = /^\d+$/.test(value) || volatileMatcher(value, 0) !== undefined || /^[0-9a-f]{16,}$/i.test(value);
-    return idLike ? '{id}' : segment;
+    if (isIdSegment(value)) return '{id}';
+    return isSlugSegment(value) ? '{slug}' : segment;
   });
   return `/${shown.join('/')}`;
+}
+
+function isIdSegment(value: string): boolean {
+  if (/^\d+$/.test(value) || volatileMatcher(value, 0) !== undefined || /^[0-9a-f]{16,}$/i.test(value)) return true;
+  return /^[0-9a-f]{7,}$/i.test(value) && /\d/.test(value) && /[a-f]/i.test(value);
+}
+
+function isSlugSegment(value: string): boolean {
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+){2,}$/.test(value)) return false;
+  const words = value.split('-');
+  const last = words[words.length - 1]!;
+  return words.length >= 5 || (last.length >= 4 && (/\d/.test(last) || !/[aeiou]/.test(last)));
 }

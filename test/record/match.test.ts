@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchEndpoint } from '../../src/record/match.js';
+import { inferredTemplate, matchEndpoint } from '../../src/record/match.js';
 import { spec } from './fixtures.js';
 
 const specs = [
@@ -54,5 +54,19 @@ describe('matchEndpoint', () => {
   it('answers undefined for paths no spec has', () => {
     expect(matched('GET', '/customers/cus_1/invoices')).toBeUndefined();
     expect(matched('GET', '/')).toBeUndefined();
+  });
+});
+
+describe('inferredTemplate', () => {
+  it('turns segments that cannot be route names into parameters by their shape, and keeps words', () => {
+    expect(inferredTemplate('/api/articles/how-to-train-your-dragon-yzqlfw/comments/17')).toBe('/api/articles/{slug}/comments/{id}');
+    expect(inferredTemplate('/api/articles/my-first-post-x7k2')).toBe('/api/articles/{slug}');
+    expect(inferredTemplate('/posts/a-very-long-title-of-five-words')).toBe('/posts/{slug}');
+    expect(inferredTemplate('/commits/3f9a2c1/files')).toBe('/commits/{id}/files');
+    expect(inferredTemplate('/orders/550e8400-e29b-41d4-a716-446655440000')).toBe('/orders/{id}');
+    expect(inferredTemplate('/reports/2026-12-07')).toBe('/reports/{id}');
+    // Route names stay: a word, a version, a few words that read as words, a short hex-looking word.
+    for (const path of ['/users/me', '/api/v1/users', '/password-reset-request', '/health-check', '/cafe', '/oauth2/token', '/decade'])
+      expect(inferredTemplate(path)).toBe(path);
   });
 });

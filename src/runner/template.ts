@@ -12,7 +12,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-const NAME = String.raw`\$?[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_-]+)?`;
+// A capture's name, or a template function's with an optional label.
+const NAME = String.raw`[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_-]+)?`;
 const PLACEHOLDER = new RegExp(String.raw`\{\{\s*(${NAME})\s*\}\}`, 'g');
 const WHOLE_PLACEHOLDER = new RegExp(String.raw`^\{\{\s*(${NAME})\s*\}\}$`);
 

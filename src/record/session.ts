@@ -42,15 +42,22 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
   const { workspace } = options;
   const upstream = options.upstream ?? workspace.legacy.url;
   if (upstream === undefined) throw new ParityError('USAGE', 'no upstream to record', { hint: 'pass --upstream URL or set legacy.url in parity.yaml' });
-  // Fail before listening: an unreachable upstream would turn every recorded request into a 502.
+  if (options.verifyFresh !== undefined && options.verify === false) throw new ParityError('USAGE', '--verify-fresh and --no-verify contradict each other');
+  // Fail before listening: an unreachable upstream would turn every recorded request into a 502, and an
+  // unreachable fresh instance would fail verification after the suite ran, losing the recording.
   const client = new HttpClient(5_000, 1);
   try {
-    const failure = await client.probe(upstream);
-    if (failure && failure.kind !== 'error') throw new ParityError('TARGET_UNREACHABLE', `the upstream at ${upstream} is unreachable: ${failure.message}`);
+    for (const [what, url] of [
+      ['the upstream', upstream],
+      ['the fresh instance (--verify-fresh)', options.verifyFresh],
+    ] as const) {
+      if (url === undefined) continue;
+      const failure = await client.probe(url);
+      if (failure && failure.kind !== 'error') throw new ParityError('TARGET_UNREACHABLE', `${what} at ${url} is unreachable: ${failure.message}`);
+    }
   } finally {
     await client.close();
   }
-  if (options.verifyFresh !== undefined && options.verify === false) throw new ParityError('USAGE', '--verify-fresh and --no-verify contradict each other');
   const verify =
     options.verify === false
       ? undefined

@@ -71,6 +71,14 @@ describe('parity.yaml', () => {
     expect(lines).toEqual(['parity.yaml:2:3: legacy.sources: unknown key (did you mean "source"?)']);
   });
 
+  it('refuses a drift threshold that is not a share of requests', () => {
+    const root = tmp();
+    writeFiles(root, { 'parity.yaml': 'report:\n  max_secondary_divergence: 1.5\n' });
+    const { error, lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(lines).toEqual(['parity.yaml:2:29: report.max_secondary_divergence: must be < 1, got 1.5']);
+  });
+
   it('says what a URL must look like', () => {
     const root = tmp();
     writeFiles(root, { 'parity.yaml': 'rewrite:\n  url: ftp://example.test\n' });

@@ -7,6 +7,7 @@
  * twice in a row on fresh instances of the same service, whose tokens are signed with other secrets.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -100,5 +101,22 @@ describe('parity record with credentials the recording handed out', () => {
         ['users.create', 'pass', 'pass'],
       ]);
     }
+  });
+
+  it('a fresh instance that is down, or --verify-fresh with --no-verify, is exit 2 with one message before anything is recorded', async () => {
+    const upstream = await listen(statefulApp({ idStart: 1, secret: 'up' }).server);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dir = tempDir();
+    writeFiles(dir, { 'parity.yaml': `legacy: {url: "${upstream}"}\n`, 'specs/me.yaml': spec('me.get', 'GET /me') });
+    const down = memoryIo(dir, {}, new AbortController().signal);
+    expect(await runCli(['record', '--port', '0', '--verify-fresh', `:${port}`], down)).toBe(2);
+    expect(down.err()).toBe(`error: the fresh instance (--verify-fresh) at http://127.0.0.1:${port} is unreachable: connection refused (ECONNREFUSED)\n`);
+    const both = memoryIo(dir, {}, new AbortController().signal);
+    expect(await runCli(['record', '--port', '0', '--no-verify', '--verify-fresh', upstream], both)).toBe(2);
+    expect(both.err()).toBe('error: --verify-fresh and --no-verify contradict each other\n');
+    expect(fs.readFileSync(path.join(dir, 'specs', 'me.yaml'), 'utf8')).toBe(spec('me.get', 'GET /me'));
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { seeded } from '../../bench/gate-trial.js';
 import { differenceSignature, type Difference } from '../../src/compare/response.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
@@ -19,18 +20,6 @@ function shadowStore(file: string, options: Parameters<typeof openShadowStore>[1
   const store = openShadowStore(file, options);
   open.push(store);
   return store;
-}
-
-/** A seeded generator, so the match reservoir's choices are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);

@@ -148,7 +148,7 @@ export function thresholdRows(thresholds: Thresholds): [string, string][] {
     ["Rewrite p50 and p99 over the reference's at most", `× ${thresholds.max_p99_ratio.toFixed(2)}`],
     ['Latency slack (passes whatever the ratio)', `${formatCount(thresholds.p99_slack_ms)} ms`],
     ['Requests per side before latency is judged', formatCount(thresholds.min_latency_samples)],
-    ['Secondary disagreeing on status or structure at most (else drifted)', `${(thresholds.max_secondary_divergence * 100).toFixed(1)} %`],
+    ['Secondary disagreeing on status or structure at most (else drifted)', formatPercent(thresholds.max_secondary_divergence)],
     ['Minimum shadowing time', formatDuration(thresholds.min_shadow_duration_ms)],
   ];
 }

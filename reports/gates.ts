@@ -149,7 +149,7 @@ export function correctnessGate(counts: CorrectnessCounts, t: Thresholds): { gat
       : 'correctness is at most INSUFFICIENT until it is a replica of the primary again (mirror writes to it too, or reseed it)';
   const drift = drifted
     ? `; the secondary is not a faithful reference here: it disagreed with the primary on status or structure on ${formatCount(counts.secondary.diverged)} of ${formatCount(counts.secondary.compared)} requests ` +
-      `(${formatShare(counts.secondary.diverged / counts.secondary.compared)}, at most ${formatShare(t.max_secondary_divergence)} allowed), so its state has drifted and it cannot tell noise from behaviour; ${capped}`
+      `(${formatPercent(counts.secondary.diverged / counts.secondary.compared)}, at most ${formatPercent(t.max_secondary_divergence)} allowed), so its state has drifted and it cannot tell noise from behaviour; ${capped}`
     : '';
   if (counts.compared === 0) {
     return {
@@ -173,10 +173,6 @@ export function correctnessGate(counts: CorrectnessCounts, t: Thresholds): { gat
   const settle = result.status === 'INSUFFICIENT' ? `; ${formatCount(result.cleanRequestsNeeded ?? 0)} more clean requests would settle it` : '';
   const below = result.status === 'FAIL' ? `; observed ${`${((result.rate ?? 0) * 100).toFixed(3)} %`} is below the target` : '';
   return { gate: gate('shadow_correctness', status, facts + settle + below + inconclusive + drift, numbers), lowerBound: result.lowerBound };
-}
-
-function formatShare(fraction: number): string {
-  return `${(fraction * 100).toFixed(2)} %`;
 }
 
 export function errorsGate(bucket: ShadowBucket, t: Thresholds): Gate {

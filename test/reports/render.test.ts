@@ -213,7 +213,7 @@ describe('renderMarkdown', () => {
       "Rewrite p50 and p99 over the reference's at most: × 1.10",
       'Latency slack (passes whatever the ratio): 5 ms',
       'Requests per side before latency is judged: 1,000',
-      'Secondary disagreeing on status or structure at most (else drifted): 1.0 %',
+      'Secondary disagreeing on status or structure at most (else drifted): 1 %',
       'Minimum shadowing time: 7 days',
     ]) {
       expect(method).toContain(`- ${line}\n`);

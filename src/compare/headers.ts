@@ -127,6 +127,21 @@ export function splitSetCookie(value: string): string[] {
   return value.split(/,\s*(?=[^;,=\s]+=)/);
 }
 
+/** The cookies a response sets, name -> value (the last one of a name wins, as in a browser's jar). */
+export function cookiesSet(headers: ResponseData['headers']): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key in headers) {
+    const value = headers[key];
+    if (key.toLowerCase() !== 'set-cookie' || value === undefined) continue;
+    for (const line of typeof value === 'string' ? splitSetCookie(value) : value) {
+      const pair = line.split(';', 1)[0]!;
+      const eq = pair.indexOf('=');
+      if (eq > 0) out.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+  }
+  return out;
+}
+
 /** `sid=abc; Path=/; Expires=...; HttpOnly` -> `sid=…; httponly; path=/`: the name and attributes, no value and no clock. */
 function normaliseCookie(line: string): string {
   const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());

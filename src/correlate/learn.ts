@@ -15,7 +15,7 @@
  * The map then keeps pairs one-to-one (src/correlate/map.ts).
  */
 import { liftBody, type ResponseData } from '../compare/response.js';
-import { headerValue, splitSetCookie } from '../compare/headers.js';
+import { cookiesSet, headerValue } from '../compare/headers.js';
 import { formatConcrete } from '../compare/json.js';
 import { parseJsonPath, type PathSegment } from '../jsonpath.js';
 import { decodeSegment, targetPath } from '../record/match.js';
@@ -145,7 +145,7 @@ export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scala
       if (/^[A-Za-z][A-Za-z_-]*$/.test(segment)) previousWord = singular(segment);
     }
   }
-  for (const [name, value] of setCookies(primary.headers)) if (value !== '') add(value, `cookie:${name}`);
+  for (const [name, value] of cookiesSet(primary.headers)) if (value !== '') add(value, `cookie:${name}`);
   const lifted = liftBody(primary);
   if (lifted.kind !== 'json') return [...out.values()];
   const idPaths = idPathsOf(context);
@@ -196,27 +196,13 @@ function pathOf(location: string): string {
 
 /** Cookie name -> [primary value, other value], for cookies both sides set to different values. */
 function cookiePairs(primary: ResponseData['headers'], other: ResponseData['headers']): Map<string, [string, string]> {
-  const a = setCookies(primary);
-  const b = setCookies(other);
+  const a = cookiesSet(primary);
+  const b = cookiesSet(other);
   const out = new Map<string, [string, string]>();
   for (const [name, value] of a) {
     const theirs = b.get(name);
     // An emptied cookie is a logout, not a value.
     if (theirs !== undefined && theirs !== value && value !== '' && theirs !== '') out.set(name, [value, theirs]);
-  }
-  return out;
-}
-
-function setCookies(headers: ResponseData['headers']): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== 'set-cookie' || value === undefined) continue;
-    const lines = typeof value === 'string' ? splitSetCookie(value) : value;
-    for (const line of lines) {
-      const pair = line.split(';', 1)[0]!;
-      const eq = pair.indexOf('=');
-      if (eq > 0) out.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
   }
   return out;
 }

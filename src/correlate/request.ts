@@ -9,8 +9,9 @@
  * - query and `application/x-www-form-urlencoded` values, scoped by their name (`customer_id`,
  *   `customer`; `id` by the collection the path addresses);
  * - JSON body values, scoped by their key the same way (array elements by the array's key);
- * - `Authorization` credentials (`Bearer <token>`, `Token <token>`, any scheme but Basic), cookie
- *   values (scoped by the cookie's name), and any other header's whole value.
+ * - `Authorization` and `Proxy-Authorization` credentials (`Bearer <token>`, `Token <token>`, any
+ *   scheme but Basic), cookie values (scoped by the cookie's name), and any other header's whole
+ *   value (an API key).
  *
  * Untouched parts of the request are sent byte for byte as they came; a rewritten JSON body is
  * serialised again (and its Content-Length set), a rewritten query or form keeps every other
@@ -53,9 +54,12 @@ export interface WalkContext {
 }
 
 export interface WalkOptions {
-  /** Which header values to look at: all (the default), or only the credentials (`Authorization`, cookies). */
+  /** Which header values to look at: all (the default), or only the credentials (CREDENTIAL_HEADERS). */
   headers?: 'all' | 'credentials';
 }
+
+/** Request headers that carry credentials: a token (inside its scheme), session cookies, an API key. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
 
 /** Headers whose values are never identifiers: not looked at. */
 const NOT_VALUES = new Set([
@@ -122,9 +126,13 @@ export function walkRequest(
   for (const name in request.headers) {
     const value = request.headers[name]!;
     const lower = name.toLowerCase();
-    if (NOT_VALUES.has(lower) || (credentialsOnly && lower !== 'authorization' && lower !== 'cookie')) continue;
+    if (NOT_VALUES.has(lower) || (credentialsOnly && !CREDENTIAL_HEADERS.has(lower))) continue;
     const changed =
-      lower === 'cookie' ? walkCookies(value, count) : lower === 'authorization' ? walkAuthorization(value, count) : walkHeader(lower, value, count);
+      lower === 'cookie'
+        ? walkCookies(value, count)
+        : lower === 'authorization' || lower === 'proxy-authorization'
+          ? walkAuthorization(value, count)
+          : walkHeader(lower, value, count);
     if (changed !== undefined) setHeader(name, changed);
   }
 
@@ -169,7 +177,8 @@ export function requestValues(request: RequestLike, context: WalkContext = {}): 
  * cookie an earlier login handed out), not in its other headers: what ordering keys on.
  */
 export function namedIdentifiers(request: RequestLike, context: WalkContext = {}): RequestSlot[] {
-  return collectSlots(request, context, { headers: 'credentials' }).filter((slot) => slot.identifier);
+  // An API key header is most often one key for all of a client's traffic, not a session: ordering on it would serialise everything.
+  return collectSlots(request, context, { headers: 'credentials' }).filter((slot) => slot.identifier && !slot.scope?.startsWith('header:'));
 }
 
 function collectSlots(request: RequestLike, context: WalkContext, options: WalkOptions): RequestSlot[] {

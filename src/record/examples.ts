@@ -5,7 +5,10 @@
  * an earlier response produced into `steps` with a capture, so the example runs again on a
  * fresh database.
  */
+import { cookiesSet } from '../compare/headers.js';
 import type { AuthProfile } from '../config/schema.js';
+import { identifierKey } from '../correlate/identifiers.js';
+import { CREDENTIAL_HEADERS, walkRequest } from '../correlate/request.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type SpecRequest, type Step } from '../spec/schema.js';
 import { plural } from '../text.js';
@@ -86,9 +89,19 @@ const DROPPED_HEADERS = new Set([
   'upgrade-insecure-requests',
 ]);
 const DROPPED_HEADER_PREFIXES = ['sec-', 'x-forwarded-', 'x-b3-', 'x-datadog-', 'x-real-ip', ':'];
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
 /** Response headers never worth capturing from: they change on every response but mean nothing to a later request. */
-const UNCAPTURED_RESPONSE_HEADERS = new Set(['date', 'content-type', 'content-length', 'etag', 'last-modified', 'expires', 'age', 'server', 'x-powered-by']);
+const UNCAPTURED_RESPONSE_HEADERS = new Set([
+  'date',
+  'content-type',
+  'content-length',
+  'etag',
+  'last-modified',
+  'expires',
+  'age',
+  'server',
+  'x-powered-by',
+  'set-cookie',
+]);
 
 type Body =
   { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'form'; value: Record<string, string> } | { kind: 'text'; value: string } | { kind: 'binary' };
@@ -129,15 +142,15 @@ interface Prepared {
 
 /**
  * A credential the request carried that an earlier response of the session handed out (a login's
- * token): written as a capture of that response, never as its value.
+ * token, a session cookie): written as a capture of that response, never as its value.
  */
 interface SessionCredential {
   /** The request header, lowercase. */
   header: string;
-  /** The value an earlier response produced: the token inside the header. */
+  /** The value an earlier response produced: the token inside the header, or one cookie's value. */
   token: string;
-  /** The header's value with the token as `{{name}}`: "Bearer {{name}}". */
-  template: (name: string) => string;
+  /** What to call its capture: `token`, the cookie's name, the header's name. */
+  hint: string;
   produced: Produced;
 }
 
@@ -182,16 +195,26 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   // The same values whatever credentials their response answered: where a credential came from.
   const producedAnywhere = new Map<string, Produced>();
   const clientValues = new Set<string>();
+  // Names the client chose for what its successful writes created (a registration's username and
+  // email): a later request sending one (a login, `/profiles/ada`) needs that write before it.
+  const createdByClient = new Map<string, Prepared>();
 
+  const session: Prepared[] = [];
   for (const exchange of ordered) {
     const prepared = prepare(exchange, specs, profiles, profileValues);
     for (const use of prepared.uses) clientValues.add(use.value);
     register(prepared, produced, producedAnywhere, clientValues);
+    for (const name of namesCreated(prepared)) if (!createdByClient.has(name)) createdByClient.set(name, prepared);
     if (prepared.credentialKey !== '' && prepared.auth === undefined) {
-      const session = sessionCredentials(prepared, producedAnywhere);
-      if (session) prepared.session = session;
+      const credentials = sessionCredentials(prepared, producedAnywhere);
+      if (credentials) prepared.session = credentials;
     }
+    session.push(prepared);
+  }
+  const deletes = session.filter((step) => step.method === 'DELETE' && step.exchange.status >= 200 && step.exchange.status < 300);
+  const recorded = { produced, createdByClient, deletes };
 
+  for (const prepared of session) {
     const { match } = prepared;
     if (!match || !(HTTP_METHODS as readonly string[]).includes(prepared.method)) {
       const path = inferredTemplate(prepared.path);
@@ -210,13 +233,18 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
       binaryBodies++;
       continue;
     }
-    const key = dedupeKey(prepared.method, match.spec, exchange.status, responseShape(prepared.response, isCollectionRead(prepared.method, match.spec)));
+    const key = dedupeKey(
+      prepared.method,
+      match.spec,
+      prepared.exchange.status,
+      responseShape(prepared.response, isCollectionRead(prepared.method, match.spec)),
+    );
     if (keys.has(key)) {
       duplicates++;
       continue;
     }
     keys.add(key);
-    const example = buildExample(prepared, match, produced, names.get(match.spec)!);
+    const example = buildExample(prepared, match, recorded, names.get(match.spec)!);
     added.set(match.spec, [...(added.get(match.spec) ?? []), example]);
   }
 
@@ -229,8 +257,7 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
       `skipped ${plural(unknownCredentials.count, 'exchange')} whose credentials (${[...unknownCredentials.headers].sort().join(', ')}) match no auth profile ` +
         `and were not handed out by an earlier response of the recording (a login or a registration), so that no secret is written to a spec: ` +
         `add an auth profile with these headers to the auth section of parity.yaml and run again` +
-        (unusable.length > 0 ? ` (${unusable.join('; ')})` : '') +
-        (unknownCredentials.headers.has('cookie') ? '; session cookies are not followed from the responses that set them yet' : ''),
+        (unusable.length > 0 ? ` (${unusable.join('; ')})` : ''),
     );
   }
   if (binaryBodies > 0) warnings.push(`skipped ${plural(binaryBodies, 'exchange')} with a binary request body, which an example cannot carry`);
@@ -445,43 +472,81 @@ function register(
 ): void {
   let values = produced.get(prepared.credentialKey);
   if (!values) produced.set(prepared.credentialKey, (values = new Map()));
-  const add = (value: string, location: string, numeric: boolean) => {
-    if (!capturable(value) || clientValues.has(value)) return;
+  // `identifier`: the value sits where identifiers do (an identifier key such as `slug` or `token`, a cookie), so it needs no digit.
+  const add = (value: string, location: string, numeric: boolean, identifier = false) => {
+    if (clientValues.has(value) || !(capturable(value) || (identifier && value.length >= 2 && !/\s/.test(value)))) return;
     const entry = { producer: prepared, location, numeric };
     if (!producedAnywhere.has(value)) producedAnywhere.set(value, entry);
     if (!values.has(value)) values.set(value, entry);
   };
-  const walk = (value: unknown, path: (string | number)[]) => {
-    if (typeof value === 'string') add(value, formatJsonPath(path), false);
+  const walk = (value: unknown, path: (string | number)[], key: string) => {
+    if (typeof value === 'string') add(value, formatJsonPath(path), false, identifierKey(key) !== undefined);
     // A number is an identifier only where its key says so; elsewhere it is an amount or a count.
-    else if (typeof value === 'number' && Number.isInteger(value) && ID_KEY.test(String(path[path.length - 1]))) {
+    else if (typeof value === 'number' && Number.isInteger(value) && ID_KEY.test(key)) {
       add(String(value), formatJsonPath(path), true);
-    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i], key));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k], k);
   };
-  if (prepared.response.kind === 'json') walk(prepared.response.value, []);
+  if (prepared.response.kind === 'json') walk(prepared.response.value, [], '');
   for (const [name, value] of Object.entries(prepared.exchange.responseHeaders)) {
     if (!UNCAPTURED_RESPONSE_HEADERS.has(name.toLowerCase())) add(value, `header:${headerCase(name)}`, false);
   }
+  for (const [name, value] of cookiesSet(prepared.exchange.responseHeaders)) add(value, `cookie:${name}`, false, true);
+}
+
+/** The names a successful write's body chose for what it created, under keys servers keep unique (UNIQUE_KEY). */
+function namesCreated(prepared: Prepared): string[] {
+  const { status } = prepared.exchange;
+  if (!['POST', 'PUT', 'PATCH'].includes(prepared.method) || status < 200 || status >= 300) return [];
+  const names: string[] = [];
+  const collect = (value: unknown, key: string) => {
+    if (typeof value === 'string' && UNIQUE_KEY.test(key) && value.length >= 2) names.push(value);
+    else if (Array.isArray(value)) value.forEach((item) => collect(item, key));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collect(v, k);
+  };
+  if (prepared.body.kind === 'json' || prepared.body.kind === 'form') collect(prepared.body.value, '');
+  return names;
 }
 
 /**
- * The credentials of a request that no profile holds, when every one of them is a token an earlier
- * response handed out (`Authorization: Bearer <token from the login's body>`, an API key a
- * registration answered); undefined when any is not, such as a real user's secret. Cookies are not
- * followed: an example has no cookie jar to keep a session in.
+ * The credentials of a request that no profile holds, when every value in them is one an earlier
+ * response handed out (`Authorization: Bearer <token from the login's body>`, a session cookie a
+ * login set, an API key a registration answered); undefined when any is not, such as a real
+ * user's secret or Basic credentials. The values inside the headers are found by the walk that
+ * stateful shadowing translates them with (src/correlate/request.ts).
  */
 function sessionCredentials(prepared: Prepared, producedAnywhere: ReadonlyMap<string, Produced>): SessionCredential[] | undefined {
   const found: SessionCredential[] = [];
   for (const [header, value] of Object.entries(prepared.credentials)) {
-    const scheme = /^(Bearer|Token|JWT)\s+(\S+)$/i.exec(value);
-    if (header === 'cookie' || (!scheme && (header === 'authorization' || header === 'proxy-authorization'))) return undefined;
-    const token = scheme ? scheme[2]! : value;
-    const produced = producedAnywhere.get(token);
-    if (!produced || produced.producer.exchange.startedAt >= prepared.exchange.startedAt) return undefined;
-    found.push({ header, token, template: (name) => (scheme ? `${scheme[1]} {{${name}}}` : `{{${name}}}`), produced });
+    const inside: { token: string; hint: string }[] = [];
+    walkRequest(
+      { method: prepared.method, target: '/', headers: { [header]: value }, body: null },
+      (token, scope) => {
+        inside.push({ token: String(token), hint: scope === 'token' ? 'token' : scope?.startsWith('cookie:') ? scope.slice('cookie:'.length) : header });
+        return undefined;
+      },
+      {},
+      { headers: 'credentials' },
+    );
+    if (inside.length === 0) return undefined;
+    for (const { token, hint } of inside) {
+      const produced = producedAnywhere.get(token);
+      if (!produced || produced.producer.exchange.startedAt >= prepared.exchange.startedAt) return undefined;
+      found.push({ header, token, hint, produced });
+    }
   }
   return found;
+}
+
+/** A credential header with each session value in it replaced by its capture's placeholder, by the same walk that found them. */
+function credentialTemplate(step: Prepared, header: string, placeholders: ReadonlyMap<string, string>): string {
+  const { request } = walkRequest(
+    { method: step.method, target: '/', headers: { [header]: step.credentials[header]! }, body: null },
+    (value) => placeholders.get(String(value)),
+    {},
+    { headers: 'credentials' },
+  );
+  return request.headers[header]!;
 }
 
 function headerCase(name: string): string {
@@ -497,7 +562,15 @@ function captureName(hint: string, taken: Set<string>): string {
   return name;
 }
 
-function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<string, Map<string, Produced>>, names: Set<string>): Example {
+/** What the whole recorded session tells about each step: who produced a value, who created a name, what was deleted later. */
+interface RecordedSession {
+  produced: Map<string, Map<string, Produced>>;
+  createdByClient: ReadonlyMap<string, Prepared>;
+  /** Successful DELETEs, in time order. */
+  deletes: readonly Prepared[];
+}
+
+function buildExample(prepared: Prepared, match: EndpointMatch, recorded: RecordedSession, names: Set<string>): Example {
   // Walk back from the request to the responses that produced the values it used.
   const captures = new Map<string, Capture>();
   const taken = new Set<string>();
@@ -506,13 +579,19 @@ function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<st
     // A step is written with its credentials or not at all: those are followed at any depth (each producer is earlier, so this ends).
     for (const credential of step.session ?? []) {
       if (captures.has(credential.token)) continue;
-      const hint = credential.header === 'authorization' || credential.header === 'proxy-authorization' ? 'token' : credential.header;
-      captures.set(credential.token, { name: captureName(hint, taken), produced: credential.produced });
+      captures.set(credential.token, { name: captureName(credential.hint, taken), produced: credential.produced });
       producers.add(credential.produced.producer);
       resolve(credential.produced.producer, depth + 1);
     }
+    // So are the writes that created the names it sends (the registration a login or `/profiles/ada` needs).
+    for (const tagged of step.sent) {
+      const creator = tagged.startsWith('s:') ? recorded.createdByClient.get(tagged.slice(2)) : undefined;
+      if (!creator || creator === step || producers.has(creator) || creator.exchange.startedAt >= step.exchange.startedAt) continue;
+      producers.add(creator);
+      resolve(creator, depth + 1);
+    }
     if (depth > MAX_PRODUCER_DEPTH) return;
-    const known = produced.get(step.credentialKey);
+    const known = recorded.produced.get(step.credentialKey);
     for (const use of step.uses) {
       if (captures.has(use.value)) continue;
       const found = known?.get(use.value);
@@ -530,7 +609,8 @@ function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<st
   for (const step of [...producers, prepared]) for (const value of step.sent) sent.add(value);
   const expectation = expectationFor(prepared, match.spec, captures, sent);
 
-  if (producers.size === 0) return { name, recorded: true, request: requestFor(prepared, captures), expect: expectation };
+  const cleanup = cleanupSteps(prepared, captures, recorded.deletes);
+  if (producers.size === 0) return { name, recorded: true, request: requestFor(prepared, captures), expect: expectation, ...(cleanup && { cleanup }) };
   const ordered = [...producers].sort((a, b) => a.exchange.startedAt - b.exchange.startedAt);
   const steps: Step[] = ordered.map((producer) => {
     const capture = Object.fromEntries([...captures.values()].filter((c) => c.produced.producer === producer).map((c) => [c.name, c.produced.location]));
@@ -541,7 +621,33 @@ function buildExample(prepared: Prepared, match: EndpointMatch, produced: Map<st
     };
   });
   steps.push({ request: requestFor(prepared, captures), expect: expectation });
-  return { name, recorded: true, steps };
+  return { name, recorded: true, steps, ...(cleanup && { cleanup }) };
+}
+
+/**
+ * The example's own cleanup, from the recording: the later DELETEs of what the example created
+ * (their path names a value it captured), sent the way the recording sent them, so a run leaves
+ * nothing behind even when the example fails halfway. A DELETE whose credentials the example does
+ * not hold (another user's token it never captured) cannot be written and is left out; so is
+ * everything when the example is itself a DELETE.
+ */
+function cleanupSteps(target: Prepared, captures: ReadonlyMap<string, Capture>, deletes: readonly Prepared[]): Step[] | undefined {
+  if (target.method === 'DELETE' || captures.size === 0) return undefined;
+  const steps: Step[] = [];
+  const removed = new Set<string>();
+  for (const step of deletes) {
+    if (step.exchange.startedAt <= target.exchange.startedAt) continue;
+    const named = step.path
+      .split('/')
+      .map((segment) => decodeSegment(segment))
+      .filter((value) => captures.has(value) && !removed.has(value));
+    if (named.length === 0) continue;
+    const authorised = step.credentialKey === '' || step.auth !== undefined || (step.session?.every((c) => captures.has(c.token)) ?? false);
+    if (!authorised) continue;
+    for (const value of named) removed.add(value);
+    steps.push({ request: requestFor(step, captures) });
+  }
+  return steps.length > 0 ? steps : undefined;
 }
 
 function exampleName(base: string, names: Set<string>): string {
@@ -574,12 +680,14 @@ function requestFor(step: Prepared, captures: ReadonlyMap<string, Capture>): Spe
     request.query = query;
   }
   const headers = { ...step.headers };
+  const placeholders = new Map<string, string>();
   for (const credential of step.session ?? []) {
     const name = captured(credential.token);
     // Every session credential of a written step was captured by resolve(); the check keeps a token from ever being written as it is.
     if (name === undefined) throw new Error(`a session credential of ${step.method} ${step.path} has no capture`);
-    headers[credential.header] = credential.template(name.slice(2, -2));
+    placeholders.set(credential.token, name);
   }
+  for (const header of new Set((step.session ?? []).map((c) => c.header))) headers[header] = credentialTemplate(step, header, placeholders);
   if (Object.keys(headers).length > 0) request.headers = headers;
   if (step.auth !== undefined) request.auth = step.auth;
   const { body } = step;
@@ -721,7 +829,8 @@ export function withUniqueValues(example: Example): Example | undefined {
     request: { ...(replace(step.request) as SpecRequest), path: path(step.request.path) },
     ...(step.expect && { expect: replace(step.expect) as Expectation }),
   });
-  if (example.steps) return { ...example, steps: example.steps.map(rewrite) };
+  const cleanup = example.cleanup && { cleanup: example.cleanup.map(rewrite) };
+  if (example.steps) return { ...example, steps: example.steps.map(rewrite), ...cleanup };
   const only = rewrite(steps[0]!);
-  return { ...example, request: only.request, ...(only.expect && { expect: only.expect }) };
+  return { ...example, request: only.request, ...(only.expect && { expect: only.expect }), ...cleanup };
 }

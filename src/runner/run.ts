@@ -17,6 +17,7 @@
  * expectation mentions.
  */
 import type { AuthProfile } from '../config/schema.js';
+import { cookiesSet } from '../compare/headers.js';
 import { compareResponses, liftBody, type Difference } from '../compare/response.js';
 import { compareRulesOf } from '../compare/rules.js';
 import { pairEquivalence } from '../correlate/equivalence.js';
@@ -471,6 +472,18 @@ function capture(planned: PlannedStep, response: ReceivedResponse, variables: Ma
           message: `capture ${name}: no ${header} header in the response`,
         });
       else variables.set(name, Array.isArray(value) ? value[0] : value);
+      continue;
+    }
+    if (source.startsWith('cookie:')) {
+      const cookie = source.slice('cookie:'.length);
+      const value = cookiesSet(response.headers).get(cookie);
+      if (value === undefined)
+        mismatches.push({
+          path: source,
+          expected: `a ${cookie} cookie to capture as {{${name}}}`,
+          message: `capture ${name}: the response sets no ${cookie} cookie (Set-Cookie)`,
+        });
+      else variables.set(name, value);
       continue;
     }
     const body = liftBody(response);

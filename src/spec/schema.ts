@@ -105,15 +105,18 @@ const Capture = z
   .record(
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a capture name is letters, digits and "_"' }),
     z.string().superRefine((value, ctx) => {
-      if (value.startsWith('header:')) {
-        if (value.length === 'header:'.length) ctx.addIssue({ code: 'custom', message: 'expected a header name after "header:"' });
+      for (const prefix of ['header:', 'cookie:']) {
+        if (!value.startsWith(prefix)) continue;
+        if (value.length === prefix.length) ctx.addIssue({ code: 'custom', message: `expected a ${prefix.slice(0, -1)} name after "${prefix}"` });
         return;
       }
       const problem = jsonPathProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (or "header:Name" to capture a header)` });
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (or "header:Name" to capture a header, "cookie:name" a cookie the response sets)` });
     }),
   )
-  .describe('Values to remember for later steps as {{name}}: a JSONPath into the body, or "header:Name".');
+  .describe(
+    'Values to remember for later steps as {{name}}: a JSONPath into the body, "header:Name", or "cookie:name" (the value of a cookie the response sets).',
+  );
 
 export const StepSchema = z.strictObject({
   name: z.string().optional(),

@@ -429,8 +429,7 @@ describe('examples from exchanges: credentials', () => {
     expect(result.warnings).toEqual([
       'skipped 2 exchanges whose credentials (authorization, cookie) match no auth profile and were not handed out by an earlier response of the recording ' +
         '(a login or a registration), so that no secret is written to a spec: ' +
-        'add an auth profile with these headers to the auth section of parity.yaml and run again (auth profile "ops" is unusable: ${OPS_KEY} not set); ' +
-        'session cookies are not followed from the responses that set them yet',
+        'add an auth profile with these headers to the auth section of parity.yaml and run again (auth profile "ops" is unusable: ${OPS_KEY} not set)',
     ]);
     expect(JSON.stringify(result)).not.toMatch(/stolen|s3cr3t/);
   });
@@ -478,13 +477,34 @@ describe('examples from exchanges: credentials an earlier response handed out', 
         exchange({ target: '/customers/cus_1', headers: { Authorization: 'Bearer sk_live_4eC39HqLyjWDarjtT1zdp7dc' } }),
         exchange({ target: '/customers/cus_2', headers: signedIn, at: 1 }),
         exchange({ method: 'POST', target: '/login', json: {}, responseJson: { token: TOKEN }, at: 2 }),
-        exchange({ target: '/customers/cus_3', headers: { Cookie: `session=${TOKEN}` }, at: 3 }),
+        exchange({ target: '/customers/cus_3', headers: { Cookie: `theme=dark; session=${TOKEN}` }, at: 3 }),
+        exchange({ target: '/customers/cus_4', headers: { Authorization: 'Basic YWRhOnB3' }, at: 4 }),
       ],
       [get],
     );
     expect(result.byId['customers.get']).toBeUndefined();
-    expect(result.warnings[0]).toMatch(/^skipped 3 exchanges whose credentials \(authorization, cookie\)/);
-    expect(JSON.stringify(result.byId)).not.toMatch(/sk_live|eyJ/);
+    expect(result.warnings[0]).toMatch(/^skipped 4 exchanges whose credentials \(authorization, cookie\)/);
+    expect(JSON.stringify(result.byId)).not.toMatch(/sk_live|eyJ|YWRh/);
+  });
+
+  it('follows a session cookie a login set or answered, cookie by cookie, as a capture', () => {
+    const get = spec(CUSTOMERS_GET);
+    const result = run(
+      [
+        exchange({ method: 'POST', target: '/login', json: {}, responseJson: { token: TOKEN } }),
+        exchange({ method: 'POST', target: '/session', json: {}, status: 204, responseHeaders: { 'set-cookie': 'sid=a1b2c3d4e5; Path=/; HttpOnly' }, at: 1 }),
+        exchange({ target: '/customers/cus_3', headers: { Cookie: `session=${TOKEN}; sid=a1b2c3d4e5` }, at: 2 }),
+      ],
+      [get],
+    );
+    expect(result.warnings).toEqual([]);
+    const [read] = result.byId['customers.get']!;
+    expect(read!.steps!.map((step) => ({ request: step.request, capture: step.capture }))).toEqual([
+      { request: { method: 'POST', path: '/login', json: {} }, capture: { session: '$.token' } },
+      { request: { method: 'POST', path: '/session', json: {} }, capture: { sid: 'cookie:sid' } },
+      { request: { method: 'GET', path: '/customers/cus_3', headers: { cookie: 'session={{session}}; sid={{sid}}' } }, capture: undefined },
+    ]);
+    expect(JSON.stringify(result.byId)).not.toMatch(/a1b2c3d4e5|eyJ/);
   });
 });
 

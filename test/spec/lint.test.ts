@@ -100,7 +100,7 @@ compare:
 `;
     const run = await lint(tmp(), { 'a.yaml': text });
     expect(run.lines).toEqual([
-      'specs/a.yaml:7:23: examples[0].steps[0].capture.id: invalid JSONPath "id" at character 1: a path starts with "$", as in "$.items[*].id" (or "header:Name" to capture a header)',
+      'specs/a.yaml:7:23: examples[0].steps[0].capture.id: invalid JSONPath "id" at character 1: a path starts with "$", as in "$.items[*].id" (or "header:Name" to capture a header, "cookie:name" a cookie the response sets)',
       'specs/a.yaml:8:33: examples[0].steps[0].expect.json.total["$regx"]: unknown matcher "$regx" (matchers: $type, $regex, $uuid, $iso_date, $number, $tolerance, $unordered, $absent, $ignore)',
       'specs/a.yaml:8:67: examples[0].steps[0].expect.json.items["$unordered"]: $unordered must be a list',
       'specs/a.yaml:10:12: compare.ignore[0]: invalid JSONPath "$..created_at" at character 2: recursive descent ("..") is not supported: name the field',

@@ -212,7 +212,7 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
     session.push(prepared);
   }
   const deletes = session.filter((step) => step.method === 'DELETE' && step.exchange.status >= 200 && step.exchange.status < 300);
-  const recorded = { produced, createdByClient, deletes };
+  const recorded = { produced, producedAnywhere, createdByClient, deletes };
 
   for (const prepared of session) {
     const { match } = prepared;
@@ -564,7 +564,9 @@ function captureName(hint: string, taken: Set<string>): string {
 
 /** What the whole recorded session tells about each step: who produced a value, who created a name, what was deleted later. */
 interface RecordedSession {
+  /** Per credential set (see examplesFromExchanges), and whatever the credentials. */
   produced: Map<string, Map<string, Produced>>;
+  producedAnywhere: ReadonlyMap<string, Produced>;
   createdByClient: ReadonlyMap<string, Prepared>;
   /** Successful DELETEs, in time order. */
   deletes: readonly Prepared[];
@@ -594,7 +596,9 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
     const known = recorded.produced.get(step.credentialKey);
     for (const use of step.uses) {
       if (captures.has(use.value)) continue;
-      const found = known?.get(use.value);
+      // A value made under other credentials is followed when no fixed profile (a tenant of its own) made it: a slug a signed-in author created, read by anyone.
+      const anywhere = recorded.producedAnywhere.get(use.value);
+      const found = known?.get(use.value) ?? (anywhere?.producer.auth === undefined ? anywhere : undefined);
       if (!found || found.producer.exchange.startedAt >= step.exchange.startedAt) continue;
       captures.set(use.value, { name: captureName(use.hint, taken), produced: found });
       producers.add(found.producer);
@@ -609,42 +613,58 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
   for (const step of [...producers, prepared]) for (const value of step.sent) sent.add(value);
   const expectation = expectationFor(prepared, match.spec, captures, sent);
 
-  const cleanup = cleanupSteps(prepared, captures, recorded.deletes);
-  if (producers.size === 0) return { name, recorded: true, request: requestFor(prepared, captures), expect: expectation, ...(cleanup && { cleanup }) };
+  // After the expectation: a value the example's last step makes up is only captured for its cleanup, never expected as itself.
+  const cleanup = cleanupSteps(prepared, producers, captures, taken, recorded);
+  const capturesOf = (step: Prepared) =>
+    Object.fromEntries([...captures.values()].filter((c) => c.produced.producer === step).map((c) => [c.name, c.produced.location]));
+  const last = capturesOf(prepared);
+  if (producers.size === 0 && Object.keys(last).length === 0) {
+    return { name, recorded: true, request: requestFor(prepared, captures), expect: expectation, ...(cleanup && { cleanup }) };
+  }
   const ordered = [...producers].sort((a, b) => a.exchange.startedAt - b.exchange.startedAt);
   const steps: Step[] = ordered.map((producer) => {
-    const capture = Object.fromEntries([...captures.values()].filter((c) => c.produced.producer === producer).map((c) => [c.name, c.produced.location]));
+    const capture = capturesOf(producer);
     return {
       request: requestFor(producer, captures),
       ...(Object.keys(capture).length > 0 && { capture }),
       expect: { status: producer.exchange.status },
     };
   });
-  steps.push({ request: requestFor(prepared, captures), expect: expectation });
+  steps.push({ request: requestFor(prepared, captures), ...(Object.keys(last).length > 0 && { capture: last }), expect: expectation });
   return { name, recorded: true, steps, ...(cleanup && { cleanup }) };
 }
 
 /**
  * The example's own cleanup, from the recording: the later DELETEs of what the example created
- * (their path names a value it captured), sent the way the recording sent them, so a run leaves
- * nothing behind even when the example fails halfway. A DELETE whose credentials the example does
- * not hold (another user's token it never captured) cannot be written and is left out; so is
- * everything when the example is itself a DELETE.
+ * (their path names a value one of its steps made up, which is captured for it), sent the way
+ * the recording sent them, so a run leaves nothing behind even when the example fails halfway.
+ * A DELETE whose credentials the example does not hold (another user's token it never captured)
+ * cannot be written and is left out; so is everything when the example is itself a DELETE.
  */
-function cleanupSteps(target: Prepared, captures: ReadonlyMap<string, Capture>, deletes: readonly Prepared[]): Step[] | undefined {
-  if (target.method === 'DELETE' || captures.size === 0) return undefined;
+function cleanupSteps(
+  target: Prepared,
+  producers: ReadonlySet<Prepared>,
+  captures: Map<string, Capture>,
+  taken: Set<string>,
+  recorded: RecordedSession,
+): Step[] | undefined {
+  if (target.method === 'DELETE') return undefined;
   const steps: Step[] = [];
   const removed = new Set<string>();
-  for (const step of deletes) {
+  for (const step of recorded.deletes) {
     if (step.exchange.startedAt <= target.exchange.startedAt) continue;
-    const named = step.path
-      .split('/')
-      .map((segment) => decodeSegment(segment))
-      .filter((value) => captures.has(value) && !removed.has(value));
+    const named = step.uses.filter(({ value }) => {
+      if (removed.has(value) || !step.path.split('/').some((segment) => decodeSegment(segment) === value)) return false;
+      const made = recorded.producedAnywhere.get(value)?.producer;
+      return captures.has(value) || (made !== undefined && (made === target || producers.has(made)));
+    });
     if (named.length === 0) continue;
     const authorised = step.credentialKey === '' || step.auth !== undefined || (step.session?.every((c) => captures.has(c.token)) ?? false);
     if (!authorised) continue;
-    for (const value of named) removed.add(value);
+    for (const { value, hint } of named) {
+      removed.add(value);
+      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value)! });
+    }
     steps.push({ request: requestFor(step, captures) });
   }
   return steps.length > 0 ? steps : undefined;

@@ -43,3 +43,24 @@ export async function runShadow(cwd: string, ...args: string[]): Promise<Running
     },
   };
 }
+
+/** `parity record --port 0 ...argv` in-process, once it listens; `stop()` is Ctrl-C and answers how it ended. */
+export async function startRecording(dir: string, ...argv: string[]) {
+  const stop = new AbortController();
+  const io = memoryIo(dir, {}, stop.signal);
+  const done = runCli(['record', '--port', '0', ...argv], io);
+  let url: string | undefined;
+  for (let i = 0; i < 200 && !url; i++) {
+    url = /recording on (http:\/\/\S+) ->/.exec(io.err())?.[1];
+    if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  if (!url) throw new Error(`parity record did not start: ${io.err()}`);
+  return {
+    url,
+    async stop() {
+      stop.abort();
+      const code = await done;
+      return { code, stdout: io.out(), stderr: io.err() };
+    },
+  };
+}

@@ -17,6 +17,7 @@ import type { RecordSessionResult } from '../../src/record/session.js';
 import type { TestRun } from '../../src/runner/run.js';
 import { loadSpecs } from '../../src/spec/load.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { startRecording } from '../helpers/cli.js';
 
 const root = packageRoot();
 const tempDir = useTempDir('record');
@@ -55,27 +56,6 @@ function isInsertionInto(before: string, after: string): boolean {
   let suffix = 0;
   while (suffix < before.length - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix++;
   return prefix + suffix === before.length;
-}
-
-/** Start `parity record` in-process; resolves with its URL once it listens. */
-async function startRecording(dir: string, ...argv: string[]) {
-  const stop = new AbortController();
-  const io = memoryIo(dir, {}, stop.signal);
-  const done = runCli(['record', '--port', '0', ...argv], io);
-  let url: string | undefined;
-  for (let i = 0; i < 200 && !url; i++) {
-    url = /recording on (http:\/\/\S+) ->/.exec(io.err())?.[1];
-    if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  if (!url) throw new Error(`parity record did not start: ${io.err()}`);
-  return {
-    url,
-    async stop() {
-      stop.abort();
-      const code = await done;
-      return { code, stdout: io.out(), stderr: io.err() };
-    },
-  };
 }
 
 describe('parity record', () => {

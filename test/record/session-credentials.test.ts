@@ -15,6 +15,7 @@ import { memoryIo } from '../../src/cli/io.js';
 import type { RecordSessionResult } from '../../src/record/session.js';
 import type { TestRun } from '../../src/runner/run.js';
 import { useLoopback } from '../helpers/loopback.js';
+import { startRecording } from '../helpers/cli.js';
 import { statefulApp } from '../helpers/stateful-app.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -37,15 +38,8 @@ describe('parity record with credentials the recording handed out', () => {
     });
     // What the examples must also pass on, twice: the same service on an empty database.
     const empty = await listen(statefulApp({ idStart: 7, secret: 'empty-instance' }).server);
-    const stop = new AbortController();
-    const io = memoryIo(dir, {}, stop.signal);
-    const done = runCli(['record', '--port', '0', '--json', '--verify-fresh', `:${new URL(empty).port}`], io);
-    let url: string | undefined;
-    for (let i = 0; i < 200 && !url; i++) {
-      url = /recording on (http:\/\/\S+) ->/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    if (!url) throw new Error(`parity record did not start: ${io.err()}`);
+    const recording = await startRecording(dir, '--json', '--verify-fresh', `:${new URL(empty).port}`);
+    const { url } = recording;
 
     // The suite: register, then use the token it was given.
     const call = async (method: string, target: string, body?: unknown, token?: string) => {
@@ -62,9 +56,9 @@ describe('parity record with credentials the recording handed out', () => {
     await call('GET', `/items/${item.id}`, undefined, token);
     // A login of the user the registration made: on its own, it would need a user only the recorded database has.
     await call('POST', '/login', { username: 'suite-user', password: 'pw-1' });
-    stop.abort();
-    expect(await done, io.err()).toBe(0);
-    const result = JSON.parse(io.out()) as RecordSessionResult;
+    const stopped = await recording.stop();
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const result = JSON.parse(stopped.stdout) as RecordSessionResult;
     expect(result.warnings).toEqual([]);
     // The login of the user the registration made carries that registration: it passes on an empty database too.
     expect(result.notReproducible).toEqual([]);

@@ -8,7 +8,8 @@ import { explainedBy, fixFootprints, linkedFix, type FixFootprint } from '../src
 import { compareResponses, differenceSignature, isStructural, type CompareRules, type Difference, type ResponseData } from '../src/compare/response.js';
 import { compareRulesOf } from '../src/compare/rules.js';
 import type { Equivalence } from '../src/correlate/equivalence.js';
-import { inferredTemplate, matchEndpoint, targetPath } from '../src/record/match.js';
+import { matchEndpoint, targetPath } from '../src/record/match.js';
+import { PathTemplates } from '../src/record/path-templates.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { ComparisonRecord } from './store.js';
 import type { MirroredRequest, UpstreamAnswer, UpstreamFailure } from './upstream.js';
@@ -29,6 +30,7 @@ export interface ExchangeToCompare {
 export class ShadowComparator {
   private readonly footprints = new Map<LoadedSpec, FixFootprint[]>();
   private readonly specRules = new Map<LoadedSpec, CompareRules>();
+  private readonly paths = new PathTemplates();
 
   /** `rules`: the workspace-wide compare rules (shadow.compare), under each spec's own. */
   constructor(
@@ -36,11 +38,16 @@ export class ShadowComparator {
     private readonly rules: CompareRules = {},
   ) {}
 
-  /** The spec endpoint a request belongs to, or a template inferred from its path. */
+  /** The spec endpoint a request belongs to, or a template learned from the paths of the requests no spec names (path-templates.ts). */
   endpointOf(method: string, target: string): { endpoint: string; spec?: LoadedSpec } {
     const match = matchEndpoint(this.specs, method, target);
     if (match) return { endpoint: match.spec.spec.endpoint, spec: match.spec };
-    return { endpoint: `${method} ${inferredTemplate(targetPath(target))}` };
+    return { endpoint: `${method} ${this.paths.observe(targetPath(target))}` };
+  }
+
+  /** Go on learning path templates from the endpoints a store already holds ("GET /api/articles/{slug}"). */
+  seedEndpoints(endpoints: Iterable<string>): void {
+    for (const endpoint of endpoints) this.paths.seed(endpoint.slice(endpoint.indexOf(' ') + 1));
   }
 
   /** An exchange whose request was not sent on (its body was over the cap): not compared, no candidate. */

@@ -30,6 +30,8 @@ export interface DetachedShadowOptions extends ShadowServerOptions {
   store: Pick<ShadowStore, 'record' | 'recordDropped'> & Partial<Pick<ShadowStore, 'pairChanged' | 'divergenceChanged'>>;
   /** What an earlier run learned (readCorrelationState), for correlation to start from. */
   correlationState?: CorrelationState;
+  /** The endpoints the store already holds (storedEndpoints), for path templates to start from. */
+  knownEndpoints?: readonly string[];
 }
 
 export interface DetachedShadow {
@@ -46,6 +48,7 @@ interface DetachedJob extends MirroredRequest {
 export async function startDetachedShadow(options: DetachedShadowOptions): Promise<DetachedShadow> {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const comparator = new ShadowComparator(options.specs, options.compare);
+  comparator.seedEndpoints(options.knownEndpoints ?? []);
   const policy = policyOf(options);
   // The primary is compared against, never waited on by anyone: as patient as the most patient other target.
   const primaryTimeoutMs = options.timeoutMs ?? Math.max(policy.timeoutFor('candidate'), policy.timeoutFor('secondary'));

@@ -13,6 +13,7 @@ import { ShadowCorrelation } from './correlation.js';
 import { MirrorQueue } from './mirror.js';
 import { mirrorDropped, mirrorExchange, mirrorOrder, type MirrorJob } from './mirror-work.js';
 import { compilePolicy } from './policy.js';
+import { storedEndpoints } from './query.js';
 import { openShadowStore, pruneCorrelationState, readCorrelationState, type ComparisonRecord } from './store.js';
 import type { MirrorThreadInit, ToMirrorThread, FromMirrorThread } from './thread-mirror.js';
 
@@ -24,6 +25,7 @@ try {
   const specs = init.specsDir === null ? [] : loadSpecs(init.specsDir, init.cwd).specs;
   const store = openShadowStore(init.storeFile, init.storeOptions);
   const comparator = new ShadowComparator(specs, init.compare);
+  comparator.seedEndpoints(storedEndpoints(store.db));
   // The pairs learned before a restart come back from the store, which keeps the new ones.
   let correlation: ShadowCorrelation | undefined;
   if (init.correlation?.enabled) {

@@ -9,6 +9,11 @@ import * as hdr from 'hdr-histogram-js';
 import type { Difference } from '../src/compare/response.js';
 import { decodeHistogram, noOutcomes, ROLLUP_OUTCOMES, type ComparedOutcome, type RollupOutcome, type StoredBody } from './store.js';
 
+/** Every endpoint the store holds rows for ("GET /api/articles/{slug}"), for the comparator to go on learning path templates from. */
+export function storedEndpoints(db: Database.Database): string[] {
+  return db.prepare('SELECT DISTINCT endpoint FROM shadow_rollups').pluck().all() as string[];
+}
+
 export interface ShadowSummaryOptions {
   /** Only minutes (and signatures last seen) at or after this time, ms since the epoch. */
   since?: number;

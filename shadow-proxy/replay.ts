@@ -31,7 +31,7 @@ import { openStore } from '../src/store/store.js';
 import { closest, plural } from '../src/text.js';
 import { ShadowComparator } from './compare.js';
 import { ShadowCorrelation } from './correlation.js';
-import { readMatchSamples, readSamples, type SampleResponse, type ShadowSample } from './query.js';
+import { readMatchSamples, readSamples, storedEndpoints, type SampleResponse, type ShadowSample } from './query.js';
 import { compileRedaction, redactBody, redactHeaders, REDACTED, type RedactionPlan } from './redact.js';
 import { readCorrelationState } from './store.js';
 import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
@@ -158,10 +158,12 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     sessions: shadow.correlation.sessions,
   };
   let correlation: ShadowCorrelation | undefined;
+  let knownEndpoints: string[] = [];
   try {
     const total = store.db.prepare('SELECT count(*) FROM shadow_samples').pluck().get() as number;
     if (total === 0) throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} holds no shadow samples (run \`parity shadow\` first)`);
     selected = selectSamples(store.db, only);
+    knownEndpoints = storedEndpoints(store.db);
     // The ids shadowing paired stand for the same things in the candidate's database: replay sends each sample with the candidate's own.
     if (bounds.enabled) {
       correlation = new ShadowCorrelation(bounds);
@@ -191,6 +193,8 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     );
   }
   const comparator = new ShadowComparator(set?.specs ?? [], options.workspace.shadow.compare);
+  // Samples are classified under the endpoints the store names them by.
+  comparator.seedEndpoints(knownEndpoints);
   const timeoutMs = options.timeoutMs ?? shadow.timeout_ms;
   const concurrency = Math.max(1, options.concurrency ?? 8);
 

@@ -13,6 +13,7 @@ import { plural } from '../src/text.js';
 import { startDetachedShadow } from './detached.js';
 import { compilePolicy } from './policy.js';
 import { startShadowProxy, type ShadowMetrics } from './proxy.js';
+import { storedEndpoints } from './query.js';
 import type { CorrelationConfig } from './correlation.js';
 import { openShadowStore, pruneCorrelationState, readCorrelationState, type CorrelationState, type ShadowStore, type ShadowStoreStats } from './store.js';
 
@@ -116,7 +117,12 @@ export async function shadowSession(options: ShadowSessionOptions): Promise<Shad
   let proxy: { url: string; metrics(): ShadowMetrics; close(): Promise<void>; storeStats?(): ShadowStoreStats | undefined };
   try {
     proxy = store
-      ? await startDetachedShadow({ ...common, store, ...(correlation.enabled && { correlationState: restoredState(store, correlation) }) })
+      ? await startDetachedShadow({
+          ...common,
+          store,
+          knownEndpoints: storedEndpoints(store.db),
+          ...(correlation.enabled && { correlationState: restoredState(store, correlation) }),
+        })
       : await startShadowProxy({
           ...common,
           thread: {

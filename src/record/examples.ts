@@ -14,7 +14,8 @@ import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type Spe
 import { plural } from '../text.js';
 import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, isJsonMediaType, jsonShape, mediaType, textShape } from './dedupe.js';
 import type { RecordedExchange } from './exchange.js';
-import { decodeSegment, inferredTemplate, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { PathTemplates } from './path-templates.js';
 import { formatJsonPath, jsonType, pathMatches, volatileMatcher, volatilePatterns } from './volatile.js';
 import type { PathSegment } from '../jsonpath.js';
 
@@ -213,11 +214,15 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   }
   const deletes = session.filter((step) => step.method === 'DELETE' && step.exchange.status >= 200 && step.exchange.status < 300);
   const recorded = { produced, producedAnywhere, createdByClient, deletes };
+  // The whole recording is looked at before a path no spec names is templated: by shape and by how its segments vary.
+  const templates = new PathTemplates();
+  const isUnmatched = (step: Prepared) => !step.match || !(HTTP_METHODS as readonly string[]).includes(step.method);
+  for (const prepared of session) if (isUnmatched(prepared)) templates.observe(prepared.path);
 
   for (const prepared of session) {
     const { match } = prepared;
-    if (!match || !(HTTP_METHODS as readonly string[]).includes(prepared.method)) {
-      const path = inferredTemplate(prepared.path);
+    if (!match || isUnmatched(prepared)) {
+      const path = templates.template(prepared.path);
       const key = `${prepared.method} ${path}`;
       const entry = unmatched.get(key) ?? { method: prepared.method, path, count: 0 };
       entry.count++;

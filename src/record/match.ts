@@ -117,22 +117,16 @@ function better(a: Candidate, b: Candidate): boolean {
 }
 
 /**
- * The template of a path no spec names, so that requests to one endpoint are counted together
- * (recording, shadowing, the dashboard): segments that cannot be route names become parameters
- * by their shape. `{id}`: numbers, UUIDs, dates, prefixed ids, tokens, and hashes (hex of 7 or
- * more characters with a digit and a letter). `{slug}`: three or more hyphenated words ending in a
- * random-looking part (a digit, or no vowel: `how-to-train-your-dragon-yzqlfw`), or five or more
- * words (a title). Words stay literal, so `/users/me` and `/users/{id}` remain two endpoints, and
- * a route name of a few words (`/password-reset-request`) is never mistaken for a slug.
+ * `{id}` or `{slug}` when a (decoded) path segment cannot be a route name, by its shape alone.
+ * `{id}`: numbers, UUIDs, dates, prefixed ids, tokens, and hashes (hex of 7 or more characters
+ * with a digit and a letter). `{slug}`: three or more hyphenated words ending in a random-looking
+ * part (a digit, or no vowel: `how-to-train-your-dragon-yzqlfw`), or five or more words (a title).
+ * Words are not parameters by shape, so a route name of a few words (`/password-reset-request`)
+ * is never mistaken for a slug; PathTemplates finds word parameters by how they vary.
  */
-export function inferredTemplate(path: string): string {
-  const segments = path.split('/').filter((s) => s !== '');
-  const shown = segments.map((segment) => {
-    const value = decodeSegment(segment);
-    if (isIdSegment(value)) return '{id}';
-    return isSlugSegment(value) ? '{slug}' : segment;
-  });
-  return `/${shown.join('/')}`;
+export function shapeParameter(value: string): '{id}' | '{slug}' | undefined {
+  if (isIdSegment(value)) return '{id}';
+  return isSlugSegment(value) ? '{slug}' : undefined;
 }
 
 function isIdSegment(value: string): boolean {

@@ -555,4 +555,19 @@ describe('examples from exchanges: unmatched', () => {
       { method: 'TRACE', path: '/customers/cus_1', count: 1 },
     ]);
   });
+
+  it('folds slugs that read like words into {slug} by how they vary across the whole recording, the first ones too, and keeps a route used far more', () => {
+    const slugs = ['my-first-post', 'hello-world', 'why-we-rewrote-it', 'on-dragons', 'notes-from-berlin'];
+    const exchanges = slugs.flatMap((slug, i) => [
+      exchange({ target: `/api/articles/${slug}`, at: 3 * i }),
+      exchange({ method: 'PUT', target: `/api/articles/${slug}`, at: 3 * i + 1 }),
+      exchange({ target: '/api/articles/feed', at: 3 * i + 2 }),
+    ]);
+    const { unmatched } = run([...exchanges, exchange({ target: '/api/articles/feed', at: 20 })], [spec(CUSTOMERS_GET)]);
+    expect(unmatched).toEqual([
+      { method: 'GET', path: '/api/articles/{slug}', count: 5 },
+      { method: 'PUT', path: '/api/articles/{slug}', count: 5 },
+      { method: 'GET', path: '/api/articles/feed', count: 6 },
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inferredTemplate, matchEndpoint } from '../../src/record/match.js';
+import { matchEndpoint } from '../../src/record/match.js';
+import { PathTemplates } from '../../src/record/path-templates.js';
 import { spec } from './fixtures.js';
 
 const specs = [
@@ -57,16 +58,58 @@ describe('matchEndpoint', () => {
   });
 });
 
-describe('inferredTemplate', () => {
+describe('path templates', () => {
+  const byShape = (path: string) => new PathTemplates().template(path);
+
   it('turns segments that cannot be route names into parameters by their shape, and keeps words', () => {
-    expect(inferredTemplate('/api/articles/how-to-train-your-dragon-yzqlfw/comments/17')).toBe('/api/articles/{slug}/comments/{id}');
-    expect(inferredTemplate('/api/articles/my-first-post-x7k2')).toBe('/api/articles/{slug}');
-    expect(inferredTemplate('/posts/a-very-long-title-of-five-words')).toBe('/posts/{slug}');
-    expect(inferredTemplate('/commits/3f9a2c1/files')).toBe('/commits/{id}/files');
-    expect(inferredTemplate('/orders/550e8400-e29b-41d4-a716-446655440000')).toBe('/orders/{id}');
-    expect(inferredTemplate('/reports/2026-12-07')).toBe('/reports/{id}');
+    expect(byShape('/api/articles/how-to-train-your-dragon-yzqlfw/comments/17')).toBe('/api/articles/{slug}/comments/{id}');
+    expect(byShape('/api/articles/my-first-post-x7k2')).toBe('/api/articles/{slug}');
+    expect(byShape('/posts/a-very-long-title-of-five-words')).toBe('/posts/{slug}');
+    expect(byShape('/commits/3f9a2c1/files')).toBe('/commits/{id}/files');
+    expect(byShape('/orders/550e8400-e29b-41d4-a716-446655440000')).toBe('/orders/{id}');
+    expect(byShape('/reports/2026-12-07')).toBe('/reports/{id}');
     // Route names stay: a word, a version, a few words that read as words, a short hex-looking word.
     for (const path of ['/users/me', '/api/v1/users', '/password-reset-request', '/health-check', '/cafe', '/oauth2/token', '/decade'])
-      expect(inferredTemplate(path)).toBe(path);
+      expect(byShape(path)).toBe(path);
+  });
+
+  it('turns a position into a parameter once five different words were seen there, slugs and names alike', () => {
+    const templates = new PathTemplates();
+    const slugs = ['my-first-post', 'hello-world', 'why-we-rewrote-it', 'on-dragons', 'notes-from-berlin'];
+    // Before the position has varied enough, each word is its own route.
+    for (const slug of slugs.slice(0, 4)) expect(templates.observe(`/api/articles/${slug}/comments`)).toBe(`/api/articles/${slug}/comments`);
+    expect(templates.observe(`/api/articles/${slugs[4]}`)).toBe('/api/articles/{slug}');
+    for (const slug of slugs) expect(templates.template(`/api/articles/${slug}/comments`)).toBe('/api/articles/{slug}/comments');
+    expect(templates.template('/api/articles/never-seen-before')).toBe('/api/articles/{slug}');
+    for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) templates.observe(`/api/profiles/${name}`);
+    expect(templates.template('/api/profiles/frank/follow')).toBe('/api/profiles/{name}/follow');
+    // Another parent is another position: nothing learned there.
+    expect(templates.template('/api/tags/dragons')).toBe('/api/tags/dragons');
+  });
+
+  it('keeps a word literal beside ids, and beside a parameter by variation when it is used far more than the values there', () => {
+    const templates = new PathTemplates();
+    for (let id = 1; id <= 40; id++) templates.observe(`/users/${id}`);
+    for (let i = 0; i < 3; i++) templates.observe('/users/me');
+    expect(templates.template('/users/me')).toBe('/users/me');
+    expect(templates.template('/users/41')).toBe('/users/{id}');
+
+    for (const slug of ['my-first-post', 'hello-world', 'why-we-rewrote-it', 'on-dragons', 'notes-from-berlin', 'a-quiet-week']) {
+      templates.observe(`/api/articles/${slug}`);
+      templates.observe(`/api/articles/${slug}`);
+      templates.observe('/api/articles/feed');
+    }
+    // feed: 6 uses against a median of 2; a slug read as often as the others is not a route.
+    expect(templates.template('/api/articles/feed')).toBe('/api/articles/feed');
+    expect(templates.template('/api/articles/hello-world')).toBe('/api/articles/{slug}');
+  });
+
+  it('goes on from the parameters of endpoints learned before (a shadow store after a restart)', () => {
+    const templates = new PathTemplates();
+    templates.seed('/api/articles/{slug}/comments/{id}');
+    templates.seed('/api/profiles/{name}');
+    expect(templates.observe('/api/articles/my-first-post/comments/3')).toBe('/api/articles/{slug}/comments/{id}');
+    expect(templates.observe('/api/profiles/alice')).toBe('/api/profiles/{name}');
+    expect(templates.observe('/api/tags/dragons')).toBe('/api/tags/dragons');
   });
 });

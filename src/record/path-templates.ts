@@ -32,10 +32,10 @@ export const VARIATION_THRESHOLD = 5;
 export const LITERAL_MIN_USES = 3;
 /** ...and this many times the median uses of the words there. */
 export const LITERAL_USE_RATIO = 3;
-/** Words remembered per position: past this, new words are counted as parameters only. */
-const MAX_WORDS_PER_POSITION = 256;
-/** Positions remembered: a bound on memory whatever the traffic. */
-const MAX_POSITIONS = 10_000;
+/** Words remembered per position: past this, new words are parameters without being counted (literals show up early and often). */
+const MAX_WORDS_PER_POSITION = 64;
+/** Positions remembered, so that memory stays small (a few MB) whatever the traffic, scanners included; paths past it are templated by shape only. */
+const MAX_POSITIONS = 2_000;
 
 interface Position {
   /** Word -> uses. */

@@ -73,6 +73,69 @@ export interface HeaderRules {
   ignore_headers?: readonly string[] | undefined;
 }
 
+/**
+ * Headers whose value is a token with `; name=value` parameters (RFC 9110 §5.6.6): compared as
+ * such. The token and the parameter names are case-insensitive, so is a charset, and whitespace
+ * around `;` and `=` means nothing, so `application/json;charset=UTF-8` equals
+ * `application/json; charset=utf-8`. When only parameters differ, each differing one is its own
+ * difference (`header:content-type;charset`), which `compare.ignore_header_parameters` can name.
+ */
+const PARAMETERISED_HEADERS = new Set(['content-type', 'content-disposition']);
+
+interface ParameterisedValue {
+  token: string;
+  /** Lower-case name -> value, unquoted (a charset lower-cased). */
+  parameters: Map<string, string>;
+}
+
+function parseParameterised(value: string): ParameterisedValue {
+  // `;` inside a quoted value does not separate parameters.
+  const [token = '', ...rest] = value.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+  const parameters = new Map<string, string>();
+  for (const part of rest) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (name === '') continue;
+    let parameter = eq === -1 ? '' : part.slice(eq + 1).trim();
+    if (parameter.startsWith('"') && parameter.endsWith('"') && parameter.length >= 2) parameter = parameter.slice(1, -1).replace(/\\(.)/g, '$1');
+    parameters.set(name, name === 'charset' ? parameter.toLowerCase() : parameter);
+  }
+  return { token: token.trim().toLowerCase(), parameters };
+}
+
+/**
+ * For a parameterised header whose two values name the same token (media type): the names of the
+ * parameters that differ, sorted (empty when the values are equal as such headers are compared),
+ * leaving out those `ignored` names (`*`: all). Undefined for other headers, or when the tokens differ.
+ */
+export function differingParameters(name: string, a: string, b: string, ignored: ReadonlySet<string> | undefined): string[] | undefined {
+  if (!PARAMETERISED_HEADERS.has(name)) return undefined;
+  const [left, right] = [parseParameterised(a), parseParameterised(b)];
+  if (left.token !== right.token) return undefined;
+  if (ignored?.has('*')) return [];
+  const names = new Set([...left.parameters.keys(), ...right.parameters.keys()]);
+  return [...names].filter((parameter) => !ignored?.has(parameter) && left.parameters.get(parameter) !== right.parameters.get(parameter)).sort();
+}
+
+/** `compare.ignore_header_parameters` entries (`content-type;charset`, `content-type;*`) as header -> parameter names, lower-case. */
+export function ignoredParameters(entries: readonly string[] | undefined): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const entry of entries ?? []) {
+    const semi = entry.indexOf(';');
+    if (semi <= 0) continue;
+    const header = entry.slice(0, semi).trim().toLowerCase();
+    const names = out.get(header) ?? new Set<string>();
+    names.add(
+      entry
+        .slice(semi + 1)
+        .trim()
+        .toLowerCase(),
+    );
+    out.set(header, names);
+  }
+  return out;
+}
+
 /** The lower-case header names to compare for this pair of responses, in reporting order. */
 export function comparedHeaderNames(
   primary: ResponseData['headers'],

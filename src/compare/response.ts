@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Equivalence } from '../correlate/equivalence.js';
-import { comparedHeaderNames, comparedHeaderValue, headerValue } from './headers.js';
+import { comparedHeaderNames, comparedHeaderValue, differingParameters, headerValue, ignoredParameters } from './headers.js';
 import { compileJsonRules, diffJson, formatConcrete, type Concrete, type JsonDifferenceKind, type JsonRules } from './json.js';
 import { compileMasks, maskJson, maskText, type CompiledMasks } from './mask.js';
 import { diffLinesApart, diffText } from './text.js';
@@ -46,6 +46,8 @@ export interface CompareRules {
   headers?: readonly string[];
   /** Headers never compared, whatever `headers` says; a trailing `*` matches a prefix. */
   ignore_headers?: readonly string[];
+  /** Parameters of a parameterised header that never count: `content-type;charset`, or `content-type;*` for the media type only. */
+  ignore_header_parameters?: readonly string[];
   /** Target (JSONPath, `body` or `header:Name`) -> regex whose matches are masked on both sides. */
   mask?: Readonly<Record<string, string>>;
   /** HTML and XML: whitespace standing alone between tags does not count. */
@@ -77,6 +79,8 @@ export const DEFAULT_COMPARED_HEADERS = ['content-type'] as const;
 interface CompiledRules {
   masks: CompiledMasks;
   json: JsonRules;
+  /** Header -> parameter names that never count (`*`: all). */
+  headerParameters: Map<string, Set<string>>;
 }
 
 const compiledRules = new WeakMap<CompareRules, CompiledRules>();
@@ -88,7 +92,10 @@ const compiledRules = new WeakMap<CompareRules, CompiledRules>();
  */
 function compiledOf(rules: CompareRules): CompiledRules {
   let compiled = compiledRules.get(rules);
-  if (!compiled) compiledRules.set(rules, (compiled = { masks: compileMasks(rules.mask), json: compileJsonRules(rules) }));
+  if (!compiled) {
+    compiled = { masks: compileMasks(rules.mask), json: compileJsonRules(rules), headerParameters: ignoredParameters(rules.ignore_header_parameters) };
+    compiledRules.set(rules, compiled);
+  }
   return compiled;
 }
 
@@ -115,7 +122,11 @@ export function compareResponses(primary: ResponseData, candidate: ResponseData,
     });
     if (a !== b && !(a !== undefined && b !== undefined && options.equivalent?.(a, b, { header: name }))) {
       const path = `header:${name}`;
-      differences.push({ kind: 'header', path, pattern: path, ...(a !== undefined && { primary: a }), ...(b !== undefined && { candidate: b }) });
+      const values = { ...(a !== undefined && { primary: a }), ...(b !== undefined && { candidate: b }) };
+      // The same media type with other parameters: a difference per parameter, so that a charset is one cause, apart from the body's.
+      const parameters = a !== undefined && b !== undefined ? differingParameters(name, a, b, compiled.headerParameters.get(name)) : undefined;
+      if (parameters === undefined) differences.push({ kind: 'header', path, pattern: path, ...values });
+      else for (const parameter of parameters) differences.push({ kind: 'header', path, pattern: `${path};${parameter}`, ...values });
     }
   }
   // The same bytes under the same content type and encoding can show no difference whatever the

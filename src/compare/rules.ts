@@ -1,6 +1,7 @@
 /** The comparison rules of an endpoint, as its spec states them. */
 import { parseJsonPath, type PathSegment } from '../jsonpath.js';
 import type { Spec } from '../spec/schema.js';
+import { ignoredParameters } from './headers.js';
 import type { CompareRules } from './response.js';
 
 /**
@@ -20,6 +21,9 @@ export function compareRulesOf(spec: Spec, workspace: CompareRules = {}): Compar
     ...((workspace.ignore_headers || own.ignore_headers) && {
       ignore_headers: [...new Set([...(workspace.ignore_headers ?? []), ...(own.ignore_headers ?? [])])],
     }),
+    ...((workspace.ignore_header_parameters || own.ignore_header_parameters) && {
+      ignore_header_parameters: [...new Set([...(workspace.ignore_header_parameters ?? []), ...(own.ignore_header_parameters ?? [])])],
+    }),
     ...((workspace.mask || own.mask) && { mask: { ...workspace.mask, ...own.mask } }),
   };
 }
@@ -31,6 +35,7 @@ function specRules(spec: Spec): CompareRules {
     ...(spec.compare?.tolerance && { tolerance: spec.compare.tolerance }),
     ...(spec.compare?.headers && { headers: spec.compare.headers }),
     ...(spec.compare?.ignore_headers && { ignore_headers: spec.compare.ignore_headers }),
+    ...(spec.compare?.ignore_header_parameters && { ignore_header_parameters: spec.compare.ignore_header_parameters }),
     ...(spec.compare?.mask && { mask: spec.compare.mask }),
     ...(spec.compare?.ignore_tag_whitespace !== undefined && { ignore_tag_whitespace: spec.compare.ignore_tag_whitespace }),
   };
@@ -44,11 +49,15 @@ function specRules(spec: Spec): CompareRules {
  */
 export function ruleCovers(rules: CompareRules, part: { pattern: string; kind: string }): boolean {
   if (part.kind === 'header' || part.pattern.startsWith('header:')) {
-    const name = part.pattern.slice('header:'.length).toLowerCase();
-    return (rules.ignore_headers ?? []).some((ignored) => {
+    // `header:content-type;charset`: one parameter of the header differs.
+    const [name = '', parameter] = part.pattern.slice('header:'.length).toLowerCase().split(';', 2);
+    const ignored = (rules.ignore_headers ?? []).some((ignored) => {
       const lower = ignored.toLowerCase();
       return lower.endsWith('*') ? name.startsWith(lower.slice(0, -1)) : name === lower;
     });
+    if (ignored || parameter === undefined) return ignored;
+    const parameters = ignoredParameters(rules.ignore_header_parameters).get(name);
+    return parameters !== undefined && (parameters.has('*') || parameters.has(parameter));
   }
   if (!part.pattern.startsWith('$')) return false;
   const path = parseJsonPath(part.pattern);

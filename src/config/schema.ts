@@ -126,7 +126,7 @@ export const ShadowConfigSchema = z.strictObject({
       .describe("Per-target header rewrites (each target its own auth token); the primary always gets the client's headers."),
   ),
   compare: CompareSchema.optional().describe(
-    "Compare rules for every endpoint (ignore, unordered, tolerance, headers, ignore_headers, mask), under each spec's own `compare` section.",
+    "Compare rules for every endpoint (ignore, unordered, tolerance, headers, ignore_headers, ignore_header_parameters, mask), under each spec's own `compare` section.",
   ),
   correlation: section(
     z

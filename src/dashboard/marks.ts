@@ -2,7 +2,8 @@
  * Marking a difference signature from the dashboard, and undoing it.
  *
  *   noise     the spec's compare rules stop counting it: its JSON paths go to `compare.ignore`
- *             (an `order` difference: `compare.unordered`), its headers to `compare.ignore_headers`.
+ *             (an `order` difference: `compare.unordered`), its headers to `compare.ignore_headers`,
+ *             a header parameter (`content-type;charset`) to `compare.ignore_header_parameters`.
  *             A status or whole-body difference cannot be noise: it would hide every answer.
  *   expected  the signature goes to the chosen fix behaviour's `signatures`: the shadow comparator
  *             and the report count it as that fix.
@@ -34,11 +35,15 @@ export interface MarkOptions {
   parts: readonly { pattern: string; kind: string }[];
 }
 
+/** The compare rule lists a noise mark appends to. */
+const RULE_KEYS = ['ignore', 'unordered', 'ignore_headers', 'ignore_header_parameters'] as const;
+
 /** What a mark added to the spec file. */
 interface SpecChange {
   ignore?: string[];
   unordered?: string[];
   ignore_headers?: string[];
+  ignore_header_parameters?: string[];
   /** The fix behaviour whose `signatures` got the signature. */
   behavior?: string;
   /** Keys the mark had to create (`compare`, `compare.ignore`, `signatures`): undo removes them again once empty. */
@@ -78,9 +83,7 @@ export function applyMark(options: MarkOptions & { mark: MarkKind; behavior?: st
     change = noiseRules(options.parts, signature);
     change.created = [
       ...(loaded.spec.compare === undefined ? ['compare'] : []),
-      ...(['ignore', 'unordered', 'ignore_headers'] as const)
-        .filter((key) => change[key] && loaded.spec.compare?.[key] === undefined)
-        .map((key) => `compare.${key}`),
+      ...RULE_KEYS.filter((key) => change[key] && loaded.spec.compare?.[key] === undefined).map((key) => `compare.${key}`),
     ];
     const text = addRules(loaded, change);
     write(loaded, text);
@@ -150,7 +153,7 @@ export function undoMark(options: Omit<MarkOptions, 'parts'>): MarkResult {
       const drop = (path: (string | number)[]) => {
         text = removeKeyIfEmpty(parseYamlSource(spec.source.file, text).source, path);
       };
-      for (const key of ['ignore', 'unordered', 'ignore_headers'] as const) {
+      for (const key of RULE_KEYS) {
         take(['compare', key], change[key]);
         if (created.has(`compare.${key}`)) drop(['compare', key]);
       }
@@ -177,9 +180,11 @@ export function undoMark(options: Omit<MarkOptions, 'parts'>): MarkResult {
 
 /** The compare rules that stop a signature's differences from counting. */
 function noiseRules(parts: readonly { pattern: string; kind: string }[], signature: string): SpecChange {
-  const change: Required<Pick<SpecChange, 'ignore' | 'unordered' | 'ignore_headers'>> = { ignore: [], unordered: [], ignore_headers: [] };
+  const change: Required<Pick<SpecChange, (typeof RULE_KEYS)[number]>> = { ignore: [], unordered: [], ignore_headers: [], ignore_header_parameters: [] };
   for (const part of parts) {
-    if (part.kind === 'header' || part.pattern.startsWith('header:')) change.ignore_headers.push(part.pattern.slice('header:'.length));
+    // One parameter of a header (`header:content-type;charset`): that parameter stops counting, not the header.
+    if (part.kind === 'header' && part.pattern.includes(';')) change.ignore_header_parameters.push(part.pattern.slice('header:'.length));
+    else if (part.kind === 'header' || part.pattern.startsWith('header:')) change.ignore_headers.push(part.pattern.slice('header:'.length));
     else if (part.kind === 'order') change.unordered.push(part.pattern);
     else if (part.pattern.startsWith('$')) change.ignore.push(part.pattern);
     else if (part.kind === 'line') {
@@ -200,7 +205,7 @@ function noiseRules(parts: readonly { pattern: string; kind: string }[], signatu
 
 function addRules(loaded: LoadedSpec, change: SpecChange): string {
   let current = loaded;
-  for (const key of ['ignore', 'unordered', 'ignore_headers'] as const) {
+  for (const key of RULE_KEYS) {
     const present = new Set<string>(current.spec.compare?.[key] ?? []);
     const values = [...new Set(change[key] ?? [])].filter((value) => !present.has(value));
     if (values.length === 0) continue;
@@ -239,5 +244,6 @@ function describeChange(change: SpecChange): string {
   if (change.ignore?.length) parts.push(`compare.ignore ${change.ignore.join(', ')}`);
   if (change.unordered?.length) parts.push(`compare.unordered ${change.unordered.join(', ')}`);
   if (change.ignore_headers?.length) parts.push(`compare.ignore_headers ${change.ignore_headers.join(', ')}`);
+  if (change.ignore_header_parameters?.length) parts.push(`compare.ignore_header_parameters ${change.ignore_header_parameters.join(', ')}`);
   return parts.join('; ');
 }

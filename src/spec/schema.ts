@@ -286,6 +286,17 @@ export const CompareSchema = z
       .array(HeaderName)
       .optional()
       .describe('Response headers never compared, even under "*"; a trailing "*" matches a prefix, as in "x-amzn-*".'),
+    ignore_header_parameters: z
+      .array(
+        z.string().regex(/^(content-type|content-disposition);([!#$%&'+.^_`|~0-9A-Za-z-]+|\*)$/i, {
+          error:
+            'expected content-type or content-disposition and one of its parameters, as in "content-type;charset", or "content-type;*" for the media type only',
+        }),
+      )
+      .optional()
+      .describe(
+        'Parameters of content-type or content-disposition that never count: "content-type;charset", or "content-type;*" to compare the media type only.',
+      ),
     mask: z
       .record(z.string(), z.string())
       .optional()

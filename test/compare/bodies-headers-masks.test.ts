@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compareResponses, fingerprint, type ResponseData } from '../../src/compare/response.js';
-import { compareRulesOf } from '../../src/compare/rules.js';
+import { compareRulesOf, ruleCovers } from '../../src/compare/rules.js';
 import { compileMasks, maskProblems } from '../../src/compare/mask.js';
 import { diffText } from '../../src/compare/text.js';
 import { SpecSchema } from '../../src/spec/schema.js';
@@ -81,6 +81,57 @@ describe('headers: ["*"]', () => {
         candidate: 'sid=…; path=/',
       },
     ]);
+  });
+});
+
+describe('parameterised headers (content-type)', () => {
+  const withType = (contentType: string): ResponseData => ({ status: 200, headers: { 'content-type': contentType }, body: '{}' });
+  // The bodies are the same bytes; under two media types they are also parsed differently, which is not what is looked at here.
+  const compare = (a: string, b: string, rules = {}) => compareResponses(withType(a), withType(b), rules).filter((d) => d.kind === 'header');
+
+  it('are equal when they differ only in case and spacing where those mean nothing', () => {
+    expect(compare('application/json;charset=UTF-8', 'Application/JSON; charset="utf-8"')).toEqual([]);
+  });
+
+  it('report a differing parameter as its own cause, and a differing media type as the header', () => {
+    expect(compare('application/json', 'application/json; charset=utf-8')).toEqual([
+      {
+        kind: 'header',
+        path: 'header:content-type',
+        pattern: 'header:content-type;charset',
+        primary: 'application/json',
+        candidate: 'application/json; charset=utf-8',
+      },
+    ]);
+    expect(compare('application/json; charset=utf-8', 'text/plain; charset=utf-8').map((d) => d.pattern)).toEqual(['header:content-type']);
+    expect(compare('text/csv; header=present', 'text/csv; charset=latin1').map((d) => d.pattern)).toEqual([
+      'header:content-type;charset',
+      'header:content-type;header',
+    ]);
+  });
+
+  it('leave out the parameters ignore_header_parameters names, or all of them with "*", never the media type', () => {
+    expect(compare('application/json', 'application/json; charset=utf-8', { ignore_header_parameters: ['Content-Type;charset'] })).toEqual([]);
+    expect(
+      compare('text/csv; header=present', 'text/csv; charset=latin1', { ignore_header_parameters: ['content-type;charset'] }).map((d) => d.pattern),
+    ).toEqual(['header:content-type;header']);
+    expect(compare('text/csv; header=present', 'text/csv; charset=latin1', { ignore_header_parameters: ['content-type;*'] })).toEqual([]);
+    expect(compare('application/json', 'text/html', { ignore_header_parameters: ['content-type;*'] }).map((d) => d.pattern)).toEqual(['header:content-type']);
+  });
+
+  it('count a charset signature recorded before the rule as covered once the rule is there', () => {
+    const rules = { ignore_header_parameters: ['content-type;charset'] };
+    expect(ruleCovers(rules, { pattern: 'header:content-type;charset', kind: 'header' })).toBe(true);
+    expect(ruleCovers(rules, { pattern: 'header:content-type', kind: 'header' })).toBe(false);
+    expect(ruleCovers({ ignore_headers: ['content-type'] }, { pattern: 'header:content-type;charset', kind: 'header' })).toBe(true);
+  });
+
+  it('are refused in a spec for a header without parameters, with what is expected', () => {
+    const parsed = SpecSchema.safeParse({ id: 'a', endpoint: 'GET /a', compare: { ignore_header_parameters: ['cache-control;max-age'] } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.message).toBe(
+      'expected content-type or content-disposition and one of its parameters, as in "content-type;charset", or "content-type;*" for the media type only',
+    );
   });
 });
 

@@ -58,6 +58,17 @@ describe('marks', () => {
     expect(readMarks(store, ENDPOINT).size).toBe(0);
   });
 
+  it('noise on a header parameter (a charset) stops that parameter from counting, not the header', () => {
+    const { dir, file, store, spec } = setup();
+    const signature = `${ENDPOINT} | header:content-type;charset header`;
+    const parts = [{ pattern: 'header:content-type;charset', kind: 'header' }];
+    const result = applyMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec(), parts, mark: 'noise', now: 5 });
+    expect(result.change).toBe(`added to ${path.join('specs', 'things.yaml')}: compare.ignore_header_parameters content-type;charset`);
+    expect(spec().spec.compare).toEqual({ ignore_header_parameters: ['content-type;charset'] });
+    undoMark({ store, cwd: dir, endpoint: ENDPOINT, signature, spec: spec() });
+    expect(fs.readFileSync(file, 'utf8')).toBe(SPEC);
+  });
+
   it('keeps the approval: compare rules and linked signatures are not what a reviewer approved', () => {
     const { dir, specs, file, store, spec } = setup();
     approveSpec({ specsDir: specs, cwd: dir, id: 'things.get', by: 'Ada' });

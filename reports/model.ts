@@ -189,10 +189,41 @@ export interface EndpointReport {
   };
   /** Unexpected signatures first, most frequent first; at most 10. */
   signatures: ReportSignature[];
+  /**
+   * The unexplained differences one by one, whatever signatures they came in (a charset beside a
+   * body difference is one cause and the body difference another), most requests first: what the
+   * triage adds up across endpoints. At most 20.
+   */
+  causes: DifferenceCause[];
   /** On a root's endpoint: the differences its diverged writes caused downstream, most first. */
   downstream: DownstreamReport[];
   intentional: IntentionalDifference[];
   days: DayVerdict[];
+}
+
+/** One difference (a pattern and a kind) and the unexplained mismatching requests that showed it. */
+export interface DifferenceCause {
+  pattern: string;
+  kind: string;
+  requests: number;
+  /** A stored request that showed it (from its most frequent signature). */
+  sample: SignatureExcerpt | null;
+}
+
+/** What to look at first, across endpoints. */
+export interface Triage {
+  /** Differences by the requests they affected across all endpoints (each request counted under every cause it showed), most first; at most 10. */
+  top_differences: (Omit<DifferenceCause, 'sample'> & {
+    /** The endpoints showing it, most requests first. */
+    endpoints: { endpoint: string; requests: number }[];
+    sample: (SignatureExcerpt & { endpoint: string }) | null;
+  })[];
+  /** Not READY with traffic, held back by the evidence: a gate other than the spec's approval fails or needs more data. */
+  blocked_by_evidence: string[];
+  /** Not READY only because the spec is not approved (or there is none): every gate of evidence passes. */
+  blocked_by_paperwork: string[];
+  /** No shadow traffic in the window. */
+  no_traffic: string[];
 }
 
 export interface ReadinessReport {
@@ -207,4 +238,5 @@ export interface ReadinessReport {
   method: Record<GateName, string>;
   endpoints: EndpointReport[];
   overall: { verdict: Verdict; ready: number; not_ready: number; insufficient: number };
+  triage: Triage;
 }

@@ -13,6 +13,7 @@ import { describeDifference } from '../src/runner/junit.js';
 import { displayPath } from '../src/paths.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { Spec } from '../src/spec/schema.js';
+import type { ShadowSample } from '../shadow-proxy/query.js';
 import { mergedDays, readEvidence, type EndpointEvidence, type ShadowBucket } from './evidence.js';
 import {
   correctnessGate,
@@ -30,13 +31,16 @@ import {
 import {
   GATE_ORDER,
   type DayVerdict,
+  type DifferenceCause,
   type DownstreamReport,
   type EndpointReport,
   type Gate,
   type IntentionalDifference,
   type ReadinessReport,
   type ReportSignature,
+  type SignatureExcerpt,
   type Thresholds,
+  type Triage,
   type Verdict,
 } from './model.js';
 
@@ -61,6 +65,9 @@ export interface ReadinessOptions {
 }
 
 const MAX_SIGNATURES = 10;
+/** Causes kept per endpoint, and across endpoints in the triage. */
+const MAX_CAUSES = 20;
+const MAX_TOP_DIFFERENCES = 10;
 
 export function thresholdsOf(config: ReportConfig): Thresholds {
   return {
@@ -105,6 +112,7 @@ export function buildReadinessReport(options: ReadinessOptions): ReadinessReport
   const overall: Verdict = notReady > 0 ? 'NOT_READY' : insufficient > 0 || endpoints.length === 0 ? 'INSUFFICIENT_DATA' : 'READY';
   return {
     generated_at: new Date(now).toISOString(),
+    triage: triageOf(endpoints),
     sources: evidence.sources,
     window: { since: evidence.since === null ? null : new Date(evidence.since).toISOString(), until: new Date(now).toISOString() },
     endpoint_filter: options.endpoint ?? null,
@@ -210,6 +218,7 @@ export function judgeEndpoint(name: string, loaded: LoadedSpec | null, evidence:
       .sort((a, b) => a.legacy - b.legacy || a.rewrite - b.rewrite),
     latency,
     signatures: reportSignatures(evidence, total, classify),
+    causes: causesOf(evidence, total, classify),
     downstream: downstreamOf(evidence),
     intentional: intentionalDifferences(spec, attribution),
     days,
@@ -358,7 +367,6 @@ function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket, clas
     const info = evidence.signatureInfo.get(signature);
     const differences = partsOf(evidence, signature);
     const sample = info?.samples[0];
-    const candidate = sample?.candidate;
     const { linked, noise, inconclusive } = classify(signature);
     list.push({
       signature,
@@ -369,21 +377,91 @@ function reportSignatures(evidence: EndpointEvidence, bucket: ShadowBucket, clas
       inconclusive: inconclusive ? counts.count - counts.expected : counts.inconclusive,
       first_seen: info?.firstSeen ?? 0,
       last_seen: info?.lastSeen ?? 0,
-      sample: sample
-        ? {
-            request: `${sample.request.method} ${sample.request.target}`,
-            legacy_status: sample.primary.status,
-            rewrite_status: candidate && 'status' in candidate ? candidate.status : null,
-            differences: sample.differences.slice(0, 5).map(describeDifference),
-            at: sample.at,
-          }
-        : null,
+      sample: sample ? excerptOf(sample) : null,
     });
   }
   const weight = (s: ReportSignature) => (s.noise ? 0 : s.count - s.expected - s.inconclusive);
   return list
     .sort((a, b) => weight(b) - weight(a) || b.count - a.count || (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0))
     .slice(0, MAX_SIGNATURES);
+}
+
+function excerptOf(sample: ShadowSample): SignatureExcerpt {
+  const { candidate } = sample;
+  return {
+    request: `${sample.request.method} ${sample.request.target}`,
+    legacy_status: sample.primary.status,
+    rewrite_status: candidate && 'status' in candidate ? candidate.status : null,
+    differences: sample.differences.slice(0, 5).map(describeDifference),
+    at: sample.at,
+  };
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Signature weight: its requests that are unexplained mismatches (not noise, not a fix, not inconclusive). */
+function unexplained(counts: { count: number; expected: number; inconclusive: number }, found: SignatureClass): number {
+  return found.noise || found.linked !== undefined ? 0 : counts.count - counts.expected - counts.inconclusive;
+}
+
+/** The endpoint's unexplained differences one by one across its signatures, most requests first. */
+function causesOf(evidence: EndpointEvidence, bucket: ShadowBucket, classify: SignatureClassifier): DifferenceCause[] {
+  const causes = new Map<string, DifferenceCause & { heaviest: number }>();
+  for (const [signature, counts] of bucket.signatures) {
+    const weight = unexplained(counts, classify(signature));
+    if (weight <= 0) continue;
+    const sample = evidence.signatureInfo.get(signature)?.samples[0];
+    for (const part of partsOf(evidence, signature)) {
+      const key = `${part.pattern}\u0000${part.kind}`;
+      const cause = causes.get(key) ?? { pattern: part.pattern, kind: part.kind, requests: 0, sample: null, heaviest: 0 };
+      cause.requests += weight;
+      if (sample && weight > cause.heaviest) {
+        cause.heaviest = weight;
+        cause.sample = excerptOf(sample);
+      }
+      causes.set(key, cause);
+    }
+  }
+  return [...causes.values()]
+    .sort((a, b) => b.requests - a.requests || byText(a.pattern, b.pattern))
+    .slice(0, MAX_CAUSES)
+    .map(({ heaviest: _, ...cause }) => cause);
+}
+
+/**
+ * The triage across endpoints: the causes that affected the most requests (one row for a header
+ * difference every endpoint shares), and the endpoints that are not READY split by what holds them.
+ */
+export function triageOf(endpoints: readonly EndpointReport[]): Triage {
+  const top = new Map<string, Triage['top_differences'][number]>();
+  for (const endpoint of endpoints) {
+    for (const cause of endpoint.causes) {
+      const key = `${cause.pattern}\u0000${cause.kind}`;
+      const entry = top.get(key) ?? { pattern: cause.pattern, kind: cause.kind, requests: 0, endpoints: [], sample: null };
+      entry.requests += cause.requests;
+      entry.endpoints.push({ endpoint: endpoint.endpoint, requests: cause.requests });
+      top.set(key, entry);
+    }
+  }
+  const byEndpoint = new Map(endpoints.map((e) => [e.endpoint, e]));
+  const topDifferences = [...top.values()]
+    .sort((a, b) => b.requests - a.requests || b.endpoints.length - a.endpoints.length || byText(a.pattern, b.pattern))
+    .slice(0, MAX_TOP_DIFFERENCES)
+    .map((entry) => {
+      entry.endpoints.sort((a, b) => b.requests - a.requests || compareEndpoints(a.endpoint, b.endpoint));
+      const first = entry.endpoints[0]!.endpoint;
+      const sample = byEndpoint.get(first)!.causes.find((c) => c.pattern === entry.pattern && c.kind === entry.kind)?.sample ?? null;
+      return { ...entry, sample: sample && { endpoint: first, ...sample } };
+    });
+  const notReady = endpoints.filter((e) => e.verdict !== 'READY');
+  const withTraffic = (e: EndpointReport) => e.traffic.first_seen !== null;
+  const evidenceHolds = (e: EndpointReport) => e.gates.some((g) => g.name !== 'spec' && g.status !== 'PASS');
+  return {
+    top_differences: topDifferences,
+    blocked_by_evidence: notReady.filter((e) => withTraffic(e) && evidenceHolds(e)).map((e) => e.endpoint),
+    blocked_by_paperwork: notReady.filter((e) => withTraffic(e) && !evidenceHolds(e)).map((e) => e.endpoint),
+    no_traffic: endpoints.filter((e) => !withTraffic(e)).map((e) => e.endpoint),
+  };
 }
 
 /**

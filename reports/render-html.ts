@@ -64,6 +64,9 @@ table.summary .badge { font-size: 0.7rem; padding: 1px 6px; }
 .wide { overflow-x: auto; }
 section { margin-top: 40px; }
 section.endpoint { border-top: 3px solid var(--line); padding-top: 20px; }
+section.endpoint summary { cursor: pointer; }
+section.endpoint summary h2 { display: inline; }
+table.top-differences td:nth-child(4) { max-width: 22em; overflow-wrap: anywhere; }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0; }
 .meta dt { color: var(--muted); }
 .meta dd { margin: 0; }
@@ -97,6 +100,7 @@ section.endpoint { border-top: 3px solid var(--line); padding-top: 20px; }
   .wide { overflow: visible; }
   .badge { background: none; color: var(--fg); border: 1.5px solid var(--fg); }
   .reasons { background: none; }
+  details > summary { list-style: none; }
   th, code { background: none; }
   .matrix td.same { background: none; box-shadow: none; outline: 2px solid var(--fg); outline-offset: -3px; }
   .matrix td.differs { background: none; text-decoration: underline; }
@@ -339,7 +343,61 @@ ${rows}</tbody>
 </table>`;
 }
 
-function endpointSection(endpoint: EndpointReport, id: string, target: number): Markup {
+function triage(report: ReadinessReport, idOf: ReadonlyMap<string, string>): Markup {
+  const t = report.triage;
+  const link = (endpoint: string) => markup`<a href="#${idOf.get(endpoint) ?? ''}">${code(endpoint)}</a>`;
+  const list = (names: readonly string[]) => markup`<p>${names.map((name, i) => markup`${i > 0 ? ', ' : ''}${link(name)}`)}</p>`;
+  const rows = t.top_differences.map(
+    (
+      d,
+      i,
+    ) => markup`<tr>${num(String(i + 1))}<td>${code(d.pattern)} <span class="muted">(${d.kind})</span></td>${num(formatCount(d.requests))}<td>${d.endpoints.map(
+      (e, j) => markup`${j > 0 ? ', ' : ''}${link(e.endpoint)} ${formatCount(e.requests)}`,
+    )}</td><td>${
+      d.sample === null
+        ? '—'
+        : markup`${code(d.sample.request)}: legacy ${formatStatus(d.sample.legacy_status)}, rewrite ${formatStatus(d.sample.rewrite_status)}`
+    }</td></tr>
+`,
+  );
+  return markup`<section id="triage">
+<h2>Triage</h2>
+<p>${formatCount(report.endpoints.length)} endpoints: ${overallSummary(report.overall)}. Held back by the evidence: ${formatCount(
+    t.blocked_by_evidence.length,
+  )}; only by paperwork (the spec is not approved): ${formatCount(t.blocked_by_paperwork.length)}; without traffic: ${formatCount(t.no_traffic.length)}.</p>
+<h3>Top differences</h3>
+${
+  t.top_differences.length === 0
+    ? markup`<p class="muted">No unexplained differences.</p>`
+    : markup`<p class="muted">Across all endpoints, by the unexplained mismatching requests that showed each difference (a request showing two counts under both).</p>
+<div class="wide"><table class="top-differences">
+<thead><tr><th class="num">#</th><th>Difference</th><th class="num">Requests</th><th>Endpoints</th><th>Sample</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table></div>`
+}
+${
+  t.blocked_by_evidence.length > 0
+    ? markup`<h3>Held back by the evidence</h3>
+${list(t.blocked_by_evidence)}
+`
+    : null
+}${
+    t.blocked_by_paperwork.length > 0
+      ? markup`<h3>Held back only by paperwork</h3>
+${list(t.blocked_by_paperwork)}
+`
+      : null
+  }${
+    t.no_traffic.length > 0
+      ? markup`<h3>Without traffic</h3>
+${list(t.no_traffic)}
+`
+      : null
+  }</section>`;
+}
+
+function endpointSection(endpoint: EndpointReport, id: string, target: number, open: boolean): Markup {
   const spec =
     endpoint.spec === null
       ? markup`<p class="muted">Spec: none covers this traffic.</p>`
@@ -348,8 +406,10 @@ function endpointSection(endpoint: EndpointReport, id: string, target: number): 
     endpoint.verdict !== 'READY' && endpoint.reasons.length > 0
       ? markup`<ul class="reasons">${endpoint.reasons.map((reason) => markup`<li>${reason}</li>`)}</ul>\n`
       : null;
+  // Collapsible: open where the evidence holds the endpoint back, which is what a reader came for.
   return markup`<section class="endpoint" id="${id}">
-<h2>${code(endpoint.endpoint)} ${badge(endpoint.verdict)}</h2>
+<details${open ? new Markup(' open') : null}>
+<summary><h2>${code(endpoint.endpoint)} ${badge(endpoint.verdict)}</h2></summary>
 ${spec}
 ${reasons}${gatesTable(endpoint.gates)}
 ${traffic(endpoint.traffic)}
@@ -363,6 +423,7 @@ ${downstream(endpoint.downstream)}
 ${intentional(endpoint.intentional)}
 <h3>Readiness over time</h3>
 ${readinessOverTime(endpoint, target)}
+</details>
 </section>
 `;
 }
@@ -381,6 +442,8 @@ ${GATE_ORDER.map((name) => markup`<dt><strong>${GATE_TITLES[name]}</strong></dt>
 
 export function renderHtml(report: ReadinessReport): string {
   const ids = anchorIds(report.endpoints.map((endpoint) => endpoint.endpoint));
+  const idOf = new Map(report.endpoints.map((endpoint, i) => [endpoint.endpoint, ids[i] ?? '']));
+  const held = new Set(report.triage.blocked_by_evidence);
   const target = report.thresholds.target_match_rate;
   return markup`<!doctype html>
 <html lang="en">
@@ -393,8 +456,9 @@ export function renderHtml(report: ReadinessReport): string {
 <body>
 <main>
 ${header(report)}
+${triage(report, idOf)}
 ${summary(report, ids)}
-${report.endpoints.map((endpoint, i) => endpointSection(endpoint, ids[i] ?? '', target))}${thresholdsAndMethod(report)}
+${report.endpoints.map((endpoint, i) => endpointSection(endpoint, ids[i] ?? '', target, held.has(endpoint.endpoint)))}${thresholdsAndMethod(report)}
 </main>
 </body>
 </html>

@@ -1,7 +1,11 @@
 /**
- * The readiness report as GitHub-flavoured Markdown, sized for a pull-request comment. It shows
- * the report's data and decides nothing. The number and label formatters are exported because the
- * HTML renderer must print the very same figures.
+ * The readiness report as GitHub-flavoured Markdown, sized for a pull-request comment: it starts
+ * with the triage (what to look at first), lists every endpoint in one table row (those without
+ * traffic in a compact table of their own), and gives details only for the endpoints the evidence
+ * holds back, the worst MAX_DETAILED first. Status matrices, latency tables and readiness over
+ * time for every endpoint are in the HTML report and the JSON. The bound: under 60 KB for 100
+ * endpoints (tested). It shows the report's data and decides nothing; the number and label
+ * formatters are shared with the HTML renderer so both print the very same figures.
  */
 
 import {
@@ -11,10 +15,8 @@ import {
   type EndpointReport,
   type GateName,
   type IntentionalDifference,
-  type LatencyPercentiles,
   type ReadinessReport,
   type ReportSignature,
-  type StatusCell,
   type Verdict,
 } from './model.js';
 import {
@@ -25,19 +27,14 @@ import {
   escapeMarkdown,
   formatCount,
   formatInstant,
-  formatLowerBound,
-  formatMs,
   formatStatus,
   formatWindow,
   gateSymbol,
-  LATENCY_ROWS,
-  latencyColumns,
   noiseLabel,
   overallSummary,
   requestsAffectedText,
   rootOutcomeText,
   secondaryLine,
-  statusMatrixAxes,
   thresholdRows,
   trafficCounts,
   verdictLabel,
@@ -80,10 +77,111 @@ function header(report: ReadinessReport): string {
   return lines.join('\n');
 }
 
+/** Endpoints given a section of their own, at most: the rest are one table row each. */
+export const MAX_DETAILED = 10;
+/** Signatures per detailed endpoint. */
+const MAX_DETAILED_SIGNATURES = 3;
+/** Endpoints named in a top difference's row before "and N more". */
+const MAX_NAMED_ENDPOINTS = 3;
+
+function triage(report: ReadinessReport): string {
+  const { triage: t, overall } = report;
+  const total = report.endpoints.length;
+  const lines = [
+    '## Triage',
+    `${formatCount(total)} ${total === 1 ? 'endpoint' : 'endpoints'}: ${overallSummary(overall)}. ` +
+      `Held back by the evidence: ${formatCount(t.blocked_by_evidence.length)}; only by paperwork (the spec is not approved): ${formatCount(t.blocked_by_paperwork.length)}; ` +
+      `without traffic: ${formatCount(t.no_traffic.length)}.`,
+    '### Top differences',
+  ];
+  if (t.top_differences.length === 0) lines.push('_No unexplained differences._');
+  else {
+    lines.push(
+      'Across all endpoints, by the unexplained mismatching requests that showed each difference (a request showing two counts under both).',
+      table(
+        ['#', 'Difference', 'Requests', 'Endpoints', 'Sample'],
+        t.top_differences.map((d, i) => [
+          String(i + 1),
+          `${codeSpan(d.pattern)} (${escapeMarkdown(d.kind)})`,
+          formatCount(d.requests),
+          namedEndpoints(d.endpoints),
+          d.sample === null
+            ? '—'
+            : `${codeSpan(d.sample.request)}: legacy ${formatStatus(d.sample.legacy_status)}, rewrite ${formatStatus(d.sample.rewrite_status)}`,
+        ]),
+        ['right', 'left', 'right', 'left', 'left'],
+      ),
+    );
+  }
+  const byName = new Map(report.endpoints.map((e) => [e.endpoint, e]));
+  if (t.blocked_by_evidence.length > 0) {
+    const worst = heldBackWorstFirst(report).slice(0, MAX_DETAILED);
+    const more = t.blocked_by_evidence.length - worst.length;
+    lines.push(
+      '### Held back by the evidence',
+      ...(more > 0
+        ? [`The ${formatCount(worst.length)} with the most unexplained mismatches; ${formatCount(more)} more in the table of endpoints below.`]
+        : []),
+      table(
+        ['Endpoint', 'Verdict', 'Requests', 'Mismatches', 'Match-rate lower bound', 'Not passing'],
+        worst.map((endpoint) => {
+          const name = endpoint.endpoint;
+          const holding = endpoint.gates.filter((g) => g.name !== 'spec' && g.status !== 'PASS');
+          return [
+            escapeMarkdown(name),
+            verdictText(endpoint.verdict),
+            formatCount(endpoint.requests),
+            formatCount(endpoint.mismatches),
+            endpointBoundText(endpoint),
+            holding.map((g) => `${gateSymbol(g.status)} ${GATE_TITLES[g.name]}`).join(', '),
+          ];
+        }),
+        ['left', 'left', 'right', 'right', 'right', 'left'],
+      ),
+    );
+  }
+  if (t.blocked_by_paperwork.length > 0) {
+    lines.push(
+      '### Held back only by paperwork',
+      'Every gate of evidence passes; approve the spec (`parity spec approve`), or write one.',
+      table(
+        ['Endpoint', 'Requests', 'Match-rate lower bound', 'Spec'],
+        t.blocked_by_paperwork.map((name) => {
+          const endpoint = byName.get(name)!;
+          return [escapeMarkdown(name), formatCount(endpoint.requests), endpointBoundText(endpoint), endpoint.spec === null ? 'none' : codeSpan(endpoint.spec)];
+        }),
+        ['left', 'right', 'right', 'left'],
+      ),
+    );
+  }
+  return lines.join('\n\n');
+}
+
+function namedEndpoints(endpoints: readonly { endpoint: string; requests: number }[]): string {
+  const named = endpoints.slice(0, MAX_NAMED_ENDPOINTS).map((e) => `${codeSpan(e.endpoint)} ${formatCount(e.requests)}`);
+  const more = endpoints.length - MAX_NAMED_ENDPOINTS;
+  return more > 0 ? `${named.join(', ')} and ${formatCount(more)} more` : named.join(', ');
+}
+
+function noTraffic(report: ReadinessReport): string | null {
+  const names = new Set(report.triage.no_traffic);
+  const endpoints = report.endpoints.filter((e) => names.has(e.endpoint));
+  if (endpoints.length === 0) return null;
+  return [
+    '### Without traffic',
+    table(
+      ['Endpoint', 'Spec', 'Verdict'],
+      endpoints.map((e) => [escapeMarkdown(e.endpoint), e.spec === null ? 'none' : codeSpan(e.spec), verdictText(e.verdict)]),
+    ),
+  ].join('\n\n');
+}
+
 function summaryTable(report: ReadinessReport): string {
-  if (report.endpoints.length === 0) return '_No endpoints in the window._';
+  const quiet = new Set(report.triage.no_traffic);
+  const shown = report.endpoints.filter((e) => !quiet.has(e.endpoint));
+  if (shown.length === 0) return report.endpoints.length === 0 ? '_No endpoints in the window._' : '_No endpoint had traffic in the window._';
   const head = ['Endpoint', 'Verdict', 'Requests', 'Mismatches', 'Match-rate lower bound', ...GATE_ORDER.map((name) => GATE_TITLES[name])];
-  const rows = report.endpoints.map((endpoint) => [
+  const rows = shown.map((endpoint) => [
     escapeMarkdown(endpoint.endpoint),
     verdictText(endpoint.verdict),
     formatCount(endpoint.requests),
@@ -108,33 +206,6 @@ function trafficLine(traffic: EndpointReport['traffic']): string {
       ? 'no traffic seen'
       : `first seen ${formatInstant(traffic.first_seen)}, last seen ${formatInstant(traffic.last_seen)}`;
   return `Traffic: ${counts}; ${seen}.`;
-}
-
-function statusMatrix(cells: StatusCell[]): string {
-  if (cells.length === 0) return '_No compared responses._';
-  const axes = statusMatrixAxes(cells);
-  const head = ['legacy ↓ · rewrite →', ...axes.rewrite.map(formatStatus)];
-  const rows = axes.legacy.map((legacy) => [
-    `**${formatStatus(legacy)}**`,
-    ...axes.rewrite.map((rewrite) => {
-      const count = axes.count(legacy, rewrite);
-      return count === 0 ? '·' : formatCount(count);
-    }),
-  ]);
-  return table(
-    head,
-    rows,
-    head.map((_, i) => (i === 0 ? 'left' : 'right')),
-  );
-}
-
-function latencyTable(latency: EndpointReport['latency']): string {
-  if (latency.legacy === null && latency.rewrite === null) return '_No latency data._';
-  const value = (side: LatencyPercentiles | null, key: (typeof LATENCY_ROWS)[number]): string => (side === null ? '—' : formatMs(side[key]));
-  const sides = latencyColumns(latency);
-  const rows = LATENCY_ROWS.map((key) => [key, ...sides.map(({ side }) => value(side, key))]);
-  rows.push(['samples', ...sides.map(({ side }) => (side === null ? '—' : formatCount(side.count)))]);
-  return table(['', ...sides.map(({ title }) => title)], rows, ['left', ...sides.map(() => 'right' as const)]);
 }
 
 function signatureDifferences(signature: ReportSignature): string {
@@ -191,44 +262,37 @@ function intentional(list: IntentionalDifference[]): string {
   return table(['Behaviour', 'Disposition', 'Says', 'Rationale', 'Approved', 'Requests affected'], rows, ['left', 'left', 'left', 'left', 'left', 'right']);
 }
 
-function days(list: EndpointReport['days']): string {
-  if (list.length === 0) return '_No days in the window._';
-  const rows = list.map((day) => [
-    day.day,
-    verdictText(day.verdict),
-    formatCount(day.requests),
-    formatCount(day.mismatches),
-    formatLowerBound(day.match_rate_lower_bound),
-  ]);
-  return table(['Day', 'Verdict', 'Requests', 'Mismatches', 'Lower bound'], rows, ['left', 'left', 'right', 'right', 'right']);
-}
-
 function endpointSection(endpoint: EndpointReport): string {
-  const parts = [`## ${escapeMarkdown(endpoint.endpoint)} — ${verdictText(endpoint.verdict)}`, specLine(endpoint)];
+  const parts = [`### ${escapeMarkdown(endpoint.endpoint)} — ${verdictText(endpoint.verdict)}`, specLine(endpoint)];
   if (endpoint.verdict !== 'READY' && endpoint.reasons.length > 0) {
     parts.push(endpoint.reasons.map((reason) => `- ${escapeMarkdown(reason)}`).join('\n'));
   }
-  parts.push(
-    table(
-      ['Gate', 'Status', 'Detail'],
-      endpoint.gates.map((gate) => [GATE_TITLES[gate.name], `${gateSymbol(gate.status)} ${gate.status}`, escapeMarkdown(gate.detail)]),
-    ),
-    trafficLine(endpoint.traffic),
-  );
+  parts.push(trafficLine(endpoint.traffic));
   const secondary = secondaryLine(endpoint.secondary);
   if (secondary !== null) parts.push(escapeMarkdown(secondary));
-  parts.push(
-    '### Status codes',
-    statusMatrix(endpoint.status_matrix),
-    '### Latency',
-    latencyTable(endpoint.latency),
-    '### Top difference signatures',
-    signatures(endpoint.signatures),
-  );
-  if (endpoint.downstream.length > 0) parts.push('### Downstream of diverged writes', downstream(endpoint.downstream));
-  if (endpoint.intentional.length > 0) parts.push('### Intentional differences', intentional(endpoint.intentional));
-  parts.push('### Readiness over time', days(endpoint.days));
+  parts.push('#### Top difference signatures', signatures(endpoint.signatures.slice(0, MAX_DETAILED_SIGNATURES)));
+  if (endpoint.downstream.length > 0) parts.push('#### Downstream of diverged writes', downstream(endpoint.downstream));
+  if (endpoint.intentional.length > 0) parts.push('#### Intentional differences', intentional(endpoint.intentional));
   return parts.join('\n\n');
+}
+
+/** The endpoints the evidence holds back, most unexplained mismatches first. */
+function heldBackWorstFirst(report: ReadinessReport): EndpointReport[] {
+  const held = new Set(report.triage.blocked_by_evidence);
+  return report.endpoints.filter((e) => held.has(e.endpoint)).sort((a, b) => b.mismatches - a.mismatches || b.requests - a.requests);
+}
+
+/** Sections for the endpoints the evidence holds back, the worst MAX_DETAILED. */
+function details(report: ReadinessReport): string | null {
+  const endpoints = heldBackWorstFirst(report).slice(0, MAX_DETAILED);
+  if (endpoints.length === 0) return null;
+  const more = report.triage.blocked_by_evidence.length - endpoints.length;
+  return [
+    '## Details',
+    `The ${endpoints.length === 1 ? 'endpoint' : `${formatCount(endpoints.length)} endpoints`} the evidence holds back, most unexplained mismatches first` +
+      `${more > 0 ? ` (${formatCount(more)} more not shown here)` : ''}; every endpoint in full, with status codes, latency and readiness over time, is in the HTML report and \`--format json\`.`,
+    ...endpoints.map(endpointSection),
+  ].join('\n\n');
 }
 
 function thresholdsAndMethod(report: ReadinessReport): string {
@@ -238,5 +302,6 @@ function thresholdsAndMethod(report: ReadinessReport): string {
 }
 
 export function renderMarkdown(report: ReadinessReport): string {
-  return [header(report), summaryTable(report), ...report.endpoints.map(endpointSection), thresholdsAndMethod(report)].join('\n\n') + '\n';
+  const parts = [header(report), triage(report), '## Endpoints', summaryTable(report), noTraffic(report), details(report), thresholdsAndMethod(report)];
+  return parts.filter((part) => part !== null).join('\n\n') + '\n';
 }

@@ -116,6 +116,7 @@ export const fixtureReport: ReadinessReport = {
           },
         },
       ],
+      causes: [],
       downstream: [],
       intentional: [
         {
@@ -234,6 +235,44 @@ export const fixtureReport: ReadinessReport = {
           sample: null,
         },
       ],
+      causes: [
+        {
+          pattern: '$.memo',
+          kind: 'value',
+          requests: 25,
+          sample: {
+            request: 'POST /invoices?customer=1042&draft=`true`',
+            legacy_status: 201,
+            rewrite_status: 201,
+            differences: [`$.memo: legacy "${SCRIPT_PROBE}", rewrite "&lt;script&gt;"`, `$.tags['a|b']: missing in the rewrite`],
+            at: at('2025-03-01T09:30:00Z'),
+          },
+        },
+        {
+          pattern: "$.tags['a|b']",
+          kind: 'missing',
+          requests: 25,
+          sample: {
+            request: 'POST /invoices?customer=1042&draft=`true`',
+            legacy_status: 201,
+            rewrite_status: 201,
+            differences: [`$.memo: legacy "${SCRIPT_PROBE}", rewrite "&lt;script&gt;"`, `$.tags['a|b']: missing in the rewrite`],
+            at: at('2025-03-01T09:30:00Z'),
+          },
+        },
+        {
+          pattern: 'status',
+          kind: 'status',
+          requests: 12,
+          sample: {
+            request: 'POST /invoices',
+            legacy_status: 201,
+            rewrite_status: 500,
+            differences: ['status: legacy 201, rewrite 500'],
+            at: at('2025-03-02T11:00:00Z'),
+          },
+        },
+      ],
       downstream: [
         {
           root_signature: 'POST /invoices | status status',
@@ -312,10 +351,53 @@ export const fixtureReport: ReadinessReport = {
       status_matrix: [],
       latency: { legacy: null, rewrite: null, paired: null },
       signatures: [],
+      causes: [],
       downstream: [],
       intentional: [],
       days: [],
     },
   ],
   overall: { verdict: 'NOT_READY', ready: 1, not_ready: 1, insufficient: 1 },
+  triage: {
+    top_differences: [
+      {
+        pattern: '$.memo',
+        kind: 'value',
+        requests: 25,
+        endpoints: [{ endpoint: 'POST /invoices', requests: 25 }],
+        sample: {
+          endpoint: 'POST /invoices',
+          request: 'POST /invoices?customer=1042&draft=`true`',
+          legacy_status: 201,
+          rewrite_status: 201,
+          differences: [`$.memo: legacy "${SCRIPT_PROBE}", rewrite "&lt;script&gt;"`, `$.tags['a|b']: missing in the rewrite`],
+          at: at('2025-03-01T09:30:00Z'),
+        },
+      },
+      {
+        pattern: "$.tags['a|b']",
+        kind: 'missing',
+        requests: 25,
+        endpoints: [{ endpoint: 'POST /invoices', requests: 25 }],
+        sample: null,
+      },
+      {
+        pattern: 'status',
+        kind: 'status',
+        requests: 12,
+        endpoints: [{ endpoint: 'POST /invoices', requests: 12 }],
+        sample: {
+          endpoint: 'POST /invoices',
+          request: 'POST /invoices',
+          legacy_status: 201,
+          rewrite_status: 500,
+          differences: ['status: legacy 201, rewrite 500'],
+          at: at('2025-03-02T11:00:00Z'),
+        },
+      },
+    ],
+    blocked_by_evidence: ['POST /invoices'],
+    blocked_by_paperwork: [],
+    no_traffic: ['DELETE /customers/{customer_id}/notes/{note_id}'],
+  },
 };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ReadinessReport } from '../../reports/model.js';
 import { anchorIds, renderHtml } from '../../reports/render-html.js';
+import { escapeHtml } from '../../reports/svg.js';
 import { codeSpan, escapeMarkdown, formatLowerBound, formatMs } from '../../reports/format.js';
+import { triageOf } from '../../reports/readiness.js';
 import { renderMarkdown } from '../../reports/render-markdown.js';
 import { fixtureReport, SCRIPT_PROBE } from './fixture-report.js';
 
@@ -77,40 +79,57 @@ describe('renderMarkdown', () => {
     expect(text).toContain('- Endpoint filter: `POST /invoices`');
   });
 
-  it('lists the endpoints in the summary table in the given order with verdicts, lower bounds and gate symbols', () => {
-    const rows = tableAfter(markdown, '| Endpoint |');
+  it('lists the endpoints with traffic in the summary table with verdicts, lower bounds and gate symbols, the others one line each', () => {
+    const rows = tableAfter(markdown, '| Endpoint | Verdict | Requests | Mismatches | Match-rate lower bound | Spec approved |');
     expect(rows.map((row) => row.slice(0, 5))).toEqual([
       ['GET /customers/{customer_id}', '✅ READY', '48,210', '2', '99.990 %'],
       ['POST /invoices', '❌ NOT READY', '4,120', '37', '98.862 %'],
-      ['DELETE /customers/{customer_id}/notes/{note_id}', '⏳ INSUFFICIENT DATA', '0', '0', 'no traffic'],
     ]);
     expect(rows[1]?.slice(5)).toEqual(['✅ PASS', '✅ PASS', '❌ FAIL', '❌ FAIL', '✅ PASS', '✅ PASS']);
     expect(rows.every((row) => row.length === 11)).toBe(true);
+    expect(tableAfter(markdown, '| Endpoint | Spec | Verdict |')).toEqual([
+      ['DELETE /customers/{customer_id}/notes/{note_id}', 'none', '⏳ INSUFFICIENT DATA'],
+    ]);
   });
 
-  it('puts every gate detail in its endpoint gates table', () => {
+  it('starts with the triage: the counts, the top differences across endpoints with a sample, and what holds each endpoint back', () => {
+    const triage = section(markdown, '## Triage');
+    expect(markdown.indexOf('## Triage')).toBeLessThan(markdown.indexOf('## Endpoints'));
+    expect(triage).toContain(
+      '3 endpoints: 1 not ready, 1 ready, 1 insufficient data. Held back by the evidence: 1; only by paperwork (the spec is not approved): 0; without traffic: 1.',
+    );
+    expect(tableAfter(triage, '| # | Difference |')).toEqual([
+      ['1', '`$.memo` (value)', '25', '`POST /invoices` 25', '`` POST /invoices?customer=1042&draft=`true` ``: legacy 201, rewrite 201'],
+      ['2', "`$.tags['a\\|b']` (missing)", '25', '`POST /invoices` 25', '—'],
+      ['3', '`status` (status)', '12', '`POST /invoices` 12', '`POST /invoices`: legacy 201, rewrite 500'],
+    ]);
+    expect(tableAfter(triage, '| Endpoint | Verdict | Requests | Mismatches | Match-rate lower bound | Not passing |')).toEqual([
+      ['POST /invoices', '❌ NOT READY', '4,120', '37', '98.862 %', '❌ Shadow correctness, ❌ Error rate'],
+    ]);
+    expect(triage).not.toContain('paperwork |');
+    const paperwork = renderMarkdown({
+      ...fixtureReport,
+      triage: { ...fixtureReport.triage, blocked_by_evidence: [], blocked_by_paperwork: ['POST /invoices'] },
+    });
+    expect(tableAfter(section(paperwork, '## Triage'), '| Endpoint | Requests |')).toEqual([['POST /invoices', '4,120', '98.862 %', '`invoices.create`']]);
+    expect(paperwork).not.toContain('## Details');
+  });
+  it('puts every gate detail in the HTML gates tables, and what does not pass in the Markdown reasons', () => {
     for (const endpoint of fixtureReport.endpoints) {
-      const rows = tableAfter(section(markdown, `## ${endpoint.endpoint}`), '| Gate |');
-      expect(rows).toHaveLength(endpoint.gates.length);
-      for (const gate of endpoint.gates) {
-        const row = rows.find((cells) => cells[2] === escapeMarkdown(gate.detail));
-        expect(row, gate.detail).toBeDefined();
-        expect(row?.[1]).toContain(gate.status);
-      }
+      for (const gate of endpoint.gates) expect(page, gate.detail).toContain(escapeHtml(gate.detail));
     }
-    expect(markdown).toContain('| Shadow correctness | ❌ FAIL | Lower bound 98.862 % \\< 99.9 % (37 mismatches in 4,120 requests). |');
+    expect(section(markdown, '## Details')).toContain('- Shadow correctness: lower bound 98.862 % is below the 99.9 % target');
+    expect(markdown).not.toContain('| Gate |');
   });
-
-  it('lists reasons only for endpoints that are not ready', () => {
-    expect(section(markdown, '## POST /invoices')).toContain('\n- Shadow correctness: lower bound 98.862 % is below the 99.9 % target');
-    const ready = section(markdown, '## GET /customers/{customer_id}');
-    expect(ready.slice(0, ready.indexOf('| Gate |'))).not.toMatch(/\n- /);
-    const invoices = section(markdown, '## POST /invoices');
-    expect(invoices.indexOf('\n- Shadow correctness:')).toBeLessThan(invoices.indexOf('| Gate |'));
+  it('details only the endpoints the evidence holds back, reasons first', () => {
+    const details = section(markdown, '## Details');
+    expect(details).toContain('### POST /invoices — ❌ NOT READY');
+    expect(details).not.toContain('GET /customers/{customer_id}');
+    expect(details).not.toContain('DELETE /customers');
+    expect(details.indexOf('\n- Shadow correctness:')).toBeLessThan(details.indexOf('Traffic:'));
   });
-
   it('keeps a pipe in recorded data inside its table cell', () => {
-    const rows = tableAfter(section(markdown, '## POST /invoices'), '| # | Differences |');
+    const rows = tableAfter(section(markdown, '## Details'), '| # | Differences |');
     expect(rows).toHaveLength(3);
     expect(rows.map((row) => row.length)).toEqual([7, 7, 7]);
     expect(rows[0]?.[1]).toBe("`$.memo` (value), `$.tags['a\\|b']` (missing)");
@@ -118,28 +137,19 @@ describe('renderMarkdown', () => {
   });
 
   it('shows sample differences as a nested list of code spans, markup included', () => {
-    const invoices = section(markdown, '## POST /invoices');
+    const invoices = section(markdown, '## Details');
     expect(invoices).toContain('- **#1** `` POST /invoices?customer=1042&draft=`true` ``: legacy 201, rewrite 201, at 2025-03-01T09:30:00Z');
     expect(invoices).toContain(`  - \`$.memo: legacy "${SCRIPT_PROBE}", rewrite "&lt;script&gt;"\``);
     expect(invoices).toContain("  - `$.tags['a|b']: missing in the rewrite`");
     expect(invoices).toContain('- **#2** `POST /invoices`: legacy 201, rewrite 500');
   });
 
-  it('shows the status matrix with "no answer" for status 0, the latency table and the intentional fix', () => {
-    const invoices = section(markdown, '## POST /invoices');
-    expect(tableAfter(invoices, '| legacy ↓ · rewrite → |')).toEqual([
-      ['**201**', '4,080', '·', '12', '3'],
-      ['**422**', '·', '25', '·', '·'],
-    ]);
-    expect(invoices).toContain('| legacy ↓ · rewrite → | 201 | 422 | 500 | no answer |');
-    expect(tableAfter(invoices, '|  | Legacy | Rewrite |')).toEqual([
-      ['p50', '24.1 ms', '19.6 ms'],
-      ['p95', '71.3 ms', '80.2 ms'],
-      ['p99', '91.5 ms', '96.0 ms'],
-      ['max', '311 ms', '1,204 ms'],
-      ['samples', '4,120', '4,117'],
-    ]);
-    expect(tableAfter(invoices, '| Behaviour |')).toEqual([
+  it('leaves status codes, latency and readiness over time to the HTML report, and keeps the intentional fix of a detailed endpoint', () => {
+    for (const heading of ['Status codes', 'Latency', 'Readiness over time']) expect(markdown).not.toContain(`## ${heading}\n`);
+    expect(markdown).not.toContain('| Day |');
+    expect(page.match(/<h3>Status codes<\/h3>/g)).toHaveLength(3);
+    expect(page.match(/<h3>Readiness over time<\/h3>/g)).toHaveLength(3);
+    expect(tableAfter(section(markdown, '## Details'), '| Behaviour |')).toEqual([
       [
         '`invoices.create.rounding`',
         'fix',
@@ -149,14 +159,10 @@ describe('renderMarkdown', () => {
         '212',
       ],
     ]);
-    expect(section(markdown, '## GET /customers/{customer_id}')).toContain(
-      '| drop | GET /customers/{customer_id}/ answers 404 instead of redirecting. | — | by dana at 2025-02-20 | not attributed |',
-    );
   });
-
   it("shows what a root endpoint's diverged writes caused downstream, and the downstream count in the traffic line", () => {
-    const invoices = section(markdown, '## POST /invoices');
-    const downstream = invoices.slice(invoices.indexOf('### Downstream of diverged writes'));
+    const invoices = section(markdown, '## Details');
+    const downstream = invoices.slice(invoices.indexOf('#### Downstream of diverged writes'));
     expect(downstream).toContain(
       '- **14 differences downstream of** `POST /invoices | status status` (mismatch), first at 2025-03-02T11:00:00Z: GET /invoices/{invoice_id} 12, POST /payments 2',
     );
@@ -165,42 +171,38 @@ describe('renderMarkdown', () => {
       '- **1 difference downstream of** a write the mirror queue dropped (the candidate never got it), first at 2025-03-03T10:00:00Z',
     );
     expect(invoices).toContain('0 not compared · 0 downstream · 5 dropped');
-    expect(section(markdown, '## GET /customers/{customer_id}')).not.toContain('### Downstream');
   });
 
-  it('has one readiness row per day and placeholders for an endpoint without traffic', () => {
-    const days = tableAfter(section(markdown, '## GET /customers/{customer_id}'), '| Day |');
-    expect(days).toHaveLength(7);
-    expect(days[6]).toEqual(['2025-03-07', '✅ READY', '48,210', '2', '99.990 %']);
-    const empty = section(markdown, '## DELETE /customers/{customer_id}/notes/{note_id}');
-    expect(empty).toContain('_No compared responses._');
-    expect(empty).toContain('_No latency data._');
-    expect(empty).toContain('_No days in the window._');
+  it('has one readiness row per day in the HTML, and placeholders for an endpoint without traffic', () => {
+    const ids = anchorIds(fixtureReport.endpoints.map((e) => e.endpoint));
+    const ready = htmlSection(ids[0]!);
+    expect(ready.match(/<tr><td>2025-03-0\d<\/td>/g)).toHaveLength(7);
+    const empty = htmlSection(ids[2]!);
+    expect(empty).toContain('No compared responses.');
+    expect(empty).toContain('No latency data.');
     expect(empty).toContain('no traffic seen');
   });
-
   it('shows raw, noise, inconclusive and unexpected apart, a drifted secondary, and the paired latency the gate judged', () => {
     const base = fixtureReport.endpoints[0]!;
-    const drifted: ReadinessReport = {
-      ...fixtureReport,
-      endpoints: [
-        {
-          ...base,
-          traffic: { ...base.traffic, raw: 120, noise: 80, inconclusive: 38, mismatch: 2, expected: 0 },
-          secondary: { compared: 400, diverged: 38, drifted: true },
-          latency: { ...base.latency, paired: { basis: 'secondary', reference: base.latency.legacy, rewrite: base.latency.rewrite } },
-          signatures: [{ ...base.signatures[0]!, noise: true, inconclusive: 38 }],
-        },
-      ],
+    // Drift caps correctness at INSUFFICIENT: the evidence holds the endpoint back, so the Markdown details it.
+    const endpoint = {
+      ...base,
+      verdict: 'INSUFFICIENT_DATA' as const,
+      gates: base.gates.map((g) => (g.name === 'shadow_correctness' ? { ...g, status: 'INSUFFICIENT' as const } : g)),
+      traffic: { ...base.traffic, raw: 120, noise: 80, inconclusive: 38, mismatch: 2, expected: 0 },
+      secondary: { compared: 400, diverged: 38, drifted: true },
+      latency: { ...base.latency, paired: { basis: 'secondary' as const, reference: base.latency.legacy, rewrite: base.latency.rewrite } },
+      signatures: [{ ...base.signatures[0]!, noise: true, inconclusive: 38 }],
     };
+    const drifted: ReadinessReport = { ...fixtureReport, endpoints: [endpoint], triage: triageOf([endpoint]) };
     const text = renderMarkdown(drifted);
     expect(text).toContain('120 raw differences · 80 noise (matched once left out) · 38 inconclusive · 2 unexpected mismatch');
     expect(text).toContain('Secondary: DRIFTED. It disagreed with the primary on status or structure on 38 of 400 requests');
-    expect(tableAfter(text, '| # |')[0]![4]).toBe('inconclusive');
-    expect(text).toContain('|  | Legacy | Rewrite | Secondary (judged) | Rewrite beside it (judged) |');
+    expect(tableAfter(text, '| # | Differences |')[0]![4]).toBe('inconclusive');
     const html = renderHtml(drifted);
     expect(html).toContain('<p class="secondary drifted">Secondary: DRIFTED.');
     expect(html).toContain('<th class="num">Secondary (judged)</th>');
+    expect(html).toContain('<th class="num">Rewrite beside it (judged)</th>');
     expect(unclosedTags(html)).toEqual([]);
   });
 
@@ -380,7 +382,7 @@ describe('renderHtml', () => {
 
   it('closes every section and every other element it opens', () => {
     const opened = page.match(/<section\b/g) ?? [];
-    expect(opened).toHaveLength(2 + fixtureReport.endpoints.length);
+    expect(opened).toHaveLength(3 + fixtureReport.endpoints.length);
     expect(page.match(/<\/section>/g)).toHaveLength(opened.length);
     expect(unclosedTags(page)).toEqual([]);
   });

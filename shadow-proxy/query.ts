@@ -221,7 +221,14 @@ export interface ShadowSample {
   endpoint: string;
   at: number;
   outcome: ComparedOutcome;
-  request: { method: string; target: string; headers: Record<string, string | string[]>; body: SampleBody | null };
+  request: {
+    method: string;
+    target: string;
+    headers: Record<string, string | string[]>;
+    body: SampleBody | null;
+    /** Lower-case header -> keyed fingerprint of each redacted credential it carried (credentials.ts); absent in stores written before. */
+    credentials?: Record<string, string>;
+  };
   primary: SampleResponse;
   candidate: SampleResponse | SampleError | null;
   secondary: SampleResponse | SampleError | null;

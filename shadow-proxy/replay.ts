@@ -9,8 +9,12 @@
  * it was written, so the candidate's answer is decoded and redacted with the same plan before it
  * is compared, and a request is rebuilt from what survived:
  *
- * - redacted request headers (Authorization, Cookie, ...) are dropped; `headers` and the auth
- *   profile named by `auth` supply the credentials instead;
+ * - redacted request headers (Authorization, Cookie, ...) are not in the store, but their keyed
+ *   fingerprints are (credentials.ts): each sample is sent with the headers of the auth profile
+ *   whose values have those fingerprints, and a sample whose credentials match no profile is not
+ *   replayed ("credentials unknown"), never sent without them; `headers` and the profile named by
+ *   `auth` replace what they name in every sample; samples stored before there were fingerprints
+ *   are sent without their redacted headers, and the result says which ones;
  * - a sample whose request or primary body was truncated, or whose target or request body holds a
  *   redacted value, cannot be replayed faithfully: it is skipped and counted (a truncated
  *   secondary is only left out of the noise removal);
@@ -33,6 +37,7 @@ import { ShadowComparator } from './compare.js';
 import { ShadowCorrelation } from './correlation.js';
 import { readMatchSamples, readSamples, storedEndpoints, type SampleResponse, type ShadowSample } from './query.js';
 import { compileRedaction, redactBody, redactHeaders, REDACTED, type RedactionPlan } from './redact.js';
+import { profileForFingerprints, readFingerprintKey, type ProfileCredentials } from './credentials.js';
 import { readCorrelationState } from './store.js';
 import { sendUpstream, type MirroredRequest, type UpstreamAnswer } from './upstream.js';
 
@@ -66,7 +71,8 @@ export interface ReplayOptions {
  */
 export type ReplayOutcome = 'match' | 'same' | 'different' | 'expected' | 'candidate_error' | 'not_compared' | 'skipped';
 
-export type SkipReason = 'truncated' | 'redacted';
+/** `credentials`: the sample's redacted credentials match no auth profile (by fingerprint), so it cannot be sent as its client sent it. */
+export type SkipReason = 'truncated' | 'redacted' | 'credentials';
 
 export interface ReplayedSample {
   sampleId: number;
@@ -77,6 +83,8 @@ export interface ReplayedSample {
   target: string;
   outcome: ReplayOutcome;
   skipReason?: SkipReason;
+  /** The auth profile whose credentials were sent in place of the redacted ones. */
+  profile?: string;
   /** The candidate's status, when it answered. */
   status?: number;
   durationMs?: number;
@@ -125,9 +133,12 @@ export interface ReplayResult {
   groups: ReplayGroup[];
   totals: ReplayCounts;
   skipped: Record<SkipReason, number>;
-  /** Redacted request headers that nothing replaced, so they were not sent (lowercase). */
+  /**
+   * Redacted request headers of samples stored without their fingerprints (by a parity before
+   * there were any) that no --header or --auth replaced: those samples were sent without them (lowercase).
+   */
   unreplacedHeaders: string[];
-  /** No replayed sample differs (other than as a fix behaviour explains) and the candidate answered every one. */
+  /** No replayed sample differs (other than as a fix behaviour explains), the candidate answered every one, and at least one of the selected samples could be sent. */
   passed: boolean;
 }
 
@@ -150,6 +161,7 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} does not exist (run \`parity shadow\` first, or pass --db FILE)`);
   const store = openStore(file, { readonly: true });
   let selected: SelectedGroup[];
+  let fingerprintKey: Buffer | undefined;
   const bounds = {
     enabled: shadow.correlation.enabled,
     maxEntries: shadow.correlation.max_entries,
@@ -164,6 +176,7 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     if (total === 0) throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} holds no shadow samples (run \`parity shadow\` first)`);
     selected = selectSamples(store.db, only);
     knownEndpoints = storedEndpoints(store.db);
+    fingerprintKey = readFingerprintKey(store.db);
     // The ids shadowing paired stand for the same things in the candidate's database: replay sends each sample with the candidate's own.
     if (bounds.enabled) {
       correlation = new ShadowCorrelation(bounds);
@@ -179,10 +192,14 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
   const unreplaced = new Set<string>();
   for (const group of selected) {
     for (const { sample } of group.samples) {
-      for (const [name, value] of Object.entries(sample.request.headers)) if (isRedacted(value)) unreplaced.add(name.toLowerCase());
+      for (const [name, value] of Object.entries(sample.request.headers)) {
+        const lower = name.toLowerCase();
+        if (isRedacted(value) && sample.request.credentials?.[lower] === undefined) unreplaced.add(lower);
+      }
     }
   }
   for (const name of Object.keys(extraHeaders)) unreplaced.delete(name.toLowerCase());
+  const profiles = usableProfiles(workspace, options.env);
 
   const set = fs.existsSync(workspace.specsDir) ? loadSpecs(workspace.specsDir, options.cwd) : undefined;
   if (set && set.diagnostics.length > 0) {
@@ -216,6 +233,8 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
         comparator,
         plan,
         extraHeaders,
+        profiles,
+        ...(fingerprintKey && { fingerprintKey }),
         timeoutMs,
         maxBodyBytes: shadow.max_body_bytes,
         ...(correlation && { correlation }),
@@ -260,9 +279,11 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     skipped: {
       truncated: all.filter((s) => s.skipReason === 'truncated').length,
       redacted: all.filter((s) => s.skipReason === 'redacted').length,
+      credentials: all.filter((s) => s.skipReason === 'credentials').length,
     },
     unreplacedHeaders: [...unreplaced].sort(),
-    passed: totals.same + totals.different + totals.candidateError === 0,
+    // Samples that were selected but none of which could be sent are no evidence of a fix.
+    passed: totals.same + totals.different + totals.candidateError === 0 && (totals.samples === 0 || totals.replayed > 0),
   };
 }
 
@@ -328,19 +349,46 @@ interface ReplayContext {
   correlation?: ShadowCorrelation;
   plan: RedactionPlan;
   extraHeaders: Readonly<Record<string, string>>;
+  /** The workspace's auth profiles whose variables are set, for the samples' credentials. */
+  profiles: readonly ProfileCredentials[];
+  fingerprintKey?: Buffer;
   timeoutMs: number;
   maxBodyBytes: number;
+}
+
+/**
+ * The auth profile to send a sample's redacted credentials with: the one whose header values have
+ * the fingerprints the sample kept, for the headers --header and --auth do not replace. Null when
+ * nothing needs replacing; undefined when a credential matches no profile.
+ */
+function credentialsFor(sample: ShadowSample, context: ReplayContext): ProfileCredentials | null | undefined {
+  const kept = sample.request.credentials;
+  if (!kept || !context.fingerprintKey) return null;
+  const replaced = new Set(Object.keys(context.extraHeaders).map((name) => name.toLowerCase()));
+  const needed = Object.fromEntries(Object.entries(kept).filter(([name]) => !replaced.has(name)));
+  if (Object.keys(needed).length === 0) return null;
+  return profileForFingerprints(needed, context.profiles, context.fingerprintKey);
+}
+
+function usableProfiles(workspace: Workspace, env: Record<string, string | undefined>): ProfileCredentials[] {
+  return Object.entries(workspace.auth)
+    .filter(([, profile]) =>
+      Object.values(profile.headers).every((value) => [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].every((m) => env[m[1]!] !== undefined)),
+    )
+    .map(([name, profile]) => ({ name, headers: authHeaders(profile, env) }));
 }
 
 async function replayOne(sample: ShadowSample, storedSignature: string | null, context: ReplayContext): Promise<ReplayedSample> {
   const base = { sampleId: sample.id, at: sample.at, method: sample.request.method, target: sample.request.target };
   const skipReason = unreplayable(sample);
   if (skipReason) return { ...base, outcome: 'skipped', skipReason };
+  const profile = credentialsFor(sample, context);
+  if (profile === undefined) return { ...base, outcome: 'skipped', skipReason: 'credentials' };
 
   const request: MirroredRequest = {
     method: sample.request.method,
     target: sample.request.target,
-    headers: replayHeaders(sample.request.headers, context.extraHeaders),
+    headers: replayHeaders(sample.request.headers, { ...profile?.headers, ...context.extraHeaders }),
     body: sample.request.body && sample.request.body.bytes.length > 0 ? sample.request.body.bytes : null,
   };
   const match = context.comparator.endpointOf(request.method, request.target);
@@ -359,7 +407,7 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
     ...(correlation &&
       ids && { equivalence: { candidate: correlation.equivalence('candidate', request, ids), secondary: correlation.equivalence('secondary', request, ids) } }),
   });
-  const timing = { durationMs: answer.durationMs };
+  const timing = { durationMs: answer.durationMs, ...(profile && { profile: profile.name }) };
   if ('error' in answer) return { ...base, outcome: 'candidate_error', error: answer.error, ...timing };
   const answered = { status: answer.status, ...timing };
   switch (record.outcome) {

@@ -35,6 +35,7 @@ import {
   type RedactionConfig,
   type RedactionPlan,
 } from './redact.js';
+import { credentialFingerprints, readFingerprintKey } from './credentials.js';
 
 /**
  * `noise`: a match once the secondary's leaf noise was cancelled (a clean match, counted apart);
@@ -197,7 +198,7 @@ export function openShadowStore(file: string, options: ShadowStoreOptions = {}):
   const random = options.random ?? Math.random;
 
   const store = openStore(file);
-  const writer = new BatchWriter(store.db, plan, limits, random, options.minuteRetentionMs ?? 48 * HOUR_MS);
+  const writer = new BatchWriter(store.db, plan, limits, random, options.minuteRetentionMs ?? 48 * HOUR_MS, readFingerprintKey(store.db));
   const sessionId = Number(
     store.db.prepare('INSERT INTO shadow_sessions (started_at, info) VALUES (?, ?)').run(Date.now(), JSON.stringify(options.sessionInfo ?? {})).lastInsertRowid,
   );
@@ -527,6 +528,8 @@ class BatchWriter {
     private readonly limits: SampleLimits,
     private readonly random: () => number,
     private readonly minuteRetentionMs: number,
+    /** For the fingerprints of redacted request credentials (credentials.ts); undefined never happens on a migrated store. */
+    private readonly fingerprintKey: Buffer | undefined,
   ) {
     this.statements = {
       readRollup: db.prepare(`SELECT ${HISTOGRAM_COLUMNS.join(', ')} FROM shadow_rollups WHERE endpoint = ? AND minute = ?`),
@@ -836,6 +839,8 @@ class BatchWriter {
   private insertSample(record: ComparisonRecord, signatureId: number | null, slot: number | null): void {
     const plan = this.plan;
     const cap = this.limits.bodyBytes;
+    // What replay needs to send the request with the same credentials, never the credentials themselves.
+    const credentials = this.fingerprintKey && credentialFingerprints(record.request.headers, plan, this.fingerprintKey);
     this.statements.insertSample.run({
       signatureId,
       endpoint: record.endpoint,
@@ -847,6 +852,7 @@ class BatchWriter {
         target: redactTarget(record.request.target, plan),
         headers: redactHeaders(record.request.headers, plan),
         body: storedBody(record.request.body, record.request.headers, plan, cap),
+        ...(credentials && { credentials }),
       }),
       primary: JSON.stringify(storedExchange(record.primary, plan, cap)),
       candidate: record.candidate ? JSON.stringify(storedExchange(record.candidate, plan, cap)) : null,

@@ -3,6 +3,7 @@
  * (migrate.ts) records its number in `PRAGMA user_version`. A released migration is never edited:
  * a schema change is a new entry appended with the next version number.
  */
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import * as hdr from 'hdr-histogram-js';
 import { packageVersion } from '../package-info.js';
@@ -468,7 +469,21 @@ const trustedVerdicts: Migration = {
   },
 };
 
-// Append new migrations here, numbered 10, 11, ... in order.
+/**
+ * A random key per store, for the keyed fingerprints of redacted credentials that let replay
+ * re-inject an auth profile's headers (shadow-proxy/credentials.ts). Samples carry the
+ * fingerprints in their request JSON, so no table changes shape.
+ */
+const credentialFingerprints: Migration = {
+  version: 10,
+  name: 'credential_fingerprints',
+  up(db) {
+    db.exec('CREATE TABLE store_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL)');
+    db.prepare('INSERT INTO store_keys (name, key) VALUES (?, ?)').run('credential_fingerprints', randomBytes(32));
+  },
+};
+
+// Append new migrations here, numbered 11, 12, ... in order.
 export const MIGRATIONS: readonly Migration[] = [
   storeMeta,
   specTestRuns,
@@ -479,4 +494,5 @@ export const MIGRATIONS: readonly Migration[] = [
   llmCache,
   shadowCorrelation,
   trustedVerdicts,
+  credentialFingerprints,
 ];

@@ -184,7 +184,8 @@ describe('parity replay', () => {
     expect(run.stdout).toContain('--only <which>');
     expect(run.stdout).toContain('The primary is not called');
     expect(run.stdout).toContain('Nothing is written to the store.');
-    expect(run.stdout).toMatch(/redacted\s+headers are dropped, and --header \/ --auth supply the credentials/);
+    expect(run.stdout).toMatch(/every sample\s+is sent with the auth profile \(parity.yaml\) whose values have its fingerprints/);
+    expect(run.stdout).toMatch(/credentials match no profile is not replayed \("credentials unknown"\)/);
   });
 
   it('(a) against the same buggy build: the signature still differs, exit 1, the truncated sample skipped and counted', async () => {
@@ -194,7 +195,7 @@ describe('parity replay', () => {
     const [group] = result.groups;
     expect(group!.kind).toBe('signature');
     expect(group!.counts).toEqual({ samples: 4, replayed: 3, match: 0, same: 3, different: 0, expected: 0, candidateError: 0, notCompared: 0, skipped: 1 });
-    expect(result.skipped).toEqual({ truncated: 1, redacted: 0 });
+    expect(result.skipped).toEqual({ truncated: 1, redacted: 0, credentials: 0 });
     expect(group!.samples.find((s) => s.outcome === 'skipped')).toMatchObject({ target: '/customers/9', skipReason: 'truncated' });
     expect(group!.samples.filter((s) => s.outcome === 'same').every((s) => s.signature === group!.signature)).toBe(true);
 
@@ -280,14 +281,14 @@ describe('parity replay', () => {
     expect(profile.code).toBe(0);
     expect(seen.filter((a) => a === REPLAY_TOKEN)).toHaveLength(3);
 
-    // Without a replacement nothing is sent for it, never "[REDACTED]": the candidate refuses, and replay says why.
+    // Without a replacement, and with the live token in no profile, nothing is sent without its credentials (never "[REDACTED]"), and replay says why.
     seen.length = 0;
     const bare = await cli('replay', '--candidate', candidates.fixed.url);
     expect(bare.code).toBe(1);
-    expect(seen.every((a) => a === undefined)).toBe(true);
-    expect(bare.stdout).toContain('≠ 3 differ differently');
-    expect(bare.stdout).toContain('status status: legacy 200, rewrite 401');
-    expect(bare.stdout).toContain('note: the stored requests had authorization redacted and nothing replaced them');
+    expect(seen).toEqual([undefined]); // the reachability probe only
+    expect(bare.stdout).toContain('note: 3 samples not replayed: credentials unknown');
+    expect(bare.stdout).toContain('FAILED: none of the 4 selected samples could be replayed'); // and one more truncated
+    expect(bare.stdout).toContain('0 now match, 0 still differ, 0 differ differently');
 
     const wrong = await cli('replay', '--candidate', candidates.fixed.url, '--auth', 'replya');
     expect(wrong).toMatchObject({ code: 2, stderr: 'error: --auth: auth profile "replya" is not defined in parity.yaml (did you mean "replay"?)\n' });

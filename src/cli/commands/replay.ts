@@ -37,8 +37,10 @@ export function registerReplay(program: Command, ctx: CliContext): void {
         '',
         'The primary is not called: the candidate is compared with the primary responses the store kept,',
         'with the same specs, compare rules and fix classification as `parity shadow`. Nothing is written to the store.',
-        'Secrets were redacted before storage: the stored Authorization, Cookie and other redacted',
-        'headers are dropped, and --header / --auth supply the credentials to send instead.',
+        'Secrets were redacted before storage, but the store kept a keyed fingerprint of each: every sample',
+        'is sent with the auth profile (parity.yaml) whose values have its fingerprints, and one whose',
+        'credentials match no profile is not replayed ("credentials unknown"). --header / --auth send',
+        'one value with every sample instead.',
         'A sample whose body was truncated, or whose query or body held a redacted value, is skipped',
         'and counted. Exit 1 when a replayed sample still differs or the candidate does not answer it;',
         'exit 2 when the candidate is unreachable or the store holds no shadow data.',
@@ -66,6 +68,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     });
   withExamples(command, [
     'parity replay --candidate http://127.0.0.1:4000',
+    'parity replay --only all                   # each sample with the auth profile its credentials match',
     'parity replay --only all --header "Authorization: Bearer $STAGING_TOKEN"',
     'parity replay --auth staging --db shadow.db --json',
   ]);
@@ -102,8 +105,19 @@ export function renderReplay(result: ReplayResult, c: Colors): string {
   for (const group of result.groups) lines.push(...renderGroup(group, c), '');
   if (result.unreplacedHeaders.length > 0) {
     lines.push(
-      c.yellow(`note: the stored requests had ${result.unreplacedHeaders.join(', ')} redacted and nothing replaced them, so they were not sent`) +
-        ' (use --header "Name: value" or --auth NAME)',
+      c.yellow(
+        `note: some samples were stored with ${result.unreplacedHeaders.join(', ')} redacted and no fingerprint to find their auth profile by ` +
+          `(by a parity before there were any): those requests were replayed without ${result.unreplacedHeaders.length === 1 ? 'it' : 'them'}`,
+      ) + ' (use --header "Name: value" or --auth NAME to send one value with every sample)',
+      '',
+    );
+  }
+  if (result.skipped.credentials > 0) {
+    lines.push(
+      c.yellow(
+        `note: ${plural(result.skipped.credentials, 'sample')} not replayed: credentials unknown (their redacted credentials match no auth profile of parity.yaml ` +
+          'whose variables are set, so they would be sent without them); add the profile, or set its variables, to replay them',
+      ),
       '',
     );
   }
@@ -157,6 +171,7 @@ function skippedWhy(result: ReplayResult): string {
   const why: string[] = [];
   if (result.skipped.truncated > 0) why.push(`${result.skipped.truncated} with a truncated body`);
   if (result.skipped.redacted > 0) why.push(`${result.skipped.redacted} with a redacted value in the query or body`);
+  if (result.skipped.credentials > 0) why.push(`${result.skipped.credentials} with credentials unknown`);
   return why.join(', ');
 }
 
@@ -164,5 +179,6 @@ function failedBecause(t: ReplayCounts): string {
   const reasons: string[] = [];
   if (t.same + t.different > 0) reasons.push(`${plural(t.same + t.different, 'replayed sample')} still differing`);
   if (t.candidateError > 0) reasons.push(`${plural(t.candidateError, 'sample')} the candidate did not answer`);
+  if (t.samples > 0 && t.replayed === 0) reasons.push(`none of the ${plural(t.samples, 'selected sample')} could be replayed`);
   return reasons.join('; ');
 }

@@ -670,16 +670,23 @@ export function parseServeMuxPattern(pattern: string): { method: HttpMethodOrAny
   return { method, path: convertPath('net/http', rest) };
 }
 
-/** One framework's path syntax to OpenAPI's: `:id` and `*path` (gin, echo), `{id:[0-9]+}` (chi), `{path...}` (net/http). */
+/**
+ * One framework's path syntax to a spec template: `:id` and `*path` (gin, echo), `{id:[0-9]+}`
+ * (chi), `{path...}` (net/http). Catch-alls keep spanning segments: `{path...}` and `*path` are
+ * `{path*}`, a bare `*` (chi, echo) is `{wildcard*}`.
+ */
 export function convertPath(framework: GoFramework, path: string): string {
   switch (framework) {
     case 'net/http':
-      return path.replace(/\{\$\}/g, '').replace(/\{([A-Za-z_][A-Za-z0-9_]*)\.\.\.\}/g, '{$1}');
+      return path.replace(/\{\$\}/g, '').replace(/\{([A-Za-z_][A-Za-z0-9_]*)\.\.\.\}/g, '{$1*}');
     case 'chi':
-      return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*):(?:[^{}]|\{[^{}]*\})*\}/g, '{$1}');
+      return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*):(?:[^{}]|\{[^{}]*\})*\}/g, '{$1}').replace(/(^|\/)\*$/, '$1{wildcard*}');
     case 'gin':
     case 'echo':
-      return path.replace(/(^|\/):([A-Za-z_][A-Za-z0-9_]*)/g, '$1{$2}').replace(/(^|\/)\*([A-Za-z_][A-Za-z0-9_]*)/g, '$1{$2}');
+      return path
+        .replace(/(^|\/):([A-Za-z_][A-Za-z0-9_]*)/g, '$1{$2}')
+        .replace(/(^|\/)\*([A-Za-z_][A-Za-z0-9_]*)/g, '$1{$2*}')
+        .replace(/(^|\/)\*$/, '$1{wildcard*}');
   }
 }
 

@@ -27,6 +27,7 @@ import {
   assignedName,
   BUILTIN_OBJECTS,
   CACHE_RECEIVER,
+  catchAllSegment,
   cmp,
   ID_LIKE,
   JOB_FUNCTION,
@@ -36,6 +37,7 @@ import {
   SOURCE_FILE,
   sqlEffect,
   truncate,
+  withoutCatchAll,
 } from './js-common.js';
 import type { HttpMethod } from '../../src/spec/schema.js';
 
@@ -750,13 +752,19 @@ class ExpressReader {
       return undefined;
     }
     const raw = v.value;
-    if (/[*()+[\]]/.test(raw.replace(/:\w+\??/g, ''))) {
+    const { rest, catchAlls } = withoutCatchAll(raw);
+    if (catchAlls > 1 || /[*()+[\]]/.test(rest.replace(/:\w+\??/g, ''))) {
       this.warn(node, `cannot resolve route path statically: pattern ${JSON.stringify(raw)}`);
       return undefined;
     }
     const segments = raw.split('/').filter((s) => s !== '');
     let variants: string[][] = [[]];
     for (const seg of segments) {
+      const catchAll = catchAllSegment(seg);
+      if (catchAll) {
+        variants = variants.map((v2) => [...v2, catchAll]);
+        continue;
+      }
       const optional = /^:(\w+)\?$/.exec(seg);
       if (optional) {
         this.warn(call, `optional path parameter ${seg}: listed as two routes, without and with {${optional[1]}}`);
@@ -888,7 +896,7 @@ class ExpressReader {
 
     // path parameters come from the template
     const params: Param[] = [];
-    for (const m of route.path.matchAll(/\{(\w+)\}/g)) {
+    for (const m of route.path.matchAll(/\{(\w+)\*?\}/g)) {
       const name = m[1]!;
       const found = facts.params.get(`path ${name}`);
       params.push({ name, in: 'path', type: found?.type ?? 'string', required: true, evidence: this.at(route.pathNode ?? route.call) });

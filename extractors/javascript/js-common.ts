@@ -268,16 +268,41 @@ export function joinPaths(...parts: string[]): string {
 }
 
 /**
- * A path-to-regexp route (`/users/:id`, `/files/:name(\\d+)`) as OpenAPI templates: optional
- * parameters give two variants; wildcards and regular expressions give a reason instead.
+ * A path-to-regexp segment that matches the rest of the path, as a catch-all template: `*` and
+ * `(.*)` (Express 4, Koa, Fastify's `*`) are `{wildcard*}`, `:path(*)` and `:path(.*)` and
+ * Express 5's `*path` are `{path*}`. Undefined for any other segment.
+ */
+export function catchAllSegment(segment: string): string | undefined {
+  if (segment === '*' || segment === '(.*)') return '{wildcard*}';
+  const named = /^(?::(\w+)\((?:\.)?\*\)|\*(\w+))$/.exec(segment);
+  return named ? `{${named[1] ?? named[2]}*}` : undefined;
+}
+
+/** The path with its catch-all segments taken out (for the checks that refuse other patterns), and how many there were. */
+export function withoutCatchAll(raw: string): { rest: string; catchAlls: number } {
+  const segments = raw.split('/');
+  const catchAlls = segments.filter((s) => catchAllSegment(s) !== undefined).length;
+  return { rest: segments.filter((s) => catchAllSegment(s) === undefined).join('/'), catchAlls };
+}
+
+/**
+ * A path-to-regexp route (`/users/:id`, `/files/:name(\\d+)`) as spec templates: optional
+ * parameters give two variants; a segment matching the rest of the path is a catch-all
+ * (`{path*}`); other wildcards and regular expressions give a reason instead.
  */
 export function templatePaths(raw: string): { paths: string[]; optional: string[] } | { problem: string } {
-  const withoutParams = raw.replace(/:\w+(\([^)]*\))?\??/g, '');
-  if (/[*()+[\]]/.test(withoutParams) || /\?/.test(withoutParams)) return { problem: `pattern ${JSON.stringify(raw)}` };
+  const { rest, catchAlls } = withoutCatchAll(raw);
+  const withoutParams = rest.replace(/:\w+(\([^)]*\))?\??/g, '');
+  if (catchAlls > 1 || /[*()+[\]]/.test(withoutParams) || /\?/.test(withoutParams)) return { problem: `pattern ${JSON.stringify(raw)}` };
   const segments = raw.split('/').filter((s) => s !== '');
   let variants: string[][] = [[]];
   const optional: string[] = [];
   for (const seg of segments) {
+    const catchAll = catchAllSegment(seg);
+    if (catchAll) {
+      variants = variants.map((v) => [...v, catchAll]);
+      continue;
+    }
     const opt = /^:(\w+)(\([^)]*\))?\?$/.exec(seg);
     if (opt) {
       optional.push(seg);
@@ -1360,7 +1385,7 @@ export function buildEndpoint(input: EndpointInput): EndpointFacts {
   const seen = new Set<string>();
   const key = (p: { in: string; name: string }) => `${p.in} ${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
   const declared = input.declared ?? [];
-  for (const m of input.path.matchAll(/\{(\w+)\}/g)) {
+  for (const m of input.path.matchAll(/\{(\w+)\*?\}/g)) {
     const name = m[1]!;
     const dec = declared.find((d) => d.in === 'path' && d.name === name);
     const found = facts.params.get(`path ${name}`);

@@ -438,14 +438,14 @@ export function joinPaths(...parts: string[]): string {
   return normalisePath(parts.filter((p) => p !== '').join('/'));
 }
 
-/** `<int:id>` / `<id>` (Flask, Django `path()`) → `{id}` plus typed path params. */
+/** `<int:id>` / `<id>` (Flask, Django `path()`) → `{id}` plus typed path params; `<path:p>`, which spans segments, → `{p*}`. */
 export function convertAnglePath(path: string): { path: string; params: { name: string; type: string; converter: string }[] } {
   const params: { name: string; type: string; converter: string }[] = [];
   const converted = path.replace(/<(?:([A-Za-z_][\w]*)(?:\([^)]*\))?:)?([A-Za-z_]\w*)>/g, (_, conv: string | undefined, name: string) => {
     const converter = conv ?? 'string';
     const type = converter === 'int' ? 'integer' : converter === 'float' ? 'number' : 'string';
     params.push({ name, type, converter });
-    return `{${name}}`;
+    return converter === 'path' ? `{${name}*}` : `{${name}}`;
   });
   return { path: converted, params };
 }

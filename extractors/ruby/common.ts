@@ -3,7 +3,7 @@ import type { EndpointFacts, ExtractorContext } from '../types.js';
 
 /** `{id}` names of an OpenAPI-style path template. */
 export function pathParamsOf(path: string): Set<string> {
-  return new Set([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!));
+  return new Set([...path.matchAll(/\{([^}*]+)\*?\}/g)].map((m) => m[1]!));
 }
 
 function cmp(a: string, b: string): number {

@@ -332,12 +332,12 @@ export function pluralize(word: string): string {
   return `${word}s`;
 }
 
-/** Route paths as OpenAPI templates: `/users/:id(.:format)` → `/users/{id}`. */
+/** Route paths as spec templates: `/users/:id(.:format)` → `/users/{id}`; a glob `*path` spans segments → `{path*}`. */
 export function normalisePath(path: string): string {
   let p = path;
   // Optional groups, innermost first: `(.:format)`, `(/:locale)`, `(/page/:page)`.
   for (let i = 0; i < 5 && /\([^()]*\)/.test(p); i++) p = p.replace(/\([^()]*\)/g, '');
-  p = p.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}').replace(/\*([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+  p = p.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}').replace(/\*([A-Za-z_][A-Za-z0-9_]*)/g, '{$1*}');
   p = `/${p}`.replace(/\/{2,}/g, '/');
   if (p.length > 1) p = p.replace(/\/+$/, '');
   return p;

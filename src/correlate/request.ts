@@ -18,7 +18,7 @@
  * parameter as it was.
  */
 import { headerValue } from '../compare/headers.js';
-import { decodeSegment } from '../record/match.js';
+import { alignSegments, decodeSegment } from '../record/match.js';
 import { collectionOf, identifierKey, isJwt, isScalar, scopeOfParent, singular, STRONG_STRING_LENGTH, type Scalar } from './identifiers.js';
 
 export interface RequestLike {
@@ -203,7 +203,7 @@ export function looksLikeIdentifier(value: Scalar): boolean {
 
 function walkPath(path: string, template: string | undefined, visit: SlotVisitor): string {
   const segments = path.split('/');
-  const literal = template === undefined ? undefined : templateLiterals(template);
+  const literal = template === undefined ? undefined : templateLiterals(template, segments.filter((segment) => segment !== '').length);
   let changed = false;
   let previousWord: string | undefined;
   let index = 0;
@@ -229,12 +229,13 @@ function walkPath(path: string, template: string | undefined, visit: SlotVisitor
   return changed ? segments.join('/') : path;
 }
 
-/** Per path segment of a template: true where it is literal. */
-function templateLiterals(template: string): boolean[] {
-  return template
+/** Per segment of a path of `count` segments: true where the template has a literal (a catch-all spans several); undefined when the path does not fit it. */
+function templateLiterals(template: string, count: number): boolean[] | undefined {
+  const parts = template
     .split('/')
     .filter((segment) => segment !== '')
-    .map((segment) => !segment.includes('{'));
+    .map((segment) => ({ literal: !segment.includes('{'), ...(/^\{\w+\*\}$/.test(segment) && { catchAll: segment }) }));
+  return alignSegments(parts, count)?.map((part) => part.literal);
 }
 
 /** `a=1&b=2` (a query, or a form body with `+` for spaces): values visited, scoped by their names. */

@@ -14,7 +14,7 @@ import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type Spe
 import { plural } from '../text.js';
 import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, isJsonMediaType, jsonShape, mediaType, textShape } from './dedupe.js';
 import type { RecordedExchange } from './exchange.js';
-import { decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { alignSegments, decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
 import { PathTemplates } from './path-templates.js';
 import { formatJsonPath, jsonType, pathMatches, volatileMatcher, volatilePatterns } from './volatile.js';
 import type { PathSegment } from '../jsonpath.js';
@@ -317,7 +317,7 @@ function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[], profi
   const uses: Use[] = [];
   const sent = new Set<string>();
   const segments = path.split('/');
-  const paramSegments = match ? paramPositions(match) : undefined;
+  const paramSegments = match ? paramPositions(match, segments.filter((s) => s !== '').length) : undefined;
   segments.forEach((segment, i) => {
     if (segment === '') return;
     const value = decodeSegment(segment);
@@ -363,16 +363,19 @@ function findProfile(profiles: readonly Profile[], credentials: Record<string, s
   return best?.name;
 }
 
-/** Path segment index (among non-empty segments) to the parameter name it carries. */
-function paramPositions(match: EndpointMatch): Map<number, string> {
+/** Path segment index (among the `count` non-empty segments) to the one-segment parameter name it carries. */
+function paramPositions(match: EndpointMatch, count: number): Map<number, string> {
   const positions = new Map<number, string>();
-  match.spec.endpoint.path
+  const template = match.spec.endpoint.path
     .split('/')
     .filter((s) => s !== '')
-    .forEach((segment, i) => {
-      const names = [...segment.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
-      if (names.length === 1 && segment === `{${names[0]}}`) positions.set(i, names[0]!);
+    .map((segment) => {
+      const name = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment)?.[1];
+      return { ...(name !== undefined && { name }), ...(/^\{\w+\*\}$/.test(segment) && { catchAll: segment }) };
     });
+  alignSegments(template, count)?.forEach((segment, i) => {
+    if (segment.name !== undefined) positions.set(i, segment.name);
+  });
   return positions;
 }
 

@@ -46,6 +46,8 @@ interface CompiledSegment {
   regex: RegExp;
   names: string[];
   literal: boolean;
+  /** `{name*}`: this segment takes one or more whole path segments; their values joined with "/". */
+  catchAll?: string;
 }
 
 const compiled = new WeakMap<LoadedSpec, CompiledSegment[]>();
@@ -54,6 +56,8 @@ function compile(spec: LoadedSpec): CompiledSegment[] {
   let segments = compiled.get(spec);
   if (!segments) {
     segments = pathSegments(spec.endpoint.path).map((segment) => {
+      const catchAll = /^\{([A-Za-z_][A-Za-z0-9_]*)\*\}$/.exec(segment);
+      if (catchAll) return { regex: /^.+$/, names: [catchAll[1]!], literal: false, catchAll: catchAll[1]! };
       const names: string[] = [];
       // A segment may mix text and parameters ("{name}.json"); each parameter takes at least one character.
       const source = segment
@@ -73,15 +77,17 @@ function compile(spec: LoadedSpec): CompiledSegment[] {
 }
 
 interface Candidate extends EndpointMatch {
-  /** Per segment: 1 for a literal, 0 for a parameter; compared left to right. */
+  /** Per path segment: 1 for a literal, 0 for a parameter, -1 inside a catch-all; compared left to right. */
   specificity: number[];
   exactMethod: boolean;
 }
 
 /**
  * The spec whose endpoint matches `method` and the path of `target`, or undefined. When several
- * match, a literal segment beats a parameter segment at the first position where they differ
- * (`/customers/search` over `/customers/{id}`), then an exact method beats `*`.
+ * match, a literal segment beats a parameter segment, and a parameter beats a catch-all, at the
+ * first position where they differ (`/customers/search` over `/customers/{id}`, `/files/{name}`
+ * over `/files/{path*}`), then an exact method beats `*`. A catch-all (`{path*}`) takes one or more
+ * whole segments, its value their decoded values joined with "/".
  */
 export function matchEndpoint(specs: readonly LoadedSpec[], method: string, target: string): EndpointMatch | undefined {
   const segments = pathSegments(targetPath(target));
@@ -90,22 +96,42 @@ export function matchEndpoint(specs: readonly LoadedSpec[], method: string, targ
   for (const spec of specs) {
     const exactMethod = spec.endpoint.method === upper;
     if (!exactMethod && spec.endpoint.method !== ANY_METHOD) continue;
-    const template = compile(spec);
-    if (template.length !== segments.length) continue;
+    const aligned = alignSegments(compile(spec), segments.length);
+    if (!aligned) continue;
     const params: Record<string, string> = {};
+    const spans = new Map<string, string[]>();
     let matched = true;
-    for (let i = 0; i < template.length && matched; i++) {
-      const { regex, names } = template[i]!;
+    for (let i = 0; i < segments.length && matched; i++) {
+      const { regex, names, catchAll } = aligned[i]!;
+      if (catchAll !== undefined) {
+        spans.set(catchAll, [...(spans.get(catchAll) ?? []), decodeSegment(segments[i]!)]);
+        continue;
+      }
       // Parameters are matched against the raw segment so an encoded "/" (%2F) stays inside its segment.
       const m = regex.exec(segments[i]!);
       if (!m) matched = false;
       else names.forEach((name, j) => (params[name] = decodeSegment(m[j + 1]!)));
     }
     if (!matched) continue;
-    const candidate: Candidate = { spec, params, specificity: template.map((s) => (s.literal ? 1 : 0)), exactMethod };
+    for (const [name, values] of spans) params[name] = values.join('/');
+    const specificity = aligned.map((s) => (s.catchAll !== undefined ? -1 : s.literal ? 1 : 0));
+    const candidate: Candidate = { spec, params, specificity, exactMethod };
     if (!best || better(candidate, best)) best = candidate;
   }
   return best && { spec: best.spec, params: best.params };
+}
+
+/**
+ * A template's segments laid over a path of `count` segments: one to one, except that a catch-all
+ * covers as many as the path has beyond the template's other segments (at least one). Undefined
+ * when the path cannot have the template's shape.
+ */
+export function alignSegments<T extends { catchAll?: string }>(template: readonly T[], count: number): T[] | undefined {
+  const at = template.findIndex((s) => s.catchAll !== undefined);
+  if (at === -1) return template.length === count ? [...template] : undefined;
+  const spanned = count - (template.length - 1);
+  if (spanned < 1) return undefined;
+  return [...template.slice(0, at), ...Array.from({ length: spanned }, () => template[at]!), ...template.slice(at + 1)];
 }
 
 function better(a: Candidate, b: Candidate): boolean {

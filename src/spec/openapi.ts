@@ -7,6 +7,7 @@
  * `$`-matchers are turned into plain values: OpenAPI tools would show `{$regex: ...}` as data.
  */
 import { STATUS_CODES } from 'node:http';
+import { alignSegments } from '../record/match.js';
 import type { LoadedSpec } from './load.js';
 import { HTTP_METHODS, type Example, type Expectation, type Extracted, type HttpMethod, type SpecRequest } from './schema.js';
 import { specStatus } from './status.js';
@@ -20,7 +21,14 @@ export interface OpenApiOptions {
 export type OpenApiExample = { summary?: string; value: unknown };
 export type MediaType = { schema?: JsonSchema; examples?: Record<string, OpenApiExample> };
 export type JsonSchema = Record<string, unknown>;
-export type Parameter = { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required?: boolean; description?: string; schema: JsonSchema };
+export type Parameter = {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  description?: string;
+  schema: JsonSchema;
+  'x-parity-catch-all'?: boolean;
+};
 export type Response = { description: string; content?: Record<string, MediaType> };
 export type Operation = {
   operationId: string;
@@ -52,7 +60,8 @@ export function exportOpenApi(specs: readonly LoadedSpec[], options: OpenApiOpti
   const tags = new Set<string>();
   for (const loaded of ordered) {
     const route = loaded.endpoint.routeKey.slice(loaded.endpoint.method.length + 1);
-    const template = templates.get(route) ?? loaded.endpoint.path;
+    // OpenAPI names a parameter {path}; that it spans segments is said on the parameter (CATCH_ALL_NOTE).
+    const template = templates.get(route) ?? openApiPath(loaded.endpoint.path);
     templates.set(route, template);
     const item = (paths[template] ??= {});
     // OpenAPI has no "any method": a `*` route is documented under every method, each its own operation.
@@ -98,7 +107,8 @@ function buildOperation(loaded: LoadedSpec, template: string, method: HttpMethod
   const { spec, endpoint } = loaded;
   const extracted = spec.extracted ?? {};
   const params = extracted.params ?? [];
-  const requests = matchingRequests(spec.examples, method, template);
+  // The spec's own spelling: its catch-all takes several segments of its examples' paths.
+  const requests = matchingRequests(spec.examples, method, endpoint.path);
   // Group by resource: the first literal segment (`invoices` for /invoices/{id}/refunds).
   const tag = segments(template).find((s) => !s.startsWith('{'));
 
@@ -115,7 +125,7 @@ function buildOperation(loaded: LoadedSpec, template: string, method: HttpMethod
     'x-parity-side-effects': extracted.side_effects ?? [],
     ...(extracted.handler ? { 'x-parity-handler': extracted.handler } : {}),
   };
-  const parameters = buildParameters(params, endpoint.params, template);
+  const parameters = buildParameters(params, endpoint.params, template, endpoint.path);
   if (parameters.length > 0) operation.parameters = parameters;
   const body = buildRequestBody(params, requests);
   if (body) operation.requestBody = body;
@@ -134,13 +144,29 @@ function describe({ spec }: LoadedSpec): string {
   return parts.length > 0 ? parts.join('\n\n') : `Parity spec ${spec.id}.`;
 }
 
-function buildParameters(params: readonly ExtractedParam[], pathParams: readonly string[], template: string): Parameter[] {
+/**
+ * What OpenAPI cannot express about a catch-all: its path parameters are one segment each (a "/"
+ * in a value is percent-encoded by every client and server that follows the document).
+ */
+export const CATCH_ALL_NOTE =
+  'Spans one or more path segments ({name*} in the parity spec): OpenAPI 3.1 path parameters cannot contain "/", so this document cannot express it; clients generated from it will percent-encode the slashes.';
+
+/** A spec path as an OpenAPI path: `{path*}` becomes `{path}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\*\}/g, '{$1}');
+}
+
+function buildParameters(params: readonly ExtractedParam[], pathParams: readonly string[], template: string, specPath: string): Parameter[] {
   // The path item may be spelled by another spec, so path parameters are matched by position.
   const names = [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  const catchAlls = new Set([...specPath.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\*\}/g)].map((m) => m[1]!));
   const result: Parameter[] = names.map((name, i) => {
     const own = pathParams[i] ?? name;
     const found = params.find((p) => p.in === 'path' && p.name === own);
-    return { ...paramDetails(found), name, in: 'path', required: true };
+    const details = paramDetails(found);
+    if (!catchAlls.has(own)) return { ...details, name, in: 'path', required: true };
+    const description = [details.description, CATCH_ALL_NOTE].filter(Boolean).join('\n\n');
+    return { ...details, description, name, in: 'path', required: true, 'x-parity-catch-all': true };
   });
   const seen = new Set<string>();
   for (const p of params) {
@@ -299,12 +325,15 @@ function matchingRequests(examples: readonly Example[], method: HttpMethod, temp
   return found;
 }
 
-/** `{param}` in the template accepts any segment; `{{capture}}` in a request only fills a `{param}`. */
+/** `{param}` in the template accepts any segment, `{path*}` one or more; `{{capture}}` in a request only fills a parameter. */
 function hits(request: SpecRequest, method: HttpMethod, template: string): boolean {
   if (request.method !== method) return false;
-  const wanted = segments(template);
   const got = segments(request.path.split('?')[0]!);
-  return wanted.length === got.length && wanted.every((w, i) => /^\{[^}]+\}$/.test(w) || (w === got[i] && !got[i]!.includes('{{')));
+  const wanted = alignSegments(
+    segments(template).map((w) => ({ w, ...(/^\{\w+\*\}$/.test(w) && { catchAll: w }) })),
+    got.length,
+  );
+  return wanted !== undefined && wanted.every(({ w }, i) => /^\{[^}]+\}$/.test(w) || (w === got[i] && !got[i]!.includes('{{')));
 }
 
 function segments(path: string): string[] {

@@ -351,21 +351,32 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export interface ParsedEndpoint {
   method: HttpMethod | typeof ANY_METHOD;
   path: string;
-  /** Path parameter names in order. */
+  /** Path parameter names in order (a catch-all's without its `*`). */
   params: string[];
   /** The route with parameter names erased, so `/a/{id}` and `/a/{a_id}` compare equal. */
   routeKey: string;
 }
 
+/** A path parameter: `{name}`, or `{name*}` for a catch-all that spans one or more whole segments. */
+const PATH_PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)(\*?)\}/g;
+
 export function endpointProblem(value: string): string | undefined {
   const match = ENDPOINT_PATTERN.exec(value);
   if (!match) return `expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(', ')} or * (any), such as "POST /invoices/{invoice_id}/refunds"`;
   const path = match[2]!;
-  const stripped = path.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, '');
-  if (/[{}]/.test(stripped)) return `path parameters are written {name} with a name of letters, digits and "_", got ${JSON.stringify(path)}`;
-  const params = [...path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  const stripped = path.replace(PATH_PARAM, '');
+  if (/[{}]/.test(stripped)) {
+    return `path parameters are written {name} (or {name*} for one spanning several segments) with a name of letters, digits and "_", got ${JSON.stringify(path)}`;
+  }
+  const params = [...path.matchAll(PATH_PARAM)].map((m) => m[1]!);
   const repeated = params.find((p, i) => params.indexOf(p) !== i);
   if (repeated) return `path parameter {${repeated}} appears twice`;
+  const catchAlls = [...path.matchAll(PATH_PARAM)].filter((m) => m[2] === '*');
+  if (catchAlls.length > 1) return `a path has at most one catch-all parameter, got ${catchAlls.map((m) => m[0]).join(' and ')}`;
+  const segment = path.split('/').find((s) => s.includes('*}'));
+  if (segment !== undefined && !/^\{[A-Za-z_][A-Za-z0-9_]*\*\}$/.test(segment)) {
+    return `a catch-all parameter is a whole path segment ("/files/{path*}"), got ${JSON.stringify(segment)}`;
+  }
   return undefined;
 }
 
@@ -373,7 +384,9 @@ export function parseEndpoint(value: string): ParsedEndpoint {
   const problem = endpointProblem(value);
   if (problem) throw new Error(problem);
   const [, method, path] = ENDPOINT_PATTERN.exec(value)!;
-  const params = [...path!.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  const params = [...path!.matchAll(PATH_PARAM)].map((m) => m[1]!);
   const normalized = path!.length > 1 ? path!.replace(/\/+$/, '') : path!;
-  return { method: method as ParsedEndpoint['method'], path: path!, params, routeKey: `${method} ${normalized.replace(/\{[^}]+\}/g, '{}')}` };
+  // A catch-all is another route than a one-segment parameter at the same place.
+  const routeKey = `${method} ${normalized.replace(/\{[^}]*\*\}/g, '{*}').replace(/\{[^}*]+\}/g, '{}')}`;
+  return { method: method as ParsedEndpoint['method'], path: path!, params, routeKey };
 }

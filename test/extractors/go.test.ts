@@ -215,7 +215,7 @@ describe('facts in detail', () => {
       evidence: 'internal/handlers/projects.go:24',
     });
     expect(create.volatile.map((v) => v.field)).toEqual(['$.id', '$.created_at']);
-    const cache = get(gin, '* /admin/cache/{key}');
+    const cache = get(gin, '* /admin/cache/{key*}');
     expect(cache.guards.map((g) => `${g.kind}:${g.level}`)).toEqual(['rate_limit:app', 'auth:group', 'authz:group']);
     const update = get(gin, 'PATCH /api/v1/projects/{id}/tasks/{taskID}');
     expect(update.outcomes.find((o) => o.status === 409)?.when).toBe('case errors.Is(err, store.ErrVersionConflict)');
@@ -347,12 +347,14 @@ describe('robustness', () => {
 });
 
 describe('paths', () => {
-  it('converts each framework to OpenAPI templates', () => {
-    expect(convertPath('gin', '/files/*filepath')).toBe('/files/{filepath}');
+  it('converts each framework to spec templates, catch-alls spanning segments', () => {
+    expect(convertPath('gin', '/files/*filepath')).toBe('/files/{filepath*}');
+    expect(convertPath('echo', '/static/*')).toBe('/static/{wildcard*}');
+    expect(convertPath('chi', '/assets/*')).toBe('/assets/{wildcard*}');
     expect(convertPath('gin', '/users/:id/posts/:postID')).toBe('/users/{id}/posts/{postID}');
     expect(convertPath('echo', '/users/:id')).toBe('/users/{id}');
     expect(convertPath('chi', '/articles/{slug:[a-z-]+}/{id:[0-9]{1,6}}')).toBe('/articles/{slug}/{id}');
-    expect(parseServeMuxPattern('GET /static/{path...}')).toEqual({ method: 'GET', path: '/static/{path}' });
+    expect(parseServeMuxPattern('GET /static/{path...}')).toEqual({ method: 'GET', path: '/static/{path*}' });
     expect(parseServeMuxPattern('/{$}')).toEqual({ method: '*', path: '/' });
     expect(parseServeMuxPattern('POST example.com/hooks/{id}')).toEqual({ method: 'POST', path: '/hooks/{id}' });
     expect(joinPaths(['/api/', '/v1', '', '/users/'])).toBe('/api/v1/users');

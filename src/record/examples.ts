@@ -6,25 +6,21 @@
  * fresh database.
  */
 import { cookiesSet } from '../compare/headers.js';
-import type { AuthProfile } from '../config/schema.js';
 import { identifierKey } from '../correlate/identifiers.js';
-import { CREDENTIAL_HEADERS, walkRequest } from '../correlate/request.js';
+import { walkRequest } from '../correlate/request.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type SpecRequest, type Step } from '../spec/schema.js';
 import { plural } from '../text.js';
-import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, isJsonMediaType, jsonShape, mediaType, textShape } from './dedupe.js';
+import { dedupeKey, EMPTY_SHAPE, escapeRegex, exampleKeys, jsonShape, textShape } from './dedupe.js';
 import type { RecordedExchange } from './exchange.js';
-import { alignSegments, decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
+import { decodeSegment, type EndpointMatch } from './match.js';
+import { expandProfiles, ID_KEY, prepare, type Prepared, type Produced, type RecordingOptions, type ResponseBody, type SessionCredential } from './prepare.js';
+import { UNIQUE_KEY } from './unique.js';
 import { PathTemplates } from './path-templates.js';
 import { formatJsonPath, jsonType, pathMatches, volatileMatcher, volatilePatterns } from './volatile.js';
 import type { PathSegment } from '../jsonpath.js';
 
-export interface RecordingOptions {
-  /** The workspace's auth profiles: credentials equal to one are written as `auth: <name>`. */
-  auth: Record<string, AuthProfile>;
-  /** For `${NAME}` in profile header values. */
-  env: Record<string, string | undefined>;
-}
+export type { RecordingOptions } from './prepare.js';
 
 export interface SpecRecording {
   spec: LoadedSpec;
@@ -53,43 +49,6 @@ const MAX_PRODUCER_DEPTH = 4;
 /** Text bodies up to this many characters are pinned literally; longer ones only by content type. */
 const MAX_TEXT_BODY = 200;
 
-/** Request headers that describe the client or the connection, not what the endpoint is asked. */
-const DROPPED_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'user-agent',
-  'accept-encoding',
-  'accept',
-  'accept-language',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'via',
-  'forwarded',
-  'origin',
-  'referer',
-  'dnt',
-  'pragma',
-  'cache-control',
-  'priority',
-  'traceparent',
-  'tracestate',
-  'baggage',
-  'b3',
-  'sentry-trace',
-  'uber-trace-id',
-  'x-request-id',
-  'x-correlation-id',
-  'x-amzn-trace-id',
-  'x-cloud-trace-context',
-  'upgrade-insecure-requests',
-]);
-const DROPPED_HEADER_PREFIXES = ['sec-', 'x-forwarded-', 'x-b3-', 'x-datadog-', 'x-real-ip', ':'];
 /** Response headers never worth capturing from: they change on every response but mean nothing to a later request. */
 const UNCAPTURED_RESPONSE_HEADERS = new Set([
   'date',
@@ -104,73 +63,9 @@ const UNCAPTURED_RESPONSE_HEADERS = new Set([
   'set-cookie',
 ]);
 
-type Body =
-  { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'form'; value: Record<string, string> } | { kind: 'text'; value: string } | { kind: 'binary' };
-
-type ResponseBody =
-  | { kind: 'none' }
-  | { kind: 'json'; value: unknown }
-  | { kind: 'text'; value: string; media: string | undefined }
-  | { kind: 'binary'; media: string | undefined };
-
-/** Somewhere a request used a value: a path segment, a query value or a JSON body string. */
-interface Use {
-  value: string;
-  /** What the value is called there, for naming a capture. */
-  hint: string;
-}
-
-interface Prepared {
-  exchange: RecordedExchange;
-  method: string;
-  path: string;
-  query: [string, string][];
-  match: EndpointMatch | undefined;
-  credentialKey: string;
-  credentialNames: string[];
-  /** The credential headers it carried, lowercase name -> value (never written). */
-  credentials: Record<string, string>;
-  auth: string | undefined;
-  /** Credentials no profile holds, each handed out by an earlier response; undefined when any came from nowhere. */
-  session?: SessionCredential[];
-  headers: Record<string, string>;
-  body: Body;
-  response: ResponseBody;
-  uses: Use[];
-  /** Tagged ("s:" string, "n:" number) values the request sent, which stay literal when the response echoes them. */
-  sent: Set<string>;
-}
-
-/**
- * A credential the request carried that an earlier response of the session handed out (a login's
- * token, a session cookie): written as a capture of that response, never as its value.
- */
-interface SessionCredential {
-  /** The request header, lowercase. */
-  header: string;
-  /** The value an earlier response produced: the token inside the header, or one cookie's value. */
-  token: string;
-  /** What to call its capture: `token`, the cookie's name, the header's name. */
-  hint: string;
-  produced: Produced;
-}
-
-interface Produced {
-  producer: Prepared;
-  /** Where the value is in the producer's response: a JSONPath or "header:Name". */
-  location: string;
-  numeric: boolean;
-}
-
 interface Capture {
   name: string;
   produced: Produced;
-}
-
-interface Profile {
-  name: string;
-  headers: Map<string, string>;
-  missing: string[];
 }
 
 export function examplesFromExchanges(exchanges: readonly RecordedExchange[], specs: readonly LoadedSpec[], options: RecordingOptions): RecordingResult {
@@ -275,184 +170,6 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   };
 }
 
-function expandProfiles(options: RecordingOptions): Profile[] {
-  return Object.entries(options.auth).map(([name, profile]) => {
-    const missing: string[] = [];
-    const headers = new Map<string, string>();
-    for (const [header, template] of Object.entries(profile.headers)) {
-      const value = template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
-        const found = options.env[variable];
-        if (found === undefined) missing.push(variable);
-        return found ?? '';
-      });
-      headers.set(header.toLowerCase(), value);
-    }
-    return { name, headers: missing.length > 0 ? new Map() : headers, missing };
-  });
-}
-
-function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[], profiles: readonly Profile[], profileValues: ReadonlySet<string>): Prepared {
-  const method = exchange.method.toUpperCase();
-  const path = targetPath(exchange.target) || '/';
-  const query = [...new URLSearchParams(targetQuery(exchange.target))];
-  const match = matchEndpoint(specs, method, exchange.target);
-
-  const credentials: Record<string, string> = {};
-  const headers: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(exchange.requestHeaders)) {
-    const name = rawName.toLowerCase();
-    if (CREDENTIAL_HEADERS.has(name) || profileValues.has(value)) credentials[name] = value;
-    else if (!DROPPED_HEADERS.has(name) && !DROPPED_HEADER_PREFIXES.some((p) => name.startsWith(p))) headers[name] = value;
-  }
-  const credentialNames = Object.keys(credentials).sort();
-  const credentialKey = credentialNames.length === 0 ? '' : JSON.stringify(credentialNames.map((n) => [n, credentials[n]]));
-  const auth = credentialNames.length === 0 ? undefined : findProfile(profiles, credentials, exchange.requestHeaders);
-
-  const body = requestBody(exchange);
-  const media = mediaType(exchange.requestHeaders['content-type']);
-  if ((body.kind === 'json' && media === 'application/json') || (body.kind === 'form' && media === 'application/x-www-form-urlencoded')) {
-    delete headers['content-type'];
-  }
-
-  const uses: Use[] = [];
-  const sent = new Set<string>();
-  const segments = path.split('/');
-  const paramSegments = match ? paramPositions(match, segments.filter((s) => s !== '').length) : undefined;
-  segments.forEach((segment, i) => {
-    if (segment === '') return;
-    const value = decodeSegment(segment);
-    tagSent(sent, value);
-    const hint = paramSegments ? paramSegments.get(pathIndex(segments, i)) : `${singular(segments[i - 1] ?? '')}_id`;
-    if (hint !== undefined) uses.push({ value, hint });
-  });
-  for (const [key, value] of query) {
-    tagSent(sent, value);
-    uses.push({ value, hint: idName(key) });
-  }
-  if (body.kind === 'json') collectJsonUses(body.value, 'value', uses, sent);
-  if (body.kind === 'form') for (const value of Object.values(body.value)) tagSent(sent, value);
-
-  return {
-    exchange,
-    method,
-    path,
-    query,
-    match,
-    credentialKey,
-    credentialNames,
-    credentials,
-    auth,
-    headers,
-    body,
-    response: responseBody(exchange),
-    uses,
-    sent,
-  };
-}
-
-/** The profile whose headers the request carries exactly and which covers every credential it sent. */
-function findProfile(profiles: readonly Profile[], credentials: Record<string, string>, requestHeaders: Record<string, string>): string | undefined {
-  const lower = new Map(Object.entries(requestHeaders).map(([k, v]) => [k.toLowerCase(), v]));
-  let best: Profile | undefined;
-  for (const profile of profiles) {
-    if (profile.headers.size === 0) continue;
-    const carried = [...profile.headers].every(([name, value]) => lower.get(name) === value);
-    const covers = Object.keys(credentials).every((name) => profile.headers.has(name));
-    if (carried && covers && (!best || profile.headers.size > best.headers.size)) best = profile;
-  }
-  return best?.name;
-}
-
-/** Path segment index (among the `count` non-empty segments) to the one-segment parameter name it carries. */
-function paramPositions(match: EndpointMatch, count: number): Map<number, string> {
-  const positions = new Map<number, string>();
-  const template = match.spec.endpoint.path
-    .split('/')
-    .filter((s) => s !== '')
-    .map((segment) => {
-      const name = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment)?.[1];
-      return { ...(name !== undefined && { name }), ...(/^\{\w+\*\}$/.test(segment) && { catchAll: segment }) };
-    });
-  alignSegments(template, count)?.forEach((segment, i) => {
-    if (segment.name !== undefined) positions.set(i, segment.name);
-  });
-  return positions;
-}
-
-function pathIndex(segments: readonly string[], i: number): number {
-  return segments.slice(0, i).filter((s) => s !== '').length;
-}
-
-function singular(word: string): string {
-  return word.replace(/ies$/, 'y').replace(/s$/, '') || 'path';
-}
-
-function idName(key: string): string {
-  return /id$/i.test(key) ? key : `${key}_id`;
-}
-
-function tagSent(sent: Set<string>, value: string | number): void {
-  sent.add(`s:${value}`);
-  if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(value)) sent.add(`n:${Number(value)}`);
-}
-
-function collectJsonUses(value: unknown, key: string, uses: Use[], sent: Set<string>): void {
-  if (typeof value === 'string') {
-    uses.push({ value, hint: idName(key) });
-    sent.add(`s:${value}`);
-  } else if (typeof value === 'number') {
-    sent.add(`n:${value}`);
-    if (Number.isInteger(value) && ID_KEY.test(key)) uses.push({ value: String(value), hint: idName(key) });
-  } else if (Array.isArray(value)) for (const item of value) collectJsonUses(item, key, uses, sent);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectJsonUses(v, k, uses, sent);
-}
-
-function decodeText(buffer: Buffer): string | undefined {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-    return text.includes('\u0000') ? undefined : text;
-  } catch {
-    return undefined;
-  }
-}
-
-function requestBody(exchange: RecordedExchange): Body {
-  const buffer = exchange.requestBody;
-  if (!buffer || buffer.length === 0) return { kind: 'none' };
-  const text = decodeText(buffer);
-  if (text === undefined) return { kind: 'binary' };
-  const media = mediaType(exchange.requestHeaders['content-type']);
-  if (isJsonMediaType(media)) {
-    try {
-      return { kind: 'json', value: JSON.parse(text) };
-    } catch {
-      return { kind: 'text', value: text };
-    }
-  }
-  if (media === 'application/x-www-form-urlencoded') {
-    const pairs = [...new URLSearchParams(text)];
-    // `form` is one value per key; a repeated key is only faithful as the raw text.
-    if (new Set(pairs.map(([k]) => k)).size === pairs.length) return { kind: 'form', value: Object.fromEntries(pairs) };
-  }
-  return { kind: 'text', value: text };
-}
-
-function responseBody(exchange: RecordedExchange): ResponseBody {
-  const buffer = exchange.responseBody;
-  if (!buffer || buffer.length === 0) return { kind: 'none' };
-  const media = mediaType(exchange.responseHeaders['content-type']);
-  const text = decodeText(buffer);
-  if (text === undefined) return { kind: 'binary', media };
-  if (isJsonMediaType(media)) {
-    try {
-      return { kind: 'json', value: JSON.parse(text) };
-    } catch {
-      // Declared JSON that does not parse is compared as what it is: text.
-    }
-  }
-  return { kind: 'text', value: text, media };
-}
-
 /** The shape the example written for this response will imply (see exampleKeys), so recording it again is a duplicate. */
 function responseShape(response: ResponseBody, collection: boolean): unknown {
   if (response.kind === 'json') {
@@ -463,10 +180,6 @@ function responseShape(response: ResponseBody, collection: boolean): unknown {
   const pinned = response.media !== undefined || (response.kind === 'text' && response.value.length <= MAX_TEXT_BODY);
   return pinned ? textShape(response.media) : EMPTY_SHAPE;
 }
-
-/** Could this value be an identifier the server made up? Words and small numbers are too common to chain on. */
-/** A key that names an identifier: `id`, `customer_id`, `customerId`. */
-const ID_KEY = /(^|_)id$|[a-z]Id$/;
 
 function capturable(value: string): boolean {
   return value.length >= 4 && /\d/.test(value) && !/\s/.test(value);
@@ -810,55 +523,4 @@ function expectedJson(value: unknown, path: (string | number)[], ctx: ExpectCont
   }
   if (ctx.patterns.some((pattern) => pathMatches(pattern, path))) return { $type: jsonType(value) };
   return value;
-}
-
-/** Keys of a written body whose values a server keeps unique: a second registration with the same one is refused. */
-const UNIQUE_KEY = /^(user_?name|login|handle|nick_?name|screen_?name|e_?mail|email_?address|slug)$/i;
-
-/**
- * The example with the values its writes send under keys servers keep unique (usernames, emails,
- * slugs a client chooses) made unique per run with {{$unique}}: `ada` becomes `ada{{$unique}}`,
- * `ada@example.test` becomes `ada{{$unique}}@example.test`, and every use of the value in the
- * example (a login after the registration, an answer that echoes it) is written the same way.
- * Undefined when it sends no such value. Verification applies it to an example that does not
- * pass twice in a row as recorded.
- */
-export function withUniqueValues(example: Example): Example | undefined {
-  const steps: Step[] = example.steps ?? (example.request ? [{ request: example.request, ...(example.expect && { expect: example.expect }) }] : []);
-  const templates = new Map<string, string>();
-  const prefix = (text: string) => text.replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
-  const collect = (value: unknown, key: string) => {
-    if (typeof value === 'string') {
-      if (!UNIQUE_KEY.test(key) || value.length < 2 || value.includes('{{') || templates.has(value)) return;
-      const at = value.lastIndexOf('@');
-      templates.set(value, at > 0 ? `${prefix(value.slice(0, at))}{{$unique}}${value.slice(at)}` : `${prefix(value)}{{$unique}}`);
-    } else if (Array.isArray(value)) value.forEach((item) => collect(item, key));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collect(v, k);
-  };
-  for (const step of steps) {
-    if (!['POST', 'PUT', 'PATCH'].includes(step.request.method)) continue;
-    collect(step.request.json, '');
-    collect(step.request.form, '');
-  }
-  if (templates.size === 0) return undefined;
-  const replace = (value: unknown): unknown => {
-    if (typeof value === 'string') return templates.get(value) ?? value;
-    if (Array.isArray(value)) return value.map(replace);
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
-    return value;
-  };
-  const path = (text: string) =>
-    text
-      .split('/')
-      .map((segment) => templates.get(decodeSegment(segment)) ?? segment)
-      .join('/');
-  const rewrite = (step: Step): Step => ({
-    ...step,
-    request: { ...(replace(step.request) as SpecRequest), path: path(step.request.path) },
-    ...(step.expect && { expect: replace(step.expect) as Expectation }),
-  });
-  const cleanup = example.cleanup && { cleanup: example.cleanup.map(rewrite) };
-  if (example.steps) return { ...example, steps: example.steps.map(rewrite), ...cleanup };
-  const only = rewrite(steps[0]!);
-  return { ...example, request: only.request, ...(only.expect && { expect: only.expect }), ...cleanup };
 }

@@ -18,7 +18,8 @@ import type { Mismatch } from '../runner/expect.js';
 import { runOnOneSide, type SideOptions } from '../runner/run.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Example, Expectation, Step } from '../spec/schema.js';
-import { withUniqueValues, type SpecRecording } from './examples.js';
+import type { SpecRecording } from './examples.js';
+import { withUniqueValues } from './unique.js';
 import { jsonType } from './volatile.js';
 
 export interface VerifyOptions extends SideOptions {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendExamples } from '../../src/record/append.js';
-import { examplesFromExchanges, withUniqueValues, type RecordingOptions } from '../../src/record/examples.js';
+import { examplesFromExchanges, type RecordingOptions } from '../../src/record/examples.js';
+import { withUniqueValues } from '../../src/record/unique.js';
 import type { RecordedExchange } from '../../src/record/exchange.js';
 import { parseSpecText, type LoadedSpec } from '../../src/spec/load.js';
 import { ACME_KEY, AUTH, CUSTOMERS_CREATE, CUSTOMERS_GET, exchange, spec, T0 } from './fixtures.js';

@@ -130,8 +130,10 @@ export function cancelNoise(
   noise: readonly Difference[],
 ): { outcome: 'compared' | 'noise' | 'inconclusive'; differences: Difference[] } {
   if (noise.length === 0 || raw.length === 0) return { outcome: 'compared', differences: [...raw] };
-  const noisy = new Set(noise.map((d) => `${d.path}\u0000${d.kind}`));
-  const cancelled = (d: Difference) => noisy.has(`${d.path}\u0000${d.kind}`);
+  // A header parameter is its own cause: the secondary's differing boundary cancels no charset (the pattern says which parameter).
+  const key = (d: Difference) => `${d.kind === 'header' ? d.pattern : d.path}\u0000${d.kind}`;
+  const noisy = new Set(noise.map(key));
+  const cancelled = (d: Difference) => noisy.has(key(d));
   if (raw.some((d) => cancelled(d) && isStructural(d))) return { outcome: 'inconclusive', differences: raw.filter((d) => !cancelled(d) || isStructural(d)) };
   const differences = raw.filter((d) => !cancelled(d));
   return { outcome: differences.length === 0 ? 'noise' : 'compared', differences };

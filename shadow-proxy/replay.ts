@@ -35,7 +35,7 @@ import { openStore } from '../src/store/store.js';
 import { closest, plural } from '../src/text.js';
 import { ShadowComparator } from './compare.js';
 import { ShadowCorrelation } from './correlation.js';
-import { readMatchSamples, readSamples, storedEndpoints, type SampleResponse, type ShadowSample } from './query.js';
+import { readMatchSamples, readSamples, type SampleResponse, type ShadowSample } from './query.js';
 import { compileRedaction, redactBody, redactHeaders, REDACTED, type RedactionPlan } from './redact.js';
 import { profileForFingerprints, readFingerprintKey, type ProfileCredentials } from './credentials.js';
 import { readCorrelationState } from './store.js';
@@ -170,12 +170,10 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     sessions: shadow.correlation.sessions,
   };
   let correlation: ShadowCorrelation | undefined;
-  let knownEndpoints: string[] = [];
   try {
     const total = store.db.prepare('SELECT count(*) FROM shadow_samples').pluck().get() as number;
     if (total === 0) throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} holds no shadow samples (run \`parity shadow\` first)`);
     selected = selectSamples(store.db, only);
-    knownEndpoints = storedEndpoints(store.db);
     fingerprintKey = readFingerprintKey(store.db);
     // The ids shadowing paired stand for the same things in the candidate's database: replay sends each sample with the candidate's own.
     if (bounds.enabled) {
@@ -210,8 +208,6 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     );
   }
   const comparator = new ShadowComparator(set?.specs ?? [], options.workspace.shadow.compare);
-  // Samples are classified under the endpoints the store names them by.
-  comparator.seedEndpoints(knownEndpoints);
   const timeoutMs = options.timeoutMs ?? shadow.timeout_ms;
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
@@ -391,7 +387,9 @@ async function replayOne(sample: ShadowSample, storedSignature: string | null, c
     headers: replayHeaders(sample.request.headers, { ...profile?.headers, ...context.extraHeaders }),
     body: sample.request.body && sample.request.body.bytes.length > 0 ? sample.request.body.bytes : null,
   };
-  const match = context.comparator.endpointOf(request.method, request.target);
+  // A spec names the endpoint now; else the sample keeps the endpoint it was stored under, so its signature compares with the stored one.
+  const found = context.comparator.endpointOf(request.method, request.target);
+  const match = found.spec ? found : { endpoint: sample.endpoint };
   const correlation = context.correlation;
   const ids = correlation?.contextOf(match.spec);
   const sent = correlation && ids ? correlation.translate('candidate', request, ids) : request;

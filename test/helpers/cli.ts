@@ -64,3 +64,13 @@ export async function startRecording(dir: string, ...argv: string[]) {
     },
   };
 }
+
+/** Waits until a running shadow proxy has finished `total` comparisons, by its metrics; throws after 10 s. */
+export async function waitForComparisons(url: string, total: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const lines = (await (await fetch(`${url}/__parity/metrics`)).text()).split('\n');
+    if (lines.filter((l) => l.startsWith('parity_shadow_compared_total')).reduce((n, l) => n + Number(l.split(' ')[1]), 0) >= total) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`fewer than ${total} comparisons finished`);
+}

@@ -27,6 +27,12 @@ describe('cancelling a secondary’s noise', () => {
     expect(cancelNoise(raw, [d('value', '$.items[0].at')])).toEqual({ outcome: 'compared', differences: [d('value', '$.items[1].price', 1, 2)] });
   });
 
+  it('cancels a header parameter only by the same parameter: a differing boundary is not a differing charset', () => {
+    const param = (name: string): Difference => ({ kind: 'header', path: 'header:content-type', pattern: `header:content-type;${name}` });
+    expect(cancelNoise([param('charset')], [param('boundary')])).toEqual({ outcome: 'compared', differences: [param('charset')] });
+    expect(cancelNoise([param('charset')], [param('charset')])).toEqual({ outcome: 'noise', differences: [] });
+  });
+
   it('never cancels a status or a shape: the request is inconclusive and the signature keeps them', () => {
     const status = d('status', 'status', 200, 401);
     const extra = d('extra', '$.errors', undefined, ['denied']);

@@ -11,7 +11,7 @@ import type { ReadinessReport } from '../../reports/model.js';
 import { examplesFromExchanges } from '../../src/record/examples.js';
 import type { TestRun } from '../../src/runner/run.js';
 import { exchange, spec } from '../record/fixtures.js';
-import { parity, runShadow } from '../helpers/cli.js';
+import { parity, runShadow, waitForComparisons } from '../helpers/cli.js';
 import { useLoopback } from '../helpers/loopback.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -60,11 +60,7 @@ describe('a catch-all endpoint through record, test, shadow and report', () => {
     const shadow = await runShadow(dir);
     for (const target of ['/files/a.txt', '/files/docs/guide.md', '/files/src/record/match.ts'])
       expect((await fetch(`${shadow.url}${target}`)).status).toBe(200);
-    for (let i = 0; i < 400; i++) {
-      const lines = (await (await fetch(`${shadow.url}/__parity/metrics`)).text()).split('\n');
-      if (lines.filter((l) => l.startsWith('parity_shadow_compared_total')).reduce((n, l) => n + Number(l.split(' ')[1]), 0) >= 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitForComparisons(shadow.url, 3);
     expect(await shadow.stop(), shadow.io.err()).toBe(0);
     const report = await parity(dir, 'report', '--format', 'json');
     expect(report.code, report.stderr).toBe(0);

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReadinessReport } from '../../reports/model.js';
-import { parity, runShadow } from '../helpers/cli.js';
+import { parity, runShadow, waitForComparisons } from '../helpers/cli.js';
 import { useLoopback } from '../helpers/loopback.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -28,11 +28,7 @@ function server(contentType: string, rawType = contentType) {
 async function shadowed(dir: string, targets: string[]): Promise<void> {
   const shadow = await runShadow(dir);
   for (const target of targets) expect((await fetch(`${shadow.url}${target}`)).status).toBe(200);
-  for (let i = 0; i < 400; i++) {
-    const lines = (await (await fetch(`${shadow.url}/__parity/metrics`)).text()).split('\n');
-    if (lines.filter((l) => l.startsWith('parity_shadow_compared_total')).reduce((n, l) => n + Number(l.split(' ')[1]), 0) >= targets.length) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitForComparisons(shadow.url, targets.length);
   expect(await shadow.stop(), shadow.io.err()).toBe(0);
 }
 

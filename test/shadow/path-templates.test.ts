@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { parity, runShadow } from '../helpers/cli.js';
+import { parity, runShadow, waitForComparisons } from '../helpers/cli.js';
 import { useLoopback } from '../helpers/loopback.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -20,15 +20,6 @@ function blog() {
     res.writeHead(slug ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify(slug ? { article: { slug } } : { error: 'not found' }));
   });
-}
-
-async function compared(url: string, total: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const lines = (await (await fetch(`${url}/__parity/metrics`)).text()).split('\n');
-    if (lines.filter((l) => l.startsWith('parity_shadow_compared_total')).reduce((n, l) => n + Number(l.split(' ')[1]), 0) >= total) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`fewer than ${total} comparisons finished`);
 }
 
 async function reportedEndpoints(dir: string): Promise<Record<string, number>> {
@@ -47,7 +38,7 @@ describe('path templates in the shadow store', () => {
     const first = await runShadow(dir);
     const slugs = ['my-first-post', 'hello-world', 'why-we-rewrote-it', 'on-dragons', 'notes-from-berlin', 'a-quiet-week'];
     for (const slug of slugs) expect((await fetch(`${first.url}/api/articles/${slug}`)).status).toBe(200);
-    await compared(first.url, slugs.length);
+    await waitForComparisons(first.url, slugs.length);
     expect(await first.stop(), first.io.err()).toBe(0);
     // The first four were seen before the position had varied enough: they keep their own rows.
     expect(await reportedEndpoints(dir)).toEqual({
@@ -60,7 +51,7 @@ describe('path templates in the shadow store', () => {
 
     const second = await runShadow(dir);
     expect((await fetch(`${second.url}/api/articles/the-seventh-one`)).status).toBe(200);
-    await compared(second.url, 1);
+    await waitForComparisons(second.url, 1);
     expect(await second.stop(), second.io.err()).toBe(0);
     expect((await reportedEndpoints(dir))['GET /api/articles/{slug}']).toBe(3);
     expect(Object.keys(await reportedEndpoints(dir))).toHaveLength(5);

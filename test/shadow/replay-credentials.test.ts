@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import type { ReplayResult } from '../../shadow-proxy/replay.js';
-import { runShadow } from '../helpers/cli.js';
+import { runShadow, waitForComparisons } from '../helpers/cli.js';
 import { useLoopback } from '../helpers/loopback.js';
 import { useTempDir, writeFiles } from '../helpers/tmp.js';
 
@@ -63,7 +63,7 @@ describe('parity replay with redacted credentials', () => {
         expect(await res.json()).toEqual({ user });
       }
     }
-    for (let i = 0; i < 200 && candidate.served.length < 9; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitForComparisons(shadow.url, 9);
     expect(await shadow.stop(), shadow.io.err()).toBe(0);
 
     // Not one credential in the store, however it is read.

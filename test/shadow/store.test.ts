@@ -473,6 +473,7 @@ describe('the shadow store', () => {
         'llm_cache',
         'shadow_correlation',
         'trusted_verdicts',
+        'credential_fingerprints',
       ]);
       expect(migrated.db.prepare('SELECT hour, count, expected FROM shadow_signature_hours').all()).toEqual([{ hour: T0 + hour, count: 3, expected: 1 }]);
       expect(migrated.db.prepare('SELECT endpoint, hour, pattern, kind, raw, noise FROM shadow_path_hours').all()).toEqual([

@@ -22,7 +22,7 @@
  *    that touches no diverged value counts on its own endpoint as always.
  */
 import { pairEquivalence, type Equivalence } from '../src/correlate/equivalence.js';
-import type { Scalar } from '../src/correlate/identifiers.js';
+import { collectionOf, type Scalar } from '../src/correlate/identifiers.js';
 import { learnPairs, producedValues } from '../src/correlate/learn.js';
 import { CorrelationMap, hashKey, pairKey, type CorrelationMapStats, type PairChange, type StoredPair } from '../src/correlate/map.js';
 import { LruMap } from '../src/correlate/lru.js';
@@ -285,9 +285,15 @@ export class ShadowCorrelation {
   }
 
   private markDiverged(request: RequestLike, context: JobContext, primary: UpstreamAnswer | undefined, root: DivergenceRoot): void {
-    const values: { value: Scalar; scope: string | undefined }[] = requestValues(request, context).filter((slot) => slot.identifier && slot.kind !== 'header');
+    // What the write addressed or made, not what it only refers to: a post whose PATCH failed on one
+    // side is diverged, the user its `userId` names is not (else every later request of that user
+    // would be filed downstream, and its real differences hidden).
+    const collection = collectionOf(request.target, context.template);
+    const values: { value: Scalar; scope: string | undefined }[] = requestValues(request, context).filter(
+      (slot) => slot.identifier && (slot.kind === 'path' || (slot.kind !== 'header' && slot.scope === collection)),
+    );
     if (primary && !primary.overCap) {
-      values.push(...producedValues({ request, primary, context }));
+      values.push(...producedValues({ request, primary, context }).filter((produced) => produced.own));
     }
     const now = this.now();
     for (const { value, scope } of values) {

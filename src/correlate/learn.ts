@@ -120,18 +120,19 @@ export function learnPairs(input: LearnInput): CorrelationPair[] {
  * The identifiers one answer made up: values at identifier positions of its JSON body, the
  * made-up segments of its `Location`, the values of its `Set-Cookie`, none of which the request
  * named. What a write produces, so that later requests using them wait for it (ordering) and
- * follow its fate (divergence).
+ * follow its fate (divergence). `own`: the value names what the request wrote (its collection's
+ * id, a Location, a session cookie or token), not another thing it refers to (`userId` in a post).
  */
-export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scalar; scope: string | undefined }[] {
+export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scalar; scope: string | undefined; own: boolean }[] {
   const { primary, request } = input;
   if (primary.status >= 400) return [];
   const context = input.context ?? NO_CONTEXT;
   const collection = collectionOf(request.target, context.template);
   const sentValues = new Set(requestValues(request, context).map((slot) => String(slot.value)));
-  const out = new Map<string, { value: Scalar; scope: string | undefined }>();
-  const add = (value: Scalar, scope: string | undefined) => {
+  const out = new Map<string, { value: Scalar; scope: string | undefined; own: boolean }>();
+  const add = (value: Scalar, scope: string | undefined, own = true) => {
     if (sentValues.has(String(value))) return;
-    const entry = { value, scope: isStrong(value) ? undefined : scope };
+    const entry = { value, scope: isStrong(value) ? undefined : scope, own };
     out.set(`${entry.scope ?? ''}\u0000${String(value)}`, entry);
   };
   for (const name of LOCATION_HEADERS) {
@@ -153,8 +154,11 @@ export function producedValues(input: Omit<LearnInput, 'other'>): { value: Scala
     if (isScalar(value)) {
       const identifier = key === undefined ? undefined : identifierKey(key, context.extraKeys);
       if (isJwt(value)) add(value, 'token');
-      else if (identifier || (idPaths.some((pattern) => pathMatches(pattern, path)) && !isClock(value)))
-        add(value, identifier?.scope ?? scopeOfParent(parent) ?? collection);
+      else if (idPaths.some((pattern) => pathMatches(pattern, path)) && !isClock(value)) add(value, identifier?.scope ?? scopeOfParent(parent) ?? collection);
+      else if (identifier) {
+        const scope = identifier.scope ?? scopeOfParent(parent) ?? collection;
+        add(value, scope, scope === collection);
+      }
     } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, key, parent, [...path, i]));
     else if (isObject(value)) for (const [child, item] of Object.entries(value)) walk(item, child, key, [...path, child]);
   };

@@ -56,6 +56,8 @@ export interface CorrelationMapStats {
   conflicts: number;
   evicted: number;
   expired: number;
+  /** Pairs replaced because the same source made their primary value up again (an id the legacy reused). */
+  reused: number;
 }
 
 interface Entry {
@@ -97,7 +99,7 @@ export class CorrelationMap {
   private readonly scopesOf = new Map<string, string | undefined | (string | undefined)[]>();
   private readonly now: () => number;
   private lastSweep = 0;
-  private readonly counts = { learned: 0, conflicts: 0, evicted: 0, expired: 0 };
+  private readonly counts = { learned: 0, conflicts: 0, evicted: 0, expired: 0, reused: 0 };
 
   constructor(private readonly options: CorrelationMapOptions) {
     this.now = options.now ?? Date.now;
@@ -149,14 +151,21 @@ export class CorrelationMap {
 
   /**
    * Learn a pair; false when it is already known, or conflicts with one (the primary value paired
-   * otherwise, or the other value taken by another primary value).
+   * otherwise, or the other value taken by another primary value): the first pairing wins. Except
+   * when the same source made the primary value up again (`POST /posts $.id` answered 13 once
+   * more): the legacy reused an identifier (a sequence that hands out max + 1 after its top was
+   * deleted), 13 now names a new thing, and the newer pairing is the live one.
    */
   learn(pair: CorrelationPair): boolean {
     const key = pairKey(pair.primary, pair.scope);
     const existing = this.find(key);
     if (existing) {
-      if (String(existing.other) !== String(pair.other)) this.counts.conflicts += 1;
-      return false;
+      if (String(existing.other) === String(pair.other)) return false;
+      if (existing.source !== pair.source) {
+        this.counts.conflicts += 1;
+        return false;
+      }
+      this.remove(key, existing, 'reused');
     }
     const otherKey = pairKey(pair.other, pair.scope);
     const takenBy = this.reverse.get(otherKey);
@@ -297,7 +306,7 @@ export class CorrelationMap {
     else this.scopesOf.set(value, rest.length === 1 ? rest[0] : rest);
   }
 
-  private remove(key: string, entry: Entry, reason: 'evicted' | 'expired'): void {
+  private remove(key: string, entry: Entry, reason: 'evicted' | 'expired' | 'reused'): void {
     this.entries.delete(key);
     this.indexScope(entry, false);
     this.reverse.delete(pairKey(entry.other, entry.scope));

@@ -147,7 +147,19 @@ describe('learning pairs from two answers', () => {
       primary: answer(201, { id: 1000, name: 'x', owner_id: 5 }, { location: '/items/1000' }),
     });
     // The Location segment and the body's id are one value; the owner was sent, not produced.
-    expect(produced).toEqual([{ value: 1000, scope: 'item' }]);
+    expect(produced).toEqual([{ value: 1000, scope: 'item', own: true }]);
+  });
+
+  it('tells what a write made from what its answer only refers to', () => {
+    const produced = producedValues({
+      request: request('POST', '/posts', { title: 't', views: 7 }),
+      primary: answer(201, { id: 13, title: 't', userId: 1, editor_id: 4, views: 7 }),
+    });
+    expect(produced).toEqual([
+      { value: 13, scope: 'post', own: true },
+      { value: 1, scope: 'user', own: false },
+      { value: 4, scope: 'editor', own: false },
+    ]);
   });
 });
 
@@ -263,6 +275,20 @@ describe('the correlation map', () => {
     expect(map.learn({ primary: 'cus_4444444444444444', other: 'cus_2222222222222222', scope: undefined, source: 'c' })).toBe(false);
     expect(map.get('cus_1111111111111111', undefined)).toBe('cus_2222222222222222');
     expect(map.stats()).toMatchObject({ entries: 1, learned: 1, conflicts: 2 });
+  });
+
+  it('takes the newer pairing when the same source makes a primary value up again: the legacy reused an id', () => {
+    const changes: PairChange[] = [];
+    const map = new CorrelationMap({ maxEntries: 10, maxAgeMs: 60_000, onChange: (change) => changes.push(change) });
+    expect(map.learn({ primary: 13, other: 'c99c', scope: 'post', source: 'POST /posts $.id' })).toBe(true);
+    // Post 13 was deleted; the legacy's next create answered 13 again, the rewrite a new id.
+    expect(map.learn({ primary: 13, other: '33a9', scope: 'post', source: 'POST /posts $.id' })).toBe(true);
+    expect(map.get(13, 'post')).toBe('33a9');
+    expect(map.stats()).toMatchObject({ entries: 1, learned: 2, conflicts: 0, reused: 1 });
+    expect(changes.map((c) => c.kind)).toEqual(['learned', 'removed', 'learned']);
+    // From another source it is still a conflict: the first pairing stands.
+    expect(map.learn({ primary: 13, other: 'ffff', scope: 'post', source: 'PUT /posts/{id} $.id' })).toBe(false);
+    expect(map.get(13, 'post')).toBe('33a9');
   });
 
   it('is bounded in entries (least recently used out) and in age, and reports each removal', () => {

@@ -1,0 +1,98 @@
+/**
+ * The json-server pair, as a team rewriting it would run it: json-server 0.17.4 (Express, plain
+ * JavaScript) as the legacy, json-server 1.0.0-beta.3 (tinyhttp, TypeScript) as the rewrite, and
+ * a second 0.17.4 as the secondary, each started through its own command-line entry point on its
+ * own copy of `db.json`, on loopback. Both are dev dependencies under aliases
+ * (`json-server-legacy`, `json-server-rewrite`); 1.0.0-beta.3 is the last 1.0 beta that runs on
+ * Node 20 (later ones need Node 22.12).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { packageRoot } from '../../src/package-info.js';
+
+export type PairSide = 'legacy' | 'rewrite' | 'secondary';
+
+export interface RunningJsonServer {
+  side: PairSide;
+  url: string;
+  /** The database file this instance reads and writes. */
+  dbFile: string;
+  stop(): Promise<void>;
+}
+
+/** The data set both versions start from: users, posts (with tags), comments, and a singular profile. */
+export const DB_FILE = path.join(packageRoot(), 'examples', 'json-server', 'db.json');
+
+const require = createRequire(import.meta.url);
+
+/** The command-line entry point of each installed version. */
+function binOf(side: PairSide): string {
+  const pkg = side === 'rewrite' ? 'json-server-rewrite' : 'json-server-legacy';
+  const manifest = require.resolve(`${pkg}/package.json`);
+  const bin = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { bin: string | Record<string, string> }).bin;
+  return path.join(path.dirname(manifest), typeof bin === 'string' ? bin : bin['json-server']!);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function answering(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`json-server exited with ${child.exitCode} before answering: ${output()}`);
+    try {
+      const res = await fetch(`${url}/profile`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`json-server did not answer at ${url}: ${output()}`);
+}
+
+/** Starts one version on a fresh copy of db.json in `dir`. */
+export async function startJsonServer(side: PairSide, dir: string): Promise<RunningJsonServer> {
+  const dbFile = path.join(dir, `db.${side}.json`);
+  fs.copyFileSync(DB_FILE, dbFile);
+  const port = await freePort();
+  const child = spawn(process.execPath, [binOf(side), dbFile, '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await answering(url, child, () => output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    side,
+    url,
+    dbFile,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The legacy, the rewrite and a second legacy (the secondary), each on its own database. */
+export async function startJsonServerPair(dir: string): Promise<Record<PairSide, RunningJsonServer>> {
+  const [legacy, rewrite, secondary] = await Promise.all((['legacy', 'rewrite', 'secondary'] as const).map((side) => startJsonServer(side, dir)));
+  return { legacy: legacy!, rewrite: rewrite!, secondary: secondary! };
+}

@@ -1,0 +1,131 @@
+/**
+ * The json-server pair end to end, as a newcomer runs it (`npm run example:json-server`): a
+ * workspace with the hand-written specs, the pair started on copies of db.json, `parity extract`
+ * on the installed 0.17 source, the traffic through `parity shadow` with writes mirrored and a
+ * secondary, then `parity report`. Every step is the CLI a user would type, run in-process.
+ *
+ *   node dist/examples/json-server/run.js [--dir DIR] [--rounds N]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { memoryIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
+import { packageRoot } from '../../src/package-info.js';
+import type { ReadinessReport } from '../../reports/model.js';
+import { startJsonServerPair, type RunningJsonServer } from './pair.js';
+import { jsonServerTraffic, type TrafficSummary } from './traffic.js';
+
+export interface PairRunOptions {
+  /** The workspace; default: a new temporary directory. */
+  dir?: string;
+  /** Client sessions of traffic. Default 20. */
+  rounds?: number;
+  /** Each step as it finishes. */
+  onStep?: (title: string, lines: string[]) => void;
+}
+
+export interface PairRun {
+  dir: string;
+  extraction: { endpoints: number; warnings: string[] };
+  traffic: TrafficSummary;
+  report: ReadinessReport;
+}
+
+const SPECS = path.join(packageRoot(), 'examples', 'json-server', 'specs');
+const LEGACY_SOURCE = path.dirname(path.dirname(fs.realpathSync(path.join(packageRoot(), 'node_modules', 'json-server-legacy', 'lib', 'server', 'index.js'))));
+
+async function cli(dir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo(dir, {});
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+export async function runJsonServerPair(options: PairRunOptions = {}): Promise<PairRun> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parity-json-server-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const step = options.onStep ?? (() => undefined);
+  const running: RunningJsonServer[] = [];
+  try {
+    const pair = await startJsonServerPair(dir);
+    running.push(pair.legacy, pair.rewrite, pair.secondary);
+    fs.cpSync(SPECS, path.join(dir, 'specs'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'parity.yaml'),
+      [
+        `legacy: {url: "${pair.legacy.url}", source: "${LEGACY_SOURCE}"}`,
+        `rewrite: {url: "${pair.rewrite.url}"}`,
+        'shadow:',
+        `  secondary: "${pair.secondary.url}"`,
+        '  methods: [GET, POST, PATCH, DELETE]',
+        '',
+      ].join('\n'),
+    );
+    step('started the pair', [
+      `legacy json-server 0.17.4 at ${pair.legacy.url}`,
+      `rewrite json-server 1.0.0-beta.3 at ${pair.rewrite.url}`,
+      `secondary 0.17.4 at ${pair.secondary.url}`,
+    ]);
+
+    // Extraction sees the routers json-server builds, but not where they are mounted: that comes from the data at run time.
+    const extracted = await cli(dir, 'extract', '--json');
+    const found = JSON.parse(extracted.out) as { endpoints: unknown[]; warnings: { file: string; line: number; message: string }[] };
+    const extraction = { endpoints: found.endpoints.length, warnings: found.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`) };
+    step('extracted the 0.17 source', [`${extraction.endpoints} endpoints`, ...extraction.warnings.map((w) => `warning: ${w}`)]);
+
+    const stop = new AbortController();
+    const io = memoryIo(dir, {}, stop.signal);
+    const shadowing = runCli(['shadow', '--port', '0', '--json'], io);
+    let url: string | undefined;
+    for (let i = 0; i < 400 && !url; i++) {
+      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
+      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (!url) throw new Error(`parity shadow did not start: ${io.err()}`);
+    const traffic = await jsonServerTraffic(url, { rounds: options.rounds ?? 20, seed: 7 });
+    for (let i = 0; i < 800; i++) {
+      const lines = (await (await fetch(`${url}/__parity/metrics`)).text()).split('\n');
+      const compared = lines.filter((l) => l.startsWith('parity_shadow_compared_total')).reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+      if (compared >= traffic.requests) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    stop.abort();
+    const shadowCode = await shadowing;
+    if (shadowCode !== 0) throw new Error(`parity shadow ended with ${shadowCode}: ${io.err()}`);
+    const stopped = JSON.parse(io.out()) as { metrics: { correlation: Record<string, number> } };
+    const c = stopped.metrics.correlation;
+    step('shadowed the traffic', [
+      `${traffic.requests} requests: ${Object.entries(traffic.statuses)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+      `stateful shadowing: ${c.learned} identifier pairs learned, ${c.translated} requests translated, ${c.downstream} differences downstream of ${c.diverged} diverged values`,
+    ]);
+
+    fs.mkdirSync(path.join(dir, 'reports'), { recursive: true });
+    for (const file of ['readiness.md', 'readiness.html']) await cli(dir, 'report', '--out', path.join('reports', file));
+    const json = await cli(dir, 'report', '--format', 'json');
+    const report = JSON.parse(json.out) as ReadinessReport;
+    step('wrote the report', [path.join(dir, 'reports', 'readiness.md'), path.join(dir, 'reports', 'readiness.html')]);
+    return { dir, extraction, traffic, report };
+  } finally {
+    await Promise.all(running.map((server) => server.stop()));
+  }
+}
+
+const invoked = process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname);
+if (invoked) {
+  const { values } = parseArgs({ options: { dir: { type: 'string' }, rounds: { type: 'string', default: '20' } } });
+  const run = await runJsonServerPair({
+    ...(values.dir !== undefined && { dir: path.resolve(values.dir) }),
+    rounds: Number(values.rounds),
+    onStep: (title, lines) => process.stdout.write(`${title}\n${lines.map((line) => `  ${line}`).join('\n')}\n`),
+  });
+  process.stdout.write(
+    `\n${run.report.endpoints.map((e) => `${e.endpoint.padEnd(28)} ${e.verdict.padEnd(18)} ${e.requests} compared, ${e.mismatches} mismatches`).join('\n')}\n`,
+  );
+  process.stdout.write(
+    `\ntop differences:\n${run.report.triage.top_differences.map((d) => `  ${d.pattern} (${d.kind}): ${d.requests} requests on ${d.endpoints.length} endpoints`).join('\n')}\n`,
+  );
+  process.stdout.write(`\nworkspace: ${run.dir}\n`);
+}

@@ -1,0 +1,96 @@
+/**
+ * Traffic for the json-server pair the way clients of json-server 0.17 use it (they are the
+ * legacy's clients; the rewrite must serve them): lists with filters, pagination (`_page`,
+ * `_limit`), sorting (`_sort`, `_order`), relations (`_embed`, `_expand`), full-text search (`q`),
+ * reads of seeded records, 404s, and writes whose results the client uses afterwards: it creates a
+ * post, reads it back by the id it was given, comments on it, updates it, deletes it and finds it
+ * gone. Deterministic for a seed.
+ */
+
+export interface TrafficOptions {
+  /** How many client sessions (each a create → read → comment → update → delete flow, plus reads). */
+  rounds: number;
+  /** For the choices between requests. */
+  seed?: number;
+  /** Called with each request sent, its status and its answer (for a summary). */
+  onRequest?: (method: string, target: string, status: number) => void;
+}
+
+export interface TrafficSummary {
+  requests: number;
+  /** Responses by status class ("2xx", "4xx", ...). */
+  statuses: Record<string, number>;
+}
+
+/** A small deterministic generator (mulberry32): the same seed, the same traffic. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEARCH_TERMS = ['history', 'compiler', 'languages', 'orbital', 'nothing-matches-this'];
+
+export async function jsonServerTraffic(base: string, options: TrafficOptions): Promise<TrafficSummary> {
+  const next = random(options.seed ?? 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const summary: TrafficSummary = { requests: 0, statuses: {} };
+  const send = async (method: string, target: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+    const res = await fetch(`${base}${target}`, {
+      method,
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    summary.requests += 1;
+    const bucket = `${Math.floor(res.status / 100)}xx`;
+    summary.statuses[bucket] = (summary.statuses[bucket] ?? 0) + 1;
+    options.onRequest?.(method, target, res.status);
+    let json: unknown = undefined;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // a text answer (the rewrite's 404) is not JSON
+    }
+    return { status: res.status, json };
+  };
+
+  for (let round = 0; round < options.rounds; round++) {
+    // Reads of what was there from the start.
+    const seeded = 1 + Math.floor(next() * 11);
+    await send('GET', '/posts');
+    await send('GET', `/posts/${seeded}`);
+    await send('GET', `/posts/${seeded}?_embed=comments`);
+    await send('GET', `/comments/${1 + Math.floor(next() * 19)}?_expand=post`);
+    await send('GET', `/posts/${seeded}/comments`);
+    await send('GET', `/users/${1 + Math.floor(next() * 5)}`);
+    await send('GET', `/posts?userId=${1 + Math.floor(next() * 5)}`);
+    await send('GET', '/posts?published=true');
+    await send('GET', `/posts?_page=${1 + Math.floor(next() * 3)}&_limit=5`);
+    await send('GET', `/posts?_sort=${pick(['views', 'title'])}&_order=${pick(['asc', 'desc'])}`);
+    await send('GET', `/posts?views_gte=${pick([100, 200, 300])}`);
+    await send('GET', `/posts?q=${pick(SEARCH_TERMS)}`);
+    await send('GET', '/profile');
+    await send('GET', `/posts/${900 + round}`);
+
+    // A client session: create, then use the id it was given.
+    const created = await send('POST', '/posts', { title: `Field notes ${round}`, body: 'Written by the traffic script.', userId: 1 + (round % 5), views: 0 });
+    const id = (created.json as { id?: string | number } | undefined)?.id;
+    if (created.status !== 201 || id === undefined) continue;
+    await send('GET', `/posts/${id}`);
+    const comment = await send('POST', '/comments', { postId: id, userId: 2, body: 'First!' });
+    await send('GET', `/posts/${id}?_embed=comments`);
+    await send('PATCH', `/posts/${id}`, { views: 1 + round });
+    await send('GET', `/posts/${id}`);
+    const commentId = (comment.json as { id?: string | number } | undefined)?.id;
+    if (commentId !== undefined) await send('DELETE', `/comments/${commentId}`);
+    await send('DELETE', `/posts/${id}`);
+    await send('GET', `/posts/${id}`);
+  }
+  return summary;
+}

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
@@ -34,12 +35,18 @@ export interface PairRun {
 }
 
 const SPECS = path.join(packageRoot(), 'examples', 'json-server', 'specs');
-const LEGACY_SOURCE = path.dirname(path.dirname(fs.realpathSync(path.join(packageRoot(), 'node_modules', 'json-server-legacy', 'lib', 'server', 'index.js'))));
 
-async function cli(dir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** The installed 0.17 package: what `parity extract` reads. */
+function legacySource(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('json-server-legacy/package.json'));
+}
+
+/** A parity command in-process; a failure ends the run with what the command said. */
+async function cli(dir: string, ...argv: string[]): Promise<string> {
   const io = memoryIo(dir, {});
   const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
+  if (code !== 0) throw new Error(`parity ${argv.join(' ')} ended with ${code}: ${io.err()}`);
+  return io.out();
 }
 
 export async function runJsonServerPair(options: PairRunOptions = {}): Promise<PairRun> {
@@ -54,7 +61,7 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     fs.writeFileSync(
       path.join(dir, 'parity.yaml'),
       [
-        `legacy: {url: "${pair.legacy.url}", source: "${LEGACY_SOURCE}"}`,
+        `legacy: {url: "${pair.legacy.url}", source: "${legacySource()}"}`,
         `rewrite: {url: "${pair.rewrite.url}"}`,
         'shadow:',
         `  secondary: "${pair.secondary.url}"`,
@@ -69,8 +76,7 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     ]);
 
     // Extraction sees the routers json-server builds, but not where they are mounted: that comes from the data at run time.
-    const extracted = await cli(dir, 'extract', '--json');
-    const found = JSON.parse(extracted.out) as { endpoints: unknown[]; warnings: { file: string; line: number; message: string }[] };
+    const found = JSON.parse(await cli(dir, 'extract', '--json')) as { endpoints: unknown[]; warnings: { file: string; line: number; message: string }[] };
     const extraction = { endpoints: found.endpoints.length, warnings: found.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`) };
     step('extracted the 0.17 source', [`${extraction.endpoints} endpoints`, ...extraction.warnings.map((w) => `warning: ${w}`)]);
 
@@ -104,8 +110,7 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
 
     fs.mkdirSync(path.join(dir, 'reports'), { recursive: true });
     for (const file of ['readiness.md', 'readiness.html']) await cli(dir, 'report', '--out', path.join('reports', file));
-    const json = await cli(dir, 'report', '--format', 'json');
-    const report = JSON.parse(json.out) as ReadinessReport;
+    const report = JSON.parse(await cli(dir, 'report', '--format', 'json')) as ReadinessReport;
     step('wrote the report', [path.join(dir, 'reports', 'readiness.md'), path.join(dir, 'reports', 'readiness.html')]);
     return { dir, extraction, traffic, report };
   } finally {

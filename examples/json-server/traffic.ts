@@ -12,8 +12,6 @@ export interface TrafficOptions {
   rounds: number;
   /** For the choices between requests. */
   seed?: number;
-  /** Called with each request sent, its status and its answer (for a summary). */
-  onRequest?: (method: string, target: string, status: number) => void;
 }
 
 export interface TrafficSummary {
@@ -50,7 +48,6 @@ export async function jsonServerTraffic(base: string, options: TrafficOptions): 
     summary.requests += 1;
     const bucket = `${Math.floor(res.status / 100)}xx`;
     summary.statuses[bucket] = (summary.statuses[bucket] ?? 0) + 1;
-    options.onRequest?.(method, target, res.status);
     let json: unknown = undefined;
     try {
       json = text === '' ? undefined : JSON.parse(text);

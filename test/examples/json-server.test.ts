@@ -18,8 +18,8 @@ describe('the json-server pair', () => {
     const run = await runJsonServerPair({ dir: tempDir(), rounds: 3 });
     expect(run.extraction.endpoints).toBe(0);
     expect(run.extraction.warnings).toEqual([
-      'server/rewriter.js:6: router is not mounted on any app found statically; its routes are left out',
-      'server/router/index.js:28: router is not mounted on any app found statically; its routes are left out',
+      'lib/server/rewriter.js:6: router is not mounted on any app found statically; its routes are left out',
+      'lib/server/router/index.js:28: router is not mounted on any app found statically; its routes are left out',
     ]);
     const endpoints = new Map(run.report.endpoints.map((e) => [e.endpoint, e]));
     const total = run.report.endpoints.reduce((n, e) => n + e.requests + e.traffic.inconclusive, 0);

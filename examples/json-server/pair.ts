@@ -59,9 +59,9 @@ async function answering(url: string, child: ChildProcess, output: () => string)
   throw new Error(`json-server did not answer at ${url}: ${output()}`);
 }
 
-/** Starts one version on a fresh copy of db.json in `dir`. */
-export async function startJsonServer(side: PairSide, dir: string): Promise<RunningJsonServer> {
-  const dbFile = path.join(dir, `db.${side}.json`);
+/** Starts one version on a fresh copy of db.json in `dir` (as `db.<name>.json`: `name` tells apart instances of one side). */
+export async function startJsonServer(side: PairSide, dir: string, name: string = side): Promise<RunningJsonServer> {
+  const dbFile = path.join(dir, `db.${name}.json`);
   fs.copyFileSync(DB_FILE, dbFile);
   const port = await freePort();
   const child = spawn(process.execPath, [binOf(side), dbFile, '--port', String(port), '--host', '127.0.0.1'], {

@@ -15,7 +15,9 @@ import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/package-info.js';
 import type { ReadinessReport } from '../../reports/model.js';
-import { startJsonServerPair, type RunningJsonServer } from './pair.js';
+import type { RecordSessionResult } from '../../src/record/session.js';
+import type { TestRun } from '../../src/runner/run.js';
+import { startJsonServer, startJsonServerPair, type RunningJsonServer } from './pair.js';
 import { jsonServerTraffic, type TrafficSummary } from './traffic.js';
 
 export interface PairRunOptions {
@@ -30,6 +32,10 @@ export interface PairRunOptions {
 export interface PairRun {
   dir: string;
   extraction: { endpoints: number; warnings: string[] };
+  /** `parity record` of the traffic against its own 0.17, verified on a fresh one: examples added per spec, and those not reproducible. */
+  recording: { added: Record<string, number>; notReproducible: string[] };
+  /** `parity test` of the recorded examples against a fresh pair: per spec and example, each side's outcome. */
+  tests: { specId: string; example: string; legacy: string; rewrite: string }[];
   traffic: TrafficSummary;
   report: ReadinessReport;
 }
@@ -39,6 +45,16 @@ const SPECS = path.join(packageRoot(), 'examples', 'json-server', 'specs');
 /** The installed 0.17 package: what `parity extract` reads. */
 function legacySource(): string {
   return path.dirname(createRequire(import.meta.url).resolve('json-server-legacy/package.json'));
+}
+
+/** Where a long-running parity command (record, shadow) says it listens. */
+async function listening(io: ReturnType<typeof memoryIo>, said: RegExp): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    const url = said.exec(io.err())?.[1];
+    if (url) return url;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`a parity command did not start: ${io.err()}`);
 }
 
 /** A parity command in-process; a failure ends the run with what the command said. */
@@ -80,15 +96,43 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     const extraction = { endpoints: found.endpoints.length, warnings: found.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`) };
     step('extracted the 0.17 source', [`${extraction.endpoints} endpoints`, ...extraction.warnings.map((w) => `warning: ${w}`)]);
 
+    // Examples from the same kind of traffic, recorded against a 0.17 of their own and checked on a fresh one.
+    const [recorded, fresh] = await Promise.all([startJsonServer('legacy', dir, 'recorded'), startJsonServer('legacy', dir, 'fresh')]);
+    running.push(recorded, fresh);
+    const stopRecording = new AbortController();
+    const recordIo = memoryIo(dir, {}, stopRecording.signal);
+    const recordingDone = runCli(['record', '--port', '0', '--json', '--upstream', recorded.url, '--verify-fresh', fresh.url], recordIo);
+    const recordUrl = await listening(recordIo, /recording on (http:\/\/\S+) ->/);
+    await jsonServerTraffic(recordUrl, { rounds: 2, seed: 3 });
+    stopRecording.abort();
+    if ((await recordingDone) !== 0) throw new Error(`parity record failed: ${recordIo.err()}`);
+    const recordedResult = JSON.parse(recordIo.out()) as RecordSessionResult;
+    const recording = {
+      added: Object.fromEntries(recordedResult.specs.map((s) => [s.id, s.added.length])),
+      notReproducible: recordedResult.notReproducible.map((n) => `${n.specId}: ${n.example}: ${n.reason}`),
+    };
+    step('recorded examples', [
+      `${Object.values(recording.added).reduce((n, k) => n + k, 0)} examples in ${Object.keys(recording.added).length} specs`,
+      ...recording.notReproducible.map((n) => `not reproducible: ${n}`),
+    ]);
+
+    const [testedLegacy, testedRewrite] = await Promise.all([
+      startJsonServer('legacy', dir, 'tested-legacy'),
+      startJsonServer('rewrite', dir, 'tested-rewrite'),
+    ]);
+    running.push(testedLegacy, testedRewrite);
+    const testIo = memoryIo(dir, {});
+    await runCli(['test', '--json', '--legacy', testedLegacy.url, '--rewrite', testedRewrite.url], testIo);
+    const tested = JSON.parse(testIo.out()) as TestRun;
+    const tests = tested.results.map((r) => ({ specId: r.specId, example: r.example, legacy: r.legacy.outcome, rewrite: r.rewrite.outcome }));
+    step('tested both sides', [
+      `${tests.length} examples: ${tests.filter((t) => t.legacy === 'pass').length} pass on the legacy, ${tests.filter((t) => t.rewrite === 'pass').length} on the rewrite`,
+    ]);
+
     const stop = new AbortController();
     const io = memoryIo(dir, {}, stop.signal);
     const shadowing = runCli(['shadow', '--port', '0', '--json'], io);
-    let url: string | undefined;
-    for (let i = 0; i < 400 && !url; i++) {
-      url = /shadowing on (http:\/\/\S+):/.exec(io.err())?.[1];
-      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    if (!url) throw new Error(`parity shadow did not start: ${io.err()}`);
+    const url = await listening(io, /shadowing on (http:\/\/\S+):/);
     const traffic = await jsonServerTraffic(url, { rounds: options.rounds ?? 20, seed: 7 });
     for (let i = 0; i < 800; i++) {
       const lines = (await (await fetch(`${url}/__parity/metrics`)).text()).split('\n');
@@ -112,7 +156,7 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     for (const file of ['readiness.md', 'readiness.html']) await cli(dir, 'report', '--out', path.join('reports', file));
     const report = JSON.parse(await cli(dir, 'report', '--format', 'json')) as ReadinessReport;
     step('wrote the report', [path.join(dir, 'reports', 'readiness.md'), path.join(dir, 'reports', 'readiness.html')]);
-    return { dir, extraction, traffic, report };
+    return { dir, extraction, recording, tests, traffic, report };
   } finally {
     await Promise.all(running.map((server) => server.stop()));
   }

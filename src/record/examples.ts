@@ -6,8 +6,8 @@
  * fresh database.
  */
 import { cookiesSet } from '../compare/headers.js';
-import { identifierKey } from '../correlate/identifiers.js';
-import { walkRequest } from '../correlate/request.js';
+import { collectionOf, identifierKey, isStrong } from '../correlate/identifiers.js';
+import { scopeOfKey, walkRequest } from '../correlate/request.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type SpecRequest, type Step } from '../spec/schema.js';
 import { plural } from '../text.js';
@@ -87,10 +87,10 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   let binaryBodies = 0;
   // Values per credential set, first response that carried them; values a client sent before
   // any response carried them are the client's own (seed data, generated keys), never captured.
-  const produced = new Map<string, Map<string, Produced>>();
+  const produced = new Map<string, ProducedValues>();
   // The same values whatever credentials their response answered: where a credential came from.
-  const producedAnywhere = new Map<string, Produced>();
-  const clientValues = new Set<string>();
+  const producedAnywhere = new ProducedValues();
+  const clientValues = new ProducedValues<true>();
   // Names the client chose for what its successful writes created (a registration's username and
   // email): a later request sending one (a login, `/profiles/ada`) needs that write before it.
   const createdByClient = new Map<string, Prepared>();
@@ -98,7 +98,7 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   const session: Prepared[] = [];
   for (const exchange of ordered) {
     const prepared = prepare(exchange, specs, profiles, profileValues);
-    for (const use of prepared.uses) clientValues.add(use.value);
+    for (const use of prepared.uses) clientValues.add(use.value, use.scope, true);
     register(prepared, produced, producedAnywhere, clientValues);
     for (const name of namesCreated(prepared)) if (!createdByClient.has(name)) createdByClient.set(name, prepared);
     if (prepared.credentialKey !== '' && prepared.auth === undefined) {
@@ -185,34 +185,57 @@ function capturable(value: string): boolean {
   return value.length >= 4 && /\d/.test(value) && !/\s/.test(value);
 }
 
-function register(
-  prepared: Prepared,
-  produced: Map<string, Map<string, Produced>>,
-  producedAnywhere: Map<string, Produced>,
-  clientValues: ReadonlySet<string>,
-): void {
-  let values = produced.get(prepared.credentialKey);
-  if (!values) produced.set(prepared.credentialKey, (values = new Map()));
-  // `identifier`: the value sits where identifiers do (an identifier key such as `slug` or `token`, a cookie), so it needs no digit.
-  const add = (value: string, location: string, numeric: boolean, identifier = false) => {
-    if (clientValues.has(value) || !(capturable(value) || (identifier && value.length >= 2 && !/\s/.test(value)))) return;
-    const entry = { producer: prepared, location, numeric };
-    if (!producedAnywhere.has(value)) producedAnywhere.set(value, entry);
-    if (!values.has(value)) values.set(value, entry);
-  };
-  const walk = (value: unknown, path: (string | number)[], key: string) => {
-    if (typeof value === 'string') add(value, formatJsonPath(path), false, identifierKey(key) !== undefined);
-    // A number is an identifier only where its key says so; elsewhere it is an amount or a count.
-    else if (typeof value === 'number' && Number.isInteger(value) && ID_KEY.test(key)) {
-      add(String(value), formatJsonPath(path), true);
-    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i], key));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k], k);
-  };
-  if (prepared.response.kind === 'json') walk(prepared.response.value, [], '');
-  for (const [name, value] of Object.entries(prepared.exchange.responseHeaders)) {
-    if (!UNCAPTURED_RESPONSE_HEADERS.has(name.toLowerCase())) add(value, `header:${headerCase(name)}`, false);
+/**
+ * Values by what they name, as stateful shadowing scopes them (src/correlate/request.ts): post 13
+ * (`$.id` of `POST /posts`, `/posts/13`) is not comment 13 (`/comments/13`). A value strong enough
+ * to mean one thing anywhere (a UUID, a token, `cus_9f2c...`), or one whose scope is not known,
+ * matches whatever the scope. The first entry per value and scope is kept.
+ */
+class ProducedValues<T = Produced> {
+  private readonly scoped = new Map<string, T>();
+  private readonly any = new Map<string, T>();
+
+  add(value: string, scope: string | undefined, entry: T): void {
+    const key = `${scope ?? ''}\u0000${value}`;
+    if (!this.scoped.has(key)) this.scoped.set(key, entry);
+    if (!this.any.has(value)) this.any.set(value, entry);
   }
-  for (const [name, value] of cookiesSet(prepared.exchange.responseHeaders)) add(value, `cookie:${name}`, false, true);
+
+  get(value: string, scope: string | undefined): T | undefined {
+    if (scope === undefined || isStrong(value)) return this.any.get(value);
+    return this.scoped.get(`${scope}\u0000${value}`) ?? this.scoped.get(`\u0000${value}`);
+  }
+}
+
+function register(prepared: Prepared, produced: Map<string, ProducedValues>, producedAnywhere: ProducedValues, clientValues: ProducedValues<true>): void {
+  let values = produced.get(prepared.credentialKey);
+  if (!values) produced.set(prepared.credentialKey, (values = new ProducedValues()));
+  const collection = collectionOf(prepared.exchange.target, prepared.match?.spec.endpoint.path);
+  const write = ['POST', 'PUT', 'PATCH'].includes(prepared.method);
+  // `identifier`: the value sits where identifiers do (an identifier key such as `slug` or `token`, a cookie), so it needs no digit.
+  const add = (value: string, location: string, numeric: boolean, scope: string | undefined, identifier = false) => {
+    const named = isStrong(value) ? undefined : scope;
+    const minimum = numeric ? 1 : 2;
+    if (clientValues.get(value, named) || !(capturable(value) || (identifier && value.length >= minimum && !/\s/.test(value)))) return;
+    const entry = { producer: prepared, location, numeric, scope: named };
+    producedAnywhere.add(value, named, entry);
+    values.add(value, named, entry);
+  };
+  const walk = (value: unknown, path: (string | number)[], key: string, parent: string | undefined) => {
+    const scope = key === '' ? collection : scopeOfKey(key, parent, collection);
+    if (typeof value === 'string') add(value, formatJsonPath(path), false, scope, identifierKey(key) !== undefined);
+    // A number is an identifier only where its key says so; elsewhere it is an amount or a count.
+    // A short one (post 13) only when a write answered it: what the write made, not a count a read lists.
+    else if (typeof value === 'number' && Number.isInteger(value) && ID_KEY.test(key)) {
+      add(String(value), formatJsonPath(path), true, scope, write);
+    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i], key, parent));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k], k, key === '' ? undefined : key);
+  };
+  if (prepared.response.kind === 'json') walk(prepared.response.value, [], '', undefined);
+  for (const [name, value] of Object.entries(prepared.exchange.responseHeaders)) {
+    if (!UNCAPTURED_RESPONSE_HEADERS.has(name.toLowerCase())) add(value, `header:${headerCase(name)}`, false, undefined);
+  }
+  for (const [name, value] of cookiesSet(prepared.exchange.responseHeaders)) add(value, `cookie:${name}`, false, `cookie:${name}`, true);
 }
 
 /** The names a successful write's body chose for what it created, under keys servers keep unique (UNIQUE_KEY). */
@@ -236,7 +259,7 @@ function namesCreated(prepared: Prepared): string[] {
  * user's secret or Basic credentials. The values inside the headers are found by the walk that
  * stateful shadowing translates them with (src/correlate/request.ts).
  */
-function sessionCredentials(prepared: Prepared, producedAnywhere: ReadonlyMap<string, Produced>): SessionCredential[] | undefined {
+function sessionCredentials(prepared: Prepared, producedAnywhere: ProducedValues): SessionCredential[] | undefined {
   const found: SessionCredential[] = [];
   for (const [header, value] of Object.entries(prepared.credentials)) {
     const inside: { token: string; hint: string }[] = [];
@@ -251,7 +274,7 @@ function sessionCredentials(prepared: Prepared, producedAnywhere: ReadonlyMap<st
     );
     if (inside.length === 0) return undefined;
     for (const { token, hint } of inside) {
-      const produced = producedAnywhere.get(token);
+      const produced = producedAnywhere.get(token, undefined);
       if (!produced || produced.producer.exchange.startedAt >= prepared.exchange.startedAt) return undefined;
       found.push({ header, token, hint, produced });
     }
@@ -286,8 +309,8 @@ function captureName(hint: string, taken: Set<string>): string {
 /** What the whole recorded session tells about each step: who produced a value, who created a name, what was deleted later. */
 interface RecordedSession {
   /** Per credential set (see examplesFromExchanges), and whatever the credentials. */
-  produced: Map<string, Map<string, Produced>>;
-  producedAnywhere: ReadonlyMap<string, Produced>;
+  produced: Map<string, ProducedValues>;
+  producedAnywhere: ProducedValues;
   createdByClient: ReadonlyMap<string, Prepared>;
   /** Successful DELETEs, in time order. */
   deletes: readonly Prepared[];
@@ -318,8 +341,8 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
     for (const use of step.uses) {
       if (captures.has(use.value)) continue;
       // A value made under other credentials is followed when no fixed profile (a tenant of its own) made it: a slug a signed-in author created, read by anyone.
-      const anywhere = recorded.producedAnywhere.get(use.value);
-      const found = known?.get(use.value) ?? (anywhere?.producer.auth === undefined ? anywhere : undefined);
+      const anywhere = recorded.producedAnywhere.get(use.value, use.scope);
+      const found = known?.get(use.value, use.scope) ?? (anywhere?.producer.auth === undefined ? anywhere : undefined);
       if (!found || found.producer.exchange.startedAt >= step.exchange.startedAt) continue;
       captures.set(use.value, { name: captureName(use.hint, taken), produced: found });
       producers.add(found.producer);
@@ -374,17 +397,17 @@ function cleanupSteps(
   const removed = new Set<string>();
   for (const step of recorded.deletes) {
     if (step.exchange.startedAt <= target.exchange.startedAt) continue;
-    const named = step.uses.filter(({ value }) => {
+    const named = step.uses.filter(({ value, scope }) => {
       if (removed.has(value) || !step.path.split('/').some((segment) => decodeSegment(segment) === value)) return false;
-      const made = recorded.producedAnywhere.get(value)?.producer;
+      const made = recorded.producedAnywhere.get(value, scope)?.producer;
       return captures.has(value) || (made !== undefined && (made === target || producers.has(made)));
     });
     if (named.length === 0) continue;
     const authorised = step.credentialKey === '' || step.auth !== undefined || (step.session?.every((c) => captures.has(c.token)) ?? false);
     if (!authorised) continue;
-    for (const { value, hint } of named) {
+    for (const { value, hint, scope } of named) {
       removed.add(value);
-      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value)! });
+      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value, scope)! });
     }
     steps.push({ request: requestFor(step, captures) });
   }

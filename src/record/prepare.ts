@@ -8,7 +8,8 @@ import type { LoadedSpec } from '../spec/load.js';
 import { isJsonMediaType, mediaType } from './dedupe.js';
 import type { RecordedExchange } from './exchange.js';
 import { alignSegments, decodeSegment, matchEndpoint, targetPath, targetQuery, type EndpointMatch } from './match.js';
-import { CREDENTIAL_HEADERS } from '../correlate/request.js';
+import { isStrong } from '../correlate/identifiers.js';
+import { CREDENTIAL_HEADERS, requestValues } from '../correlate/request.js';
 
 export interface RecordingOptions {
   /** The workspace's auth profiles: credentials equal to one are written as `auth: <name>`. */
@@ -70,6 +71,11 @@ export interface Use {
   value: string;
   /** What the value is called there, for naming a capture. */
   hint: string;
+  /**
+   * The thing it names, as stateful shadowing scopes it (src/correlate/request.ts): `post` for
+   * `/posts/13` and `postId: 13`; undefined for a value strong enough to mean one thing anywhere.
+   */
+  scope: string | undefined;
 }
 
 export interface Prepared {
@@ -112,6 +118,8 @@ export interface Produced {
   /** Where the value is in the producer's response: a JSONPath or "header:Name". */
   location: string;
   numeric: boolean;
+  /** The thing the value names (see Use.scope). */
+  scope: string | undefined;
 }
 
 export interface Profile {
@@ -161,6 +169,14 @@ export function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[]
 
   const uses: Use[] = [];
   const sent = new Set<string>();
+  // Each value's scope, from the walk stateful shadowing translates requests with.
+  const scopes = new Map<string, string | undefined>();
+  const walked = { method, target: exchange.target, headers: exchange.requestHeaders, body: exchange.requestBody };
+  for (const slot of requestValues(walked, match ? { template: match.spec.endpoint.path } : {})) {
+    const value = String(slot.value);
+    if (!scopes.has(value)) scopes.set(value, isStrong(slot.value) ? undefined : slot.scope);
+  }
+  const scopeOf = (value: string) => scopes.get(value);
   const segments = path.split('/');
   const paramSegments = match ? paramPositions(match, segments.filter((s) => s !== '').length) : undefined;
   segments.forEach((segment, i) => {
@@ -168,13 +184,13 @@ export function prepare(exchange: RecordedExchange, specs: readonly LoadedSpec[]
     const value = decodeSegment(segment);
     tagSent(sent, value);
     const hint = paramSegments ? paramSegments.get(pathIndex(segments, i)) : `${singular(segments[i - 1] ?? '')}_id`;
-    if (hint !== undefined) uses.push({ value, hint });
+    if (hint !== undefined) uses.push({ value, hint, scope: scopeOf(value) });
   });
   for (const [key, value] of query) {
     tagSent(sent, value);
-    uses.push({ value, hint: idName(key) });
+    uses.push({ value, hint: idName(key), scope: scopeOf(value) });
   }
-  if (body.kind === 'json') collectJsonUses(body.value, 'value', uses, sent);
+  if (body.kind === 'json') collectJsonUses(body.value, 'value', uses, sent, scopeOf);
   if (body.kind === 'form') for (const value of Object.values(body.value)) tagSent(sent, value);
 
   return {
@@ -241,15 +257,15 @@ function tagSent(sent: Set<string>, value: string | number): void {
   if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(value)) sent.add(`n:${Number(value)}`);
 }
 
-function collectJsonUses(value: unknown, key: string, uses: Use[], sent: Set<string>): void {
+function collectJsonUses(value: unknown, key: string, uses: Use[], sent: Set<string>, scopeOf: (value: string) => string | undefined): void {
   if (typeof value === 'string') {
-    uses.push({ value, hint: idName(key) });
+    uses.push({ value, hint: idName(key), scope: scopeOf(value) });
     sent.add(`s:${value}`);
   } else if (typeof value === 'number') {
     sent.add(`n:${value}`);
-    if (Number.isInteger(value) && ID_KEY.test(key)) uses.push({ value: String(value), hint: idName(key) });
-  } else if (Array.isArray(value)) for (const item of value) collectJsonUses(item, key, uses, sent);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectJsonUses(v, k, uses, sent);
+    if (Number.isInteger(value) && ID_KEY.test(key)) uses.push({ value: String(value), hint: idName(key), scope: scopeOf(String(value)) });
+  } else if (Array.isArray(value)) for (const item of value) collectJsonUses(item, key, uses, sent, scopeOf);
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectJsonUses(v, k, uses, sent, scopeOf);
 }
 
 function decodeText(buffer: Buffer): string | undefined {

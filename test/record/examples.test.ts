@@ -273,6 +273,29 @@ describe('examples from exchanges: dedupe and names', () => {
 });
 
 describe('examples from exchanges: captures', () => {
+  it('captures a short numeric id a write made, by what it names: post 13 is not the comment 13 the client read before', () => {
+    const posts = spec('id: posts.create\nendpoint: POST /posts\n', 'posts.create.yaml');
+    const patch = spec('id: posts.update\nendpoint: PATCH /posts/{id}\n', 'posts.update.yaml');
+    const comments = spec('id: comments.get\nendpoint: GET /comments/{id}\n', 'comments.get.yaml');
+    const result = run(
+      [
+        exchange({ target: '/comments/13', responseJson: { id: 13, postId: 1, body: 'a comment' } }),
+        exchange({ method: 'POST', target: '/posts', json: { title: 'x', views: 0 }, status: 201, responseJson: { title: 'x', views: 0, id: 13 }, at: 1 }),
+        exchange({ method: 'PATCH', target: '/posts/13', json: { views: 1 }, responseJson: { title: 'x', views: 1, id: 13 }, at: 2 }),
+        // A seeded post a list answered: a short id from a read is not chained on.
+        exchange({ target: '/comments/7', responseJson: { id: 7, postId: 2, body: 'another' }, at: 3 }),
+      ],
+      [posts, patch, comments],
+    );
+    const [update] = result.byId['posts.update']!;
+    expect(update!.steps!.map((step) => ({ path: step.request.path, capture: step.capture }))).toEqual([
+      { path: '/posts', capture: { id: '$.id' } },
+      { path: '/posts/{{id}}', capture: undefined },
+    ]);
+    expect(update!.steps![1]!.expect!.json).toEqual({ title: 'x', views: 1, id: '{{id}}' });
+    expect(result.byId['comments.get']!.map((e) => e.request?.path)).toEqual(['/comments/13']);
+  });
+
   it('chains a read of a created customer into two steps with a capture', () => {
     const create = spec(CUSTOMERS_CREATE, 'customers.create.yaml');
     const get = spec(CUSTOMERS_GET, 'customers.get.yaml');

@@ -27,7 +27,8 @@ import autocannon from 'autocannon';
 import type { GateStatus } from '../reports/model.js';
 import { packageRoot } from '../src/package-info.js';
 import type { GateServiceOptions } from './gate-service.js';
-import { JSON_READ, runTrial, seeded, STATISTICAL_GATES, type TrialResult, type Upstream } from './gate-trial.js';
+import { seededRandom } from '../src/random.js';
+import { JSON_READ, runTrial, STATISTICAL_GATES, type TrialResult, type Upstream } from './gate-trial.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +79,7 @@ function startUpstream(options: GateServiceOptions): Promise<Upstream> {
 
 /** Fixed offered load for SECONDS: item numbers uniform over the catalogue, a sixth of them NDJSON or text reads. */
 async function load(url: string, rate: number): Promise<void> {
-  const random = seeded(rate);
+  const random = seededRandom(rate);
   let i = 0;
   const next = () => {
     const n = Math.floor(random() * 1000);

@@ -16,6 +16,7 @@ import type { EndpointReport, Gate, GateName, ReadinessReport } from '../reports
 import { loadWorkspace } from '../src/config/load.js';
 import { shadowSession } from '../shadow-proxy/session.js';
 import type { GateServiceOptions } from './gate-service.js';
+import { seededRandom } from '../src/random.js';
 
 /** A running upstream: its URL and how to stop it. */
 export interface Upstream {
@@ -104,7 +105,7 @@ export const TEXT_READ = 'GET /items/{id}/report';
 
 /** `count` targets: JSON reads, and every `sideEvery`-th an NDJSON or a text read; item numbers from a seeded generator. */
 export function trafficPlan(count: number, seed: number, sideEvery = 0): string[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const n = Math.floor(random() * 1000);
     if (sideEvery > 0 && i % sideEvery === 0) return i % (2 * sideEvery) === 0 ? `/items/${n}/events` : `/items/${n}/report`;
@@ -127,16 +128,4 @@ export async function sendClosedLoop(url: string, targets: readonly string[], cl
   } finally {
     await agent.close();
   }
-}
-
-/** A seeded uniform generator (mulberry32): the same plan on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { packageRoot } from '../src/package-info.js';
+import { freeLoopbackPort } from '../src/net.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,14 +82,6 @@ async function upstream(delayMs: number, differ = false): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -106,7 +99,7 @@ async function waitForPort(port: number): Promise<void> {
 
 /** nginx in front of `primary`, optionally mirroring every request to `mirror`. */
 async function nginx(name: string, primary: string, mirror?: string): Promise<Setup> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const prefix = path.join(work, name);
   fs.mkdirSync(prefix, { recursive: true });
   const conf = `worker_processes 1;

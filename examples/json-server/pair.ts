@@ -8,10 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { packageRoot } from '../../src/package-info.js';
+import { freeLoopbackPort } from '../../src/net.js';
 
 export type PairSide = 'legacy' | 'rewrite' | 'secondary';
 
@@ -36,14 +36,6 @@ function binOf(side: PairSide): string {
   return path.join(path.dirname(manifest), typeof bin === 'string' ? bin : bin['json-server']!);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function answering(url: string, child: ChildProcess, output: () => string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`json-server exited with ${child.exitCode} before answering: ${output()}`);
@@ -63,7 +55,7 @@ async function answering(url: string, child: ChildProcess, output: () => string)
 export async function startJsonServer(side: PairSide, dir: string, name: string = side): Promise<RunningJsonServer> {
   const dbFile = path.join(dir, `db.${name}.json`);
   fs.copyFileSync(DB_FILE, dbFile);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [binOf(side), dbFile, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],

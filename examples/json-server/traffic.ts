@@ -6,6 +6,7 @@
  * post, reads it back by the id it was given, comments on it, updates it, deletes it and finds it
  * gone. Deterministic for a seed.
  */
+import { seededRandom } from '../../src/random.js';
 
 export interface TrafficOptions {
   /** How many client sessions (each a create → read → comment → update → delete flow, plus reads). */
@@ -20,22 +21,10 @@ export interface TrafficSummary {
   statuses: Record<string, number>;
 }
 
-/** A small deterministic generator (mulberry32): the same seed, the same traffic. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEARCH_TERMS = ['history', 'compiler', 'languages', 'orbital', 'nothing-matches-this'];
 
 export async function jsonServerTraffic(base: string, options: TrafficOptions): Promise<TrafficSummary> {
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const summary: TrafficSummary = { requests: 0, statuses: {} };
   const send = async (method: string, target: string, body?: unknown): Promise<{ status: number; json: unknown }> => {

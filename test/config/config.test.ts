@@ -79,6 +79,17 @@ describe('parity.yaml', () => {
     expect(lines).toEqual(['parity.yaml:2:29: report.max_secondary_divergence: must be < 1, got 1.5']);
   });
 
+  it('refuses a header parameter rule for a header without parameters, naming the entry', () => {
+    const root = tmp();
+    writeFiles(root, { 'parity.yaml': 'shadow:\n  compare:\n    ignore_header_parameters: [cache-control;max-age]\n' });
+    const { error, lines } = configError(() => readConfigFile(path.join(root, 'parity.yaml'), root));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(lines).toEqual([
+      'parity.yaml:3:32: shadow.compare.ignore_header_parameters[0]: expected content-type or content-disposition and one of its parameters, ' +
+        'as in "content-type;charset", or "content-type;*" for the media type only',
+    ]);
+  });
+
   it('says what a URL must look like', () => {
     const root = tmp();
     writeFiles(root, { 'parity.yaml': 'rewrite:\n  url: ftp://example.test\n' });

@@ -5,7 +5,6 @@
  * comparison; results land in the store and in JUnit XML; a target that is down is one message.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAnswerKey } from '../../examples/billing/answer-key.js';
@@ -16,6 +15,7 @@ import { openStore } from '../../src/store/store.js';
 import { runCli } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { freeLoopbackPort } from '../../src/net.js';
 
 const root = packageRoot();
 const tempDir = useTempDir('test-billing');
@@ -57,14 +57,6 @@ async function parityWithEnv(cwd: string, ...argv: string[]): Promise<{ code: nu
 }
 const answerKey = readAnswerKey();
 const endpointsOf = (category: string) => new Set(answerKey.filter((row) => row.category === category).flatMap((row) => row.endpoints));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('parity test on the billing pair', () => {
   it('reports each planted fix as expected and each planted regression as a rewrite failure, and nothing else', async () => {
@@ -156,7 +148,7 @@ describe('parity test on the billing pair', () => {
 
   it('a target that is down is exit 2 and one message, with nothing saved', async () => {
     const urls = await pair();
-    const down = `http://127.0.0.1:${await freePort()}`;
+    const down = `http://127.0.0.1:${await freeLoopbackPort()}`;
     const dir = workspace({ legacy: down, rewrite: urls.rewrite });
     const run = await parityWithEnv(dir, 'test');
     expect(run.code).toBe(2);

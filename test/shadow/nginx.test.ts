@@ -20,6 +20,7 @@ import { openShadowStore } from '../../shadow-proxy/store.js';
 import { openStore } from '../../src/store/store.js';
 import { jsonService, useLoopback } from '../helpers/loopback.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { freeLoopbackPort } from '../../src/net.js';
 
 const { listen, onCleanup } = useLoopback();
 const tempDir = useTempDir('shadow-nginx');
@@ -40,15 +41,6 @@ beforeAll(() => {
   nginxBinary = found;
 });
 
-/** A free loopback port: nginx cannot listen on port 0, so bind one, note it, release it. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function substitute(text: string, replacements: readonly [string, string][]): string {
   let out = text;
   for (const [from, to] of replacements) {
@@ -63,7 +55,7 @@ async function startNginx(options: { legacyPort: number; parityPort: number }): 
   const dir = tempDir();
   // Workers run as an unprivileged user when the tests run as root: they must reach the temp paths.
   fs.chmodSync(dir, 0o755);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const conf = substitute(fs.readFileSync(TEMPLATE, 'utf8'), [
     ['worker_processes auto;', 'worker_processes 1;'],
     ['error_log /var/log/nginx/error.log warn;', `error_log ${dir}/error.log info;`],

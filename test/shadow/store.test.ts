@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { seeded } from '../../bench/gate-trial.js';
+import { seededRandom } from '../../src/random.js';
 import { differenceSignature, type Difference } from '../../src/compare/response.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
@@ -94,7 +94,7 @@ describe('the shadow store', () => {
   it('keeps 10,000 repetitive comparisons as 4 signatures, bounded samples and per-minute rollups, printing nothing', async () => {
     const file = path.join(tempDir(), 'parity.db');
     const printed = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) => vi.spyOn(console, method));
-    const store = shadowStore(file, { flushIntervalMs: 50, random: seeded(1) });
+    const store = shadowStore(file, { flushIntervalMs: 50, random: seededRandom(1) });
     const expected = { signatures: new Map<string, number>(), outcomes: new Map<string, number>(), minutes: new Set<string>() };
     for (let i = 0; i < 10_000; i++) {
       const record = traffic(i);
@@ -150,7 +150,7 @@ describe('the shadow store', () => {
 
   it('keeps a reservoir of matches that spans old and new traffic', async () => {
     const file = path.join(tempDir(), 'parity.db');
-    const store = shadowStore(file, { matchReservoir: 10, random: seeded(7), maxBatch: 100 });
+    const store = shadowStore(file, { matchReservoir: 10, random: seededRandom(7), maxBatch: 100 });
     for (let i = 0; i < 3000; i++) store.record({ ...traffic(i * 3 + 2), outcome: 'match', differences: [], signature: null });
     store.flush();
     const samples = readMatchSamples(store.db, PAYMENT);
@@ -297,7 +297,7 @@ describe('the shadow store', () => {
 
   it('summarises endpoints with latency percentiles merged from the minute histograms, read-only', async () => {
     const file = path.join(tempDir(), 'parity.db');
-    const store = openShadowStore(file, { random: seeded(3) });
+    const store = openShadowStore(file, { random: seededRandom(3) });
     for (let i = 0; i < 6000; i++) store.record(traffic(i));
     store.recordDropped(INVOICES, T0 + 1000);
     await store.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seeded } from '../../bench/gate-trial.js';
+import { seededRandom } from '../../src/random.js';
 import { quantileRankBounds } from '../../src/stats/quantile.js';
 
 describe('order-statistic bounds of a quantile', () => {
@@ -25,7 +25,7 @@ describe('order-statistic bounds of a quantile', () => {
   });
 
   it('covers the true quantile at least as often as promised, on samples it never saw', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const trials = 600;
     for (const [n, q] of [
       [500, 0.99],

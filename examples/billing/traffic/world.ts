@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../src/package-info.js';
+import { seededRandom } from '../../../src/random.js';
 
 /** The well-known payment of DIFFERENCES.md B3, kept out of every other scenario. */
 export const B3_PAYMENT = 'py_5eed000000000b03';
@@ -126,16 +127,9 @@ export function buildWorld(seed: TrafficSeed): World {
 
 /** mulberry32: small, fast, good enough for a workload. */
 export class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));

@@ -26,7 +26,7 @@ import { collectionOf, type Scalar } from '../src/correlate/identifiers.js';
 import { learnPairs, producedValues } from '../src/correlate/learn.js';
 import { CorrelationMap, hashKey, pairKey, type CorrelationMapStats, type PairChange, type StoredPair } from '../src/correlate/map.js';
 import { LruMap } from '../src/correlate/lru.js';
-import { namedIdentifiers, requestValues, walkRequest, type RequestLike, type WalkContext } from '../src/correlate/request.js';
+import { isWrite, namedIdentifiers, requestValues, walkRequest, type RequestLike, type WalkContext } from '../src/correlate/request.js';
 import type { LoadedSpec } from '../src/spec/load.js';
 import type { OrderKeys } from './order.js';
 import type { ComparisonRecord, DivergenceChange, DivergenceRoot } from './store.js';
@@ -98,12 +98,6 @@ export interface JobContext extends WalkContext {
 
 /** Keys whose values are clocks, not identifiers, even when a spec calls them volatile. */
 const TIME_KEY = /(^|_)(created|updated|modified|deleted|expires?|at|on|date|time|timestamp|ts|start|end|since|until)$/;
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-
-export function isWrite(method: string): boolean {
-  return !SAFE_METHODS.has(method.toUpperCase());
-}
 
 interface DivergedEntry {
   root: DivergenceRoot;
@@ -219,7 +213,15 @@ export class ShadowCorrelation {
     const anonymous = !request.headers.authorization && !request.headers.Authorization && !request.headers.cookie && !request.headers.Cookie;
     const repeated =
       write && anonymous ? [`w:${request.method} ${request.target} ${request.body === null ? '' : hashKey(request.body.toString('latin1'))}`] : [];
-    return write ? { writes: [...session, ...used, ...produced, ...repeated], reads: [] } : { writes: [], reads: [...session, ...used] };
+    const path = `path:${request.target.split('?')[0]!}`;
+    if (!write) return { writes: [], reads: [...session, ...used, path] };
+    const parent = path.slice(0, Math.max(path.lastIndexOf('/'), 'path:/'.length));
+    const create = request.method.toUpperCase() === 'POST';
+    return {
+      writes: [...session, ...used, ...produced, ...repeated, ...(create ? [] : [path])],
+      reads: [],
+      touches: create ? [path, parent] : [parent],
+    };
   }
 
   /**

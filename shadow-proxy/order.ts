@@ -8,9 +8,15 @@
  * - its client session (`Authorization`, each cookie, its connection): a read for GET, HEAD,
  *   OPTIONS and TRACE, a write for anything else;
  * - every identifier its request uses, with the same mode;
- * - every identifier its primary answer produced (a write).
- * Per key, a write waits for every earlier job on that key, and a read waits for the earlier
- * writes; reads never wait for reads. Jobs are taken in arrival order, which is the order the
+ * - every identifier its primary answer produced (a write);
+ * - the resource it addresses, by path: a read of `/profile` or of the list `/posts` must see the
+ *   `PATCH /profile` or the `POST /posts` the client had been answered before it asked, even when
+ *   the two came on different connections of a pooled client and carry no id in common. A
+ *   `PUT`/`PATCH`/`DELETE` writes its own path; a create, and any write to the items below a
+ *   collection, *touches* the collection (`POST /posts`, `PATCH /posts/13` touch `/posts`).
+ * Per key, a write waits for every earlier job on that key; a touch waits for the earlier writes
+ * and reads but not for other touches (two creates in one collection commute); a read waits for
+ * the earlier writes and touches; reads never wait for reads. Jobs are taken in arrival order, which is the order the
  * primary finished them (inline) or the mirror sent them (detached). Dependencies only ever point
  * to earlier jobs, so there is no cycle to deadlock on.
  */
@@ -18,8 +24,10 @@
 export interface OrderKeys {
   /** Keys this job writes (waits for every earlier job on them). */
   writes: readonly string[];
-  /** Keys this job reads (waits for earlier writes on them). */
+  /** Keys this job reads (waits for earlier writes and touches on them). */
   reads: readonly string[];
+  /** Keys this job changes in a way that commutes with other touches (waits for earlier writes and reads on them). */
+  touches?: readonly string[];
 }
 
 export interface OrderNode {
@@ -33,6 +41,7 @@ export interface OrderNode {
 interface KeyState {
   lastWrite: OrderNode | undefined;
   readers: Set<OrderNode>;
+  touchers: Set<OrderNode>;
 }
 
 export class OrderTracker {
@@ -52,13 +61,24 @@ export class OrderTracker {
       const state = this.state(key);
       wait(state.lastWrite);
       for (const reader of state.readers) wait(reader);
+      for (const toucher of state.touchers) wait(toucher);
       state.lastWrite = node;
       state.readers.clear();
+      state.touchers.clear();
     }
-    for (const key of keys.reads) {
+    for (const key of keys.touches ?? []) {
       const state = this.state(key);
       if (state.lastWrite === node) continue;
       wait(state.lastWrite);
+      // The readers stay: a later touch must not overtake them either.
+      for (const reader of state.readers) wait(reader);
+      state.touchers.add(node);
+    }
+    for (const key of keys.reads) {
+      const state = this.state(key);
+      if (state.lastWrite === node || state.touchers.has(node)) continue;
+      wait(state.lastWrite);
+      for (const toucher of state.touchers) wait(toucher);
       state.readers.add(node);
     }
     if (waitFor) {
@@ -73,12 +93,13 @@ export class OrderTracker {
   finish(node: OrderNode): OrderNode[] {
     if (node.finished) return [];
     node.finished = true;
-    for (const key of [...node.keys.writes, ...node.keys.reads]) {
+    for (const key of [...node.keys.writes, ...node.keys.reads, ...(node.keys.touches ?? [])]) {
       const state = this.keys.get(key);
       if (!state) continue;
       if (state.lastWrite === node) state.lastWrite = undefined;
       state.readers.delete(node);
-      if (state.lastWrite === undefined && state.readers.size === 0) this.keys.delete(key);
+      state.touchers.delete(node);
+      if (state.lastWrite === undefined && state.readers.size === 0 && state.touchers.size === 0) this.keys.delete(key);
     }
     const ready: OrderNode[] = [];
     for (const dependent of node.dependents) {
@@ -96,7 +117,7 @@ export class OrderTracker {
 
   private state(key: string): KeyState {
     let state = this.keys.get(key);
-    if (!state) this.keys.set(key, (state = { lastWrite: undefined, readers: new Set() }));
+    if (!state) this.keys.set(key, (state = { lastWrite: undefined, readers: new Set(), touchers: new Set() }));
     return state;
   }
 }

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../src/diagnostics.js';
 import { ParityError, type ErrorCode, type ExitCode } from '../src/errors.js';
 import { packageRoot } from '../src/package-info.js';
 import type { CompareRules } from '../src/compare/response.js';
+import { isWrite } from '../src/correlate/request.js';
 import type { CorrelationConfig, CorrelationStats } from './correlation.js';
 import type { MirrorJob } from './mirror-work.js';
 import type { MirrorPolicyConfig } from './policy.js';
@@ -122,7 +123,7 @@ export async function startMirrorThread(
     offer(job) {
       if (crashed || inFlight >= limit) {
         dropped += 1;
-        const write = tracksWrites && !SAFE_METHODS.has(job.method);
+        const write = tracksWrites && isWrite(job.method);
         worker.postMessage({ type: 'dropped', method: job.method, target: job.target, at: job.at, ...(write && { job }) } satisfies ToMirrorThread);
         return false;
       }
@@ -144,8 +145,6 @@ export async function startMirrorThread(
     },
   };
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** What a crashed thread leaves: nothing known written by this side, the jobs in flight lost. */
 function lostStats(inFlight: number): ShadowStoreStats {

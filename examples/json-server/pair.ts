@@ -51,10 +51,13 @@ async function answering(url: string, child: ChildProcess, output: () => string)
   throw new Error(`json-server did not answer at ${url}: ${output()}`);
 }
 
-/** Starts one version on a fresh copy of db.json in `dir` (as `db.<name>.json`: `name` tells apart instances of one side). */
-export async function startJsonServer(side: PairSide, dir: string, name: string = side): Promise<RunningJsonServer> {
+/**
+ * Starts one version on a fresh copy of db.json in `dir` (as `db.<name>.json`: `name` tells apart
+ * instances of one side), or with `keepData` on the file an earlier instance of that name left.
+ */
+export async function startJsonServer(side: PairSide, dir: string, name: string = side, options: { keepData?: boolean } = {}): Promise<RunningJsonServer> {
   const dbFile = path.join(dir, `db.${name}.json`);
-  fs.copyFileSync(DB_FILE, dbFile);
+  if (!options.keepData || !fs.existsSync(dbFile)) fs.copyFileSync(DB_FILE, dbFile);
   const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [binOf(side), dbFile, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: dir,
@@ -76,7 +79,8 @@ export async function startJsonServer(side: PairSide, dir: string, name: string 
     dbFile,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // A child ended by a signal has no exit code, only a signal code.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -87,4 +91,27 @@ export async function startJsonServer(side: PairSide, dir: string, name: string 
 export async function startJsonServerPair(dir: string): Promise<Record<PairSide, RunningJsonServer>> {
   const [legacy, rewrite, secondary] = await Promise.all((['legacy', 'rewrite', 'secondary'] as const).map((side) => startJsonServer(side, dir)));
   return { legacy: legacy!, rewrite: rewrite!, secondary: secondary! };
+}
+
+/**
+ * The data migration a team moving to 1.0 would write: 1.0 makes every id a string and relates
+ * records by strict equality, so the foreign keys (`postId`, `userId`, ...) a 0.17 data file
+ * holds as numbers become strings too. Returns how many values changed.
+ */
+export function migrateForeignKeysToStrings(dbFile: string): number {
+  const data = JSON.parse(fs.readFileSync(dbFile, 'utf8')) as Record<string, unknown>;
+  let changed = 0;
+  for (const records of Object.values(data)) {
+    if (!Array.isArray(records)) continue;
+    for (const record of records as Record<string, unknown>[]) {
+      for (const [key, value] of Object.entries(record)) {
+        if (/.Id$/.test(key) && typeof value === 'number') {
+          record[key] = String(value);
+          changed += 1;
+        }
+      }
+    }
+  }
+  fs.writeFileSync(dbFile, `${JSON.stringify(data, null, 2)}\n`);
+  return changed;
 }

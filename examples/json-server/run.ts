@@ -2,7 +2,9 @@
  * The json-server pair end to end, as a newcomer runs it (`npm run example:json-server`): a
  * workspace with the hand-written specs, the pair started on copies of db.json, `parity extract`
  * on the installed 0.17 source, the traffic through `parity shadow` with writes mirrored and a
- * secondary, then `parity report`. Every step is the CLI a user would type, run in-process.
+ * secondary, then `parity report`, and last `parity replay` of the stored differences against the
+ * rewrite restarted with its data migrated (a candidate change). Every step is the CLI a user
+ * would type, run in-process.
  *
  *   node dist/examples/json-server/run.js [--dir DIR] [--rounds N]
  */
@@ -15,9 +17,10 @@ import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/package-info.js';
 import type { ReadinessReport } from '../../reports/model.js';
+import type { ReplayResult } from '../../shadow-proxy/replay.js';
 import type { RecordSessionResult } from '../../src/record/session.js';
 import type { TestRun } from '../../src/runner/run.js';
-import { startJsonServer, startJsonServerPair, type RunningJsonServer } from './pair.js';
+import { migrateForeignKeysToStrings, startJsonServer, startJsonServerPair, type RunningJsonServer } from './pair.js';
 import { jsonServerTraffic, type TrafficSummary } from './traffic.js';
 
 export interface PairRunOptions {
@@ -38,6 +41,8 @@ export interface PairRun {
   tests: { specId: string; example: string; legacy: string; rewrite: string }[];
   traffic: TrafficSummary;
   report: ReadinessReport;
+  /** `parity replay` of the stored differences against the rewrite restarted with its data's foreign keys migrated to strings. */
+  replay: ReplayResult;
 }
 
 const SPECS = path.join(packageRoot(), 'examples', 'json-server', 'specs');
@@ -81,7 +86,7 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
         `rewrite: {url: "${pair.rewrite.url}"}`,
         'shadow:',
         `  secondary: "${pair.secondary.url}"`,
-        '  methods: [GET, POST, PATCH, DELETE]',
+        '  methods: [GET, POST, PUT, PATCH, DELETE]',
         '',
       ].join('\n'),
     );
@@ -156,7 +161,21 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     for (const file of ['readiness.md', 'readiness.html']) await cli(dir, 'report', '--out', path.join('reports', file));
     const report = JSON.parse(await cli(dir, 'report', '--format', 'json')) as ReadinessReport;
     step('wrote the report', [path.join(dir, 'reports', 'readiness.md'), path.join(dir, 'reports', 'readiness.html')]);
-    return { dir, extraction, recording, tests, traffic, report };
+
+    // A candidate change, checked without live traffic: the rewrite restarted on its own data with
+    // the foreign keys migrated to strings, and the stored samples of every difference replayed.
+    await pair.rewrite.stop();
+    const migrated = migrateForeignKeysToStrings(pair.rewrite.dbFile);
+    const changed = await startJsonServer('rewrite', dir, 'rewrite', { keepData: true });
+    running.push(changed);
+    const replayIo = memoryIo(dir, {});
+    const replayCode = await runCli(['replay', '--candidate', changed.url, '--json'], replayIo);
+    if (replayCode !== 0 && replayCode !== 1) throw new Error(`parity replay ended with ${replayCode}: ${replayIo.err()}`);
+    const replay = JSON.parse(replayIo.out()) as ReplayResult;
+    step('replayed the differences on a changed rewrite (foreign keys migrated to strings)', [
+      `${migrated} foreign keys migrated; ${replay.totals.replayed} samples replayed: ${replay.totals.match} match, ${replay.totals.different} differ otherwise, ${replay.totals.same} differ as before`,
+    ]);
+    return { dir, extraction, recording, tests, traffic, report, replay };
   } finally {
     await Promise.all(running.map((server) => server.stop()));
   }

@@ -1,10 +1,12 @@
 /**
  * Traffic for the json-server pair the way clients of json-server 0.17 use it (they are the
- * legacy's clients; the rewrite must serve them): lists with filters, pagination (`_page`,
- * `_limit`), sorting (`_sort`, `_order`), relations (`_embed`, `_expand`), full-text search (`q`),
- * reads of seeded records, 404s, and writes whose results the client uses afterwards: it creates a
- * post, reads it back by the id it was given, comments on it, updates it, deletes it and finds it
- * gone. Deterministic for a seed.
+ * legacy's clients; the rewrite must serve them): lists with filters (`field=`, `_gte`, `_ne`,
+ * `_like`), pagination and slices (`_page`, `_limit`, `_start`/`_end`), sorting (`_sort`, `_order`),
+ * relations (`_embed`, `_expand`), full-text search (`q`), reads of seeded records, 404s, and
+ * writes whose results the client uses afterwards: it creates a post, reads it back by the id it
+ * was given, comments on it, patches and replaces it, deletes it (every other client with its
+ * comment still there) and finds it gone; at the end the singular profile is patched and read
+ * back. Deterministic for a seed.
  */
 import { seededRandom } from '../../src/random.js';
 
@@ -22,6 +24,7 @@ export interface TrafficSummary {
 }
 
 const SEARCH_TERMS = ['history', 'compiler', 'languages', 'orbital', 'nothing-matches-this'];
+const LIKE_TERMS = ['engine', '^The', 'program'];
 
 export async function jsonServerTraffic(base: string, options: TrafficOptions): Promise<TrafficSummary> {
   const next = seededRandom(options.seed ?? 1);
@@ -59,7 +62,12 @@ export async function jsonServerTraffic(base: string, options: TrafficOptions): 
     await send('GET', '/posts?published=true');
     await send('GET', `/posts?_page=${1 + Math.floor(next() * 3)}&_limit=5`);
     await send('GET', `/posts?_sort=${pick(['views', 'title'])}&_order=${pick(['asc', 'desc'])}`);
+    await send('GET', '/posts?_sort=title&_order=desc&_limit=5');
+    await send('GET', `/posts?_start=${pick([0, 2, 4])}&_end=${pick([6, 8])}`);
     await send('GET', `/posts?views_gte=${pick([100, 200, 300])}`);
+    await send('GET', `/posts?userId_ne=${1 + Math.floor(next() * 5)}`);
+    await send('GET', `/posts?title_like=${pick(LIKE_TERMS)}`);
+    await send('GET', '/posts?q=languages');
     await send('GET', `/posts?q=${pick(SEARCH_TERMS)}`);
     await send('GET', '/profile');
     await send('GET', `/posts/${900 + round}`);
@@ -73,10 +81,18 @@ export async function jsonServerTraffic(base: string, options: TrafficOptions): 
     await send('GET', `/posts/${id}?_embed=comments`);
     await send('PATCH', `/posts/${id}`, { views: 1 + round });
     await send('GET', `/posts/${id}`);
+    await send('PUT', `/posts/${id}`, { title: `Field notes ${round}, revised`, body: 'Rewritten by the traffic script.', userId: 1 + (round % 5), views: 2 });
+    await send('GET', `/posts/${id}`);
     const commentId = (comment.json as { id?: string | number } | undefined)?.id;
-    if (commentId !== undefined) await send('DELETE', `/comments/${commentId}`);
+    // Every other client deletes its comment first; the others delete the post and expect its comment gone with it.
+    const commentFirst = round % 2 === 0;
+    if (commentId !== undefined && commentFirst) await send('DELETE', `/comments/${commentId}`);
     await send('DELETE', `/posts/${id}`);
     await send('GET', `/posts/${id}`);
+    if (commentId !== undefined && !commentFirst) await send('GET', `/comments/${commentId}`);
   }
+  // The blog changes hands once, at the end: the owner is patched and read back.
+  await send('PATCH', '/profile', { owner: 'grace' });
+  await send('GET', '/profile');
   return summary;
 }

@@ -345,3 +345,11 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
     return { ok: false };
   }
 }
+
+/** Methods that change nothing on the server (RFC 9110's safe methods). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** A request that may change what later requests see: every method but the safe ones. */
+export function isWrite(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}

@@ -7,7 +7,7 @@
  */
 import { cookiesSet } from '../compare/headers.js';
 import { collectionOf, identifierKey, isStrong } from '../correlate/identifiers.js';
-import { scopeOfKey, walkRequest } from '../correlate/request.js';
+import { isWrite, scopeOfKey, walkRequest } from '../correlate/request.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { HTTP_METHODS, type Example, type Expectation, type HttpMethod, type SpecRequest, type Step } from '../spec/schema.js';
 import { plural } from '../text.js';
@@ -98,7 +98,10 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
   const session: Prepared[] = [];
   for (const exchange of ordered) {
     const prepared = prepare(exchange, specs, profiles, profileValues);
-    for (const use of prepared.uses) clientValues.add(use.value, use.scope, true);
+    // A value some response made before is not the client's own, however often the client sends it.
+    for (const use of prepared.uses) {
+      if (!producedAnywhere.get(use.value, use.scope)) clientValues.add(use.value, use.scope, true, prepared.exchange.startedAt);
+    }
     register(prepared, produced, producedAnywhere, clientValues);
     for (const name of namesCreated(prepared)) if (!createdByClient.has(name)) createdByClient.set(name, prepared);
     if (prepared.credentialKey !== '' && prepared.auth === undefined) {
@@ -107,8 +110,10 @@ export function examplesFromExchanges(exchanges: readonly RecordedExchange[], sp
     }
     session.push(prepared);
   }
-  const deletes = session.filter((step) => step.method === 'DELETE' && step.exchange.status >= 200 && step.exchange.status < 300);
-  const recorded = { produced, producedAnywhere, createdByClient, deletes };
+  const succeeded = (step: Prepared) => step.exchange.status >= 200 && step.exchange.status < 300;
+  const deletes = session.filter((step) => step.method === 'DELETE' && succeeded(step));
+  const writes = session.filter((step) => isWrite(step.method) && succeeded(step));
+  const recorded = { produced, producedAnywhere, createdByClient, deletes, writes };
   // The whole recording is looked at before a path no spec names is templated: by shape and by how its segments vary.
   const templates = new PathTemplates();
   const isUnmatched = (step: Prepared) => !step.match || !(HTTP_METHODS as readonly string[]).includes(step.method);
@@ -189,21 +194,34 @@ function capturable(value: string): boolean {
  * Values by what they name, as stateful shadowing scopes them (src/correlate/request.ts): post 13
  * (`$.id` of `POST /posts`, `/posts/13`) is not comment 13 (`/comments/13`). A value strong enough
  * to mean one thing anywhere (a UUID, a token, `cus_9f2c...`), or one whose scope is not known,
- * matches whatever the scope. The first entry per value and scope is kept.
+ * matches whatever the scope. A value made again later (json-server 0.17 gives the next post the
+ * id of the one just deleted) names what was made last before the request that uses it.
  */
 class ProducedValues<T = Produced> {
-  private readonly scoped = new Map<string, T>();
-  private readonly any = new Map<string, T>();
+  private readonly scoped = new Map<string, { at: number; entry: T }[]>();
+  private readonly any = new Map<string, { at: number; entry: T }[]>();
 
-  add(value: string, scope: string | undefined, entry: T): void {
-    const key = `${scope ?? ''}\u0000${value}`;
-    if (!this.scoped.has(key)) this.scoped.set(key, entry);
-    if (!this.any.has(value)) this.any.set(value, entry);
+  /**
+   * `at`: when the value was made (entries come in time order). `remade`: the entry makes the
+   * value again (a write answered it) rather than carrying it on (a read listing it): only then
+   * does it stand for the value from `at` on.
+   */
+  add(value: string, scope: string | undefined, entry: T, at: number, remade = false): void {
+    for (const [map, key] of [
+      [this.scoped, `${scope ?? ''}\u0000${value}`],
+      [this.any, value],
+    ] as const) {
+      const entries = map.get(key);
+      if (!entries) map.set(key, [{ at, entry }]);
+      else if (remade) entries.push({ at, entry });
+    }
   }
 
-  get(value: string, scope: string | undefined): T | undefined {
-    if (scope === undefined || isStrong(value)) return this.any.get(value);
-    return this.scoped.get(`${scope}\u0000${value}`) ?? this.scoped.get(`\u0000${value}`);
+  /** The last entry made before `before` (default: the last one). */
+  get(value: string, scope: string | undefined, before = Infinity): T | undefined {
+    const latest = (entries: { at: number; entry: T }[] | undefined) => entries?.findLast((e) => e.at < before)?.entry;
+    if (scope === undefined || isStrong(value)) return latest(this.any.get(value));
+    return latest(this.scoped.get(`${scope}\u0000${value}`)) ?? latest(this.scoped.get(`\u0000${value}`));
   }
 }
 
@@ -212,14 +230,19 @@ function register(prepared: Prepared, produced: Map<string, ProducedValues>, pro
   if (!values) produced.set(prepared.credentialKey, (values = new ProducedValues()));
   const collection = collectionOf(prepared.exchange.target, prepared.match?.spec.endpoint.path);
   const write = ['POST', 'PUT', 'PATCH'].includes(prepared.method);
+  const sent = new Set(prepared.uses.map((use) => use.value));
   // `identifier`: the value sits where identifiers do (an identifier key such as `slug` or `token`, a cookie), so it needs no digit.
   const add = (value: string, location: string, numeric: boolean, scope: string | undefined, identifier = false) => {
     const named = isStrong(value) ? undefined : scope;
     const minimum = numeric ? 1 : 2;
     if (clientValues.get(value, named) || !(capturable(value) || (identifier && value.length >= minimum && !/\s/.test(value)))) return;
+    // A response answering what an earlier one made carries it on (a read listing it, an update of
+    // it); only a write that did not send it makes it again (the next post given a deleted one's id).
+    const remade = write && !sent.has(value);
+    if (!remade && producedAnywhere.get(value, named)) return;
     const entry = { producer: prepared, location, numeric, scope: named };
-    producedAnywhere.add(value, named, entry);
-    values.add(value, named, entry);
+    producedAnywhere.add(value, named, entry, prepared.exchange.startedAt, remade);
+    values.add(value, named, entry, prepared.exchange.startedAt, remade);
   };
   const walk = (value: unknown, path: (string | number)[], key: string, parent: string | undefined) => {
     const scope = key === '' ? collection : scopeOfKey(key, parent, collection);
@@ -274,7 +297,7 @@ function sessionCredentials(prepared: Prepared, producedAnywhere: ProducedValues
     );
     if (inside.length === 0) return undefined;
     for (const { token, hint } of inside) {
-      const produced = producedAnywhere.get(token, undefined);
+      const produced = producedAnywhere.get(token, undefined, prepared.exchange.startedAt);
       if (!produced || produced.producer.exchange.startedAt >= prepared.exchange.startedAt) return undefined;
       found.push({ header, token, hint, produced });
     }
@@ -314,6 +337,8 @@ interface RecordedSession {
   createdByClient: ReadonlyMap<string, Prepared>;
   /** Successful DELETEs, in time order. */
   deletes: readonly Prepared[];
+  /** Successful writes (every method but GET, HEAD and OPTIONS), in time order. */
+  writes: readonly Prepared[];
 }
 
 function buildExample(prepared: Prepared, match: EndpointMatch, recorded: RecordedSession, names: Set<string>): Example {
@@ -321,14 +346,18 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
   const captures = new Map<string, Capture>();
   const taken = new Set<string>();
   const producers = new Set<Prepared>();
+  // One capture per value: a value two responses made (a token issued again for the same user) is
+  // captured where it was first made among the steps that need it, so every step sending it comes after.
+  const need = (value: string, hint: string, produced: Produced, depth: number) => {
+    const existing = captures.get(value);
+    if (existing && existing.produced.producer.exchange.startedAt <= produced.producer.exchange.startedAt) return;
+    captures.set(value, { name: existing?.name ?? captureName(hint, taken), produced });
+    producers.add(produced.producer);
+    resolve(produced.producer, depth + 1);
+  };
   const resolve = (step: Prepared, depth: number) => {
     // A step is written with its credentials or not at all: those are followed at any depth (each producer is earlier, so this ends).
-    for (const credential of step.session ?? []) {
-      if (captures.has(credential.token)) continue;
-      captures.set(credential.token, { name: captureName(credential.hint, taken), produced: credential.produced });
-      producers.add(credential.produced.producer);
-      resolve(credential.produced.producer, depth + 1);
-    }
+    for (const credential of step.session ?? []) need(credential.token, credential.hint, credential.produced, depth);
     // So are the writes that created the names it sends (the registration a login or `/profiles/ada` needs).
     for (const tagged of step.sent) {
       const creator = tagged.startsWith('s:') ? recorded.createdByClient.get(tagged.slice(2)) : undefined;
@@ -338,18 +367,19 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
     }
     if (depth > MAX_PRODUCER_DEPTH) return;
     const known = recorded.produced.get(step.credentialKey);
+    const at = step.exchange.startedAt;
     for (const use of step.uses) {
-      if (captures.has(use.value)) continue;
       // A value made under other credentials is followed when no fixed profile (a tenant of its own) made it: a slug a signed-in author created, read by anyone.
-      const anywhere = recorded.producedAnywhere.get(use.value, use.scope);
-      const found = known?.get(use.value, use.scope) ?? (anywhere?.producer.auth === undefined ? anywhere : undefined);
-      if (!found || found.producer.exchange.startedAt >= step.exchange.startedAt) continue;
-      captures.set(use.value, { name: captureName(use.hint, taken), produced: found });
-      producers.add(found.producer);
-      resolve(found.producer, depth + 1);
+      const anywhere = recorded.producedAnywhere.get(use.value, use.scope, at);
+      const found = known?.get(use.value, use.scope, at) ?? (anywhere?.producer.auth === undefined ? anywhere : undefined);
+      if (found) need(use.value, use.hint, found, depth);
     }
   };
   resolve(prepared, 1);
+  for (const write of stateSteps(prepared, producers, captures, recorded)) {
+    producers.add(write);
+    resolve(write, 2);
+  }
 
   const status = prepared.exchange.status;
   const name = exampleName(`recorded ${prepared.method} ${match.spec.endpoint.path} → ${status}`, names);
@@ -379,6 +409,30 @@ function buildExample(prepared: Prepared, match: EndpointMatch, recorded: Record
 }
 
 /**
+ * The writes that changed what the example made before its request saw it: a successful write
+ * between the making and the request whose path names a value a step made (the post was patched,
+ * or deleted with its comments, before the comment was read). Without them the request would see
+ * the thing as it was made, not as it was: the recorded answer would not come back on a fresh
+ * database. A write whose credentials the example does not hold cannot be written and is left out.
+ */
+function stateSteps(target: Prepared, producers: ReadonlySet<Prepared>, captures: ReadonlyMap<string, Capture>, recorded: RecordedSession): Prepared[] {
+  const steps: Prepared[] = [];
+  for (const write of recorded.writes) {
+    if (write.exchange.startedAt >= target.exchange.startedAt) break;
+    if (write === target || producers.has(write)) continue;
+    const segments = new Set(write.path.split('/').map(decodeSegment));
+    const changes = write.uses.some(({ value }) => {
+      const capture = captures.get(value);
+      return capture !== undefined && segments.has(value) && capture.produced.producer.exchange.startedAt < write.exchange.startedAt;
+    });
+    if (!changes) continue;
+    const authorised = write.credentialKey === '' || write.auth !== undefined || (write.session?.every((c) => captures.has(c.token)) ?? false);
+    if (authorised) steps.push(write);
+  }
+  return steps;
+}
+
+/**
  * The example's own cleanup, from the recording: the later DELETEs of what the example created
  * (their path names a value one of its steps made up, which is captured for it), sent the way
  * the recording sent them, so a run leaves nothing behind even when the example fails halfway.
@@ -399,15 +453,16 @@ function cleanupSteps(
     if (step.exchange.startedAt <= target.exchange.startedAt) continue;
     const named = step.uses.filter(({ value, scope }) => {
       if (removed.has(value) || !step.path.split('/').some((segment) => decodeSegment(segment) === value)) return false;
-      const made = recorded.producedAnywhere.get(value, scope)?.producer;
-      return captures.has(value) || (made !== undefined && (made === target || producers.has(made)));
+      // What the DELETE removed is what was made last before it: the example's own, or a later thing that took its id.
+      const made = recorded.producedAnywhere.get(value, scope, step.exchange.startedAt)?.producer;
+      return made !== undefined && (made === target || producers.has(made));
     });
     if (named.length === 0) continue;
     const authorised = step.credentialKey === '' || step.auth !== undefined || (step.session?.every((c) => captures.has(c.token)) ?? false);
     if (!authorised) continue;
     for (const { value, hint, scope } of named) {
       removed.add(value);
-      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value, scope)! });
+      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value, scope, step.exchange.startedAt)! });
     }
     steps.push({ request: requestFor(step, captures) });
   }

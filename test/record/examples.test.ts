@@ -296,6 +296,56 @@ describe('examples from exchanges: captures', () => {
     expect(result.byId['comments.get']!.map((e) => e.request?.path)).toEqual(['/comments/13']);
   });
 
+  it('writes the changes made to what the example created before its request: a comment read after its post was deleted', () => {
+    const comments = spec('id: comments.get\nendpoint: GET /comments/{id}\n', 'comments.get.yaml');
+    const result = run(
+      [
+        exchange({ method: 'POST', target: '/posts', json: { title: 'x' }, status: 201, responseJson: { title: 'x', id: 13 } }),
+        exchange({ method: 'POST', target: '/comments', json: { postId: 13, body: 'hi' }, status: 201, responseJson: { postId: 13, body: 'hi', id: 21 }, at: 1 }),
+        exchange({ method: 'POST', target: '/posts', json: { title: 'y' }, status: 201, responseJson: { title: 'y', id: 14 }, at: 2 }),
+        // Another post's change, and a failed one, are not what the comment depends on.
+        exchange({ method: 'PATCH', target: '/posts/14', json: { title: 'z' }, responseJson: { title: 'z', id: 14 }, at: 3 }),
+        exchange({ method: 'PATCH', target: '/posts/13', json: { title: '' }, status: 422, responseJson: { error: 'title' }, at: 4 }),
+        exchange({ method: 'DELETE', target: '/posts/13', responseJson: {}, at: 5 }),
+        exchange({ target: '/comments/21', status: 404, responseJson: {}, at: 6 }),
+      ],
+      [comments],
+    );
+    const [read] = result.byId['comments.get']!;
+    expect(read!.steps!.map((step) => `${step.request.method} ${step.request.path}`)).toEqual([
+      'POST /posts',
+      'POST /comments',
+      'DELETE /posts/{{postId}}',
+      'GET /comments/{{id}}',
+    ]);
+    expect(read!.steps![1]!.request.json).toEqual({ postId: '{{postId}}', body: 'hi' });
+  });
+
+  it('follows an id made again by a later create (json-server 0.17 gives the next post a deleted one\'s id) to the later create', () => {
+    const create = spec('id: posts.create\nendpoint: POST /posts\n', 'posts.create.yaml');
+    const get = spec('id: posts.get\nendpoint: GET /posts/{id}\n', 'posts.get.yaml');
+    const result = run(
+      [
+        exchange({ method: 'POST', target: '/posts', json: { title: 'x' }, status: 201, responseJson: { title: 'x', id: 13 } }),
+        exchange({ target: '/posts/13', responseJson: { title: 'x', id: 13 }, at: 1 }),
+        exchange({ method: 'DELETE', target: '/posts/13', responseJson: {}, at: 2 }),
+        exchange({ method: 'POST', target: '/posts', json: { title: 'y', views: 1 }, status: 201, responseJson: { title: 'y', views: 1, id: 13 }, at: 3 }),
+        exchange({ method: 'PATCH', target: '/posts/13', json: { title: 'z' }, responseJson: { title: 'z', views: 1, id: 13 }, at: 4 }),
+        exchange({ target: '/posts/13', responseJson: { title: 'z', views: 1, id: 13 }, at: 5 }),
+        exchange({ method: 'DELETE', target: '/posts/13', responseJson: {}, at: 6 }),
+      ],
+      [create, get],
+    );
+    const steps = (example: { steps?: { request: { method: string; path: string; json?: unknown } }[] } | undefined) =>
+      example!.steps!.map((step) => `${step.request.method} ${step.request.path} ${JSON.stringify(step.request.json ?? null)}`);
+    const [first, second] = result.byId['posts.get']!;
+    expect(steps(first)).toEqual(['POST /posts {"title":"x"}', 'GET /posts/{{id}} null']);
+    // The later read is of the post made again, as the patch left it; the first post's create and delete are not its steps.
+    expect(steps(second)).toEqual(['POST /posts {"title":"y","views":1}', 'PATCH /posts/{{id}} {"title":"z"}', 'GET /posts/{{id}} null']);
+    // Each example deletes what it made, once: the first post's cleanup is the first DELETE only.
+    expect(first!.cleanup!.map((step) => `${step.request.method} ${step.request.path}`)).toEqual(['DELETE /posts/{{id}}']);
+  });
+
   it('chains a read of a created customer into two steps with a capture', () => {
     const create = spec(CUSTOMERS_CREATE, 'customers.create.yaml');
     const get = spec(CUSTOMERS_GET, 'customers.get.yaml');

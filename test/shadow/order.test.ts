@@ -115,8 +115,39 @@ describe('ordering keys', () => {
     const anonymous = correlation.orderKeys(request('POST', '/users', {}, '{"username":"ada"}'), undefined, context);
     expect(anonymous.writes.some((key) => key.startsWith('w:POST /users '))).toBe(true);
     const get = correlation.orderKeys(request('GET', '/customers/cus_1111111111111111?page=2'), undefined, context);
-    // The read waits for the create that produced its id; `customers` and `page` name nothing.
-    expect(get).toEqual({ writes: [], reads: ['conn:7', 'v:\u0001cus_1111111111111111'] });
+    // The read waits for the create that produced its id and for the writes to what it reads, by path; `customers` and `page` name nothing.
+    expect(get).toEqual({ writes: [], reads: ['conn:7', 'v:\u0001cus_1111111111111111', 'path:/customers/cus_1111111111111111'] });
+    // A create touches its collection (and what holds it); a change to an item writes the item and touches its collection.
+    expect(create.touches).toEqual(['path:/customers', 'path:/']);
+    const patch = correlation.orderKeys(request('PATCH', '/customers/cus_1111111111111111?notify=1', {}, '{}'), undefined, context);
+    expect(patch.writes).toContain('path:/customers/cus_1111111111111111');
+    expect(patch.touches).toEqual(['path:/customers']);
+  });
+
+  it('orders a read after the write to the same resource from another connection of a pooled client, and lets creates in one collection run together', async () => {
+    const correlation = new ShadowCorrelation(DEFAULT_CORRELATION);
+    const context = correlation.contextOf(undefined);
+    // Each write with its own body: the same anonymous write twice is a double submit, ordered on purpose.
+    const keysOf = (method: string, target: string, connection: number) =>
+      correlation.orderKeys({ ...request(method, target, {}, method === 'GET' ? null : `{"n":${connection}}`), connection }, undefined, context);
+    const { queue, started, finish } = controlledQueue();
+    queue.offer({ name: 'list-before', keys: keysOf('GET', '/posts', 1) });
+    queue.offer({ name: 'patch-profile', keys: keysOf('PATCH', '/profile', 1) });
+    queue.offer({ name: 'read-profile', keys: keysOf('GET', '/profile', 2) });
+    queue.offer({ name: 'create-a', keys: keysOf('POST', '/posts', 3) });
+    queue.offer({ name: 'create-b', keys: keysOf('POST', '/posts', 4) });
+    queue.offer({ name: 'patch-item', keys: keysOf('PATCH', '/posts/7', 5) });
+    queue.offer({ name: 'list-after', keys: keysOf('GET', '/posts?_sort=views', 6) });
+    // The creates wait for the list read before them, not for each other; the list after waits for every change in /posts.
+    expect(started).toEqual(['list-before']);
+    await finish('list-before');
+    expect(started).toEqual(['list-before', 'patch-profile', 'create-a', 'create-b', 'patch-item']);
+    await finish('patch-profile');
+    expect(started).toContain('read-profile');
+    for (const name of ['create-a', 'create-b']) await finish(name);
+    expect(started).not.toContain('list-after');
+    await finish('patch-item');
+    expect(started.at(-1)).toBe('list-after');
   });
 
   it('makes a request signed with a token wait for the login that handed it out, whatever connection each came on', () => {

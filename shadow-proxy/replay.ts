@@ -53,6 +53,12 @@ export interface ReplayOptions {
   db?: string;
   /** `diverged` (default): the samples of mismatch signatures; `all`: every signature's samples and the match reservoirs too. */
   only?: ReplaySelection;
+  /**
+   * Only the samples of these methods (uppercase). Replayed writes change the candidate's data and
+   * run concurrently, out of their recorded order: `['GET', 'HEAD']` checks a change without
+   * touching what the candidate holds. Default: every method the store holds.
+   */
+  methods?: readonly string[];
   /** An auth profile of the workspace whose headers replace the redacted ones. */
   auth?: string;
   /** Headers sent with every replayed request, replacing a stored header of the same name (applied after `auth`). */
@@ -128,6 +134,8 @@ export interface ReplayResult {
   /** The store, as shown to the user. */
   store: string;
   only: ReplaySelection;
+  /** The methods replayed, when --methods chose some. */
+  methods?: string[];
   /** Specs loaded for endpoints and compare rules (0 when the specs directory does not exist). */
   specs: number;
   groups: ReplayGroup[];
@@ -174,6 +182,10 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     const total = store.db.prepare('SELECT count(*) FROM shadow_samples').pluck().get() as number;
     if (total === 0) throw new ParityError('STORE_INVALID', `no shadow data to replay: ${shown} holds no shadow samples (run \`parity shadow\` first)`);
     selected = selectSamples(store.db, only);
+    if (options.methods) {
+      const methods = new Set(options.methods);
+      selected = selected.filter((group) => methods.has(group.endpoint.slice(0, group.endpoint.indexOf(' '))));
+    }
     fingerprintKey = readFingerprintKey(store.db);
     // The ids shadowing paired stand for the same things in the candidate's database: replay sends each sample with the candidate's own.
     if (bounds.enabled) {
@@ -269,6 +281,7 @@ export async function replaySamples(options: ReplayOptions): Promise<ReplayResul
     candidate,
     store: shown,
     only,
+    ...(options.methods && { methods: [...options.methods] }),
     specs: set?.specs.length ?? 0,
     groups,
     totals,

@@ -163,13 +163,14 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     step('wrote the report', [path.join(dir, 'reports', 'readiness.md'), path.join(dir, 'reports', 'readiness.html')]);
 
     // A candidate change, checked without live traffic: the rewrite restarted on its own data with
-    // the foreign keys migrated to strings, and the stored samples of every difference replayed.
+    // the foreign keys migrated to strings, and the stored samples of every difference on a read
+    // replayed (replayed writes would change the data the reads are checked against).
     await pair.rewrite.stop();
     const migrated = migrateForeignKeysToStrings(pair.rewrite.dbFile);
     const changed = await startJsonServer('rewrite', dir, 'rewrite', { keepData: true });
     running.push(changed);
     const replayIo = memoryIo(dir, {});
-    const replayCode = await runCli(['replay', '--candidate', changed.url, '--json'], replayIo);
+    const replayCode = await runCli(['replay', '--candidate', changed.url, '--methods', 'GET', '--json'], replayIo);
     if (replayCode !== 0 && replayCode !== 1) throw new Error(`parity replay ended with ${replayCode}: ${replayIo.err()}`);
     const replay = JSON.parse(replayIo.out()) as ReplayResult;
     step('replayed the differences on a changed rewrite (foreign keys migrated to strings)', [

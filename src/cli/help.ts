@@ -24,3 +24,14 @@ export function parseInteger(min: number, max: number): (value: string) => numbe
 export function parseUrl(value: string): string {
   return expandUrlShorthand(value);
 }
+
+/** A flag that takes HTTP methods, comma-separated (`GET,HEAD`): uppercase, each one a method token. */
+export function parseMethods(value: string): string[] {
+  const methods = value
+    .split(',')
+    .map((m) => m.trim().toUpperCase())
+    .filter((m) => m !== '');
+  const bad = methods.find((m) => !/^[A-Z]+$/.test(m));
+  if (methods.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected HTTP methods separated by commas, such as GET,HEAD; got "${value}"`);
+  return [...new Set(methods)];
+}

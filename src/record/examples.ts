@@ -462,7 +462,8 @@ function cleanupSteps(
     if (!authorised) continue;
     for (const { value, hint, scope } of named) {
       removed.add(value);
-      if (!captures.has(value)) captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value, scope, step.exchange.startedAt)! });
+      if (!captures.has(value))
+        captures.set(value, { name: captureName(hint, taken), produced: recorded.producedAnywhere.get(value, scope, step.exchange.startedAt)! });
     }
     steps.push({ request: requestFor(step, captures) });
   }

@@ -301,7 +301,14 @@ describe('examples from exchanges: captures', () => {
     const result = run(
       [
         exchange({ method: 'POST', target: '/posts', json: { title: 'x' }, status: 201, responseJson: { title: 'x', id: 13 } }),
-        exchange({ method: 'POST', target: '/comments', json: { postId: 13, body: 'hi' }, status: 201, responseJson: { postId: 13, body: 'hi', id: 21 }, at: 1 }),
+        exchange({
+          method: 'POST',
+          target: '/comments',
+          json: { postId: 13, body: 'hi' },
+          status: 201,
+          responseJson: { postId: 13, body: 'hi', id: 21 },
+          at: 1,
+        }),
         exchange({ method: 'POST', target: '/posts', json: { title: 'y' }, status: 201, responseJson: { title: 'y', id: 14 }, at: 2 }),
         // Another post's change, and a failed one, are not what the comment depends on.
         exchange({ method: 'PATCH', target: '/posts/14', json: { title: 'z' }, responseJson: { title: 'z', id: 14 }, at: 3 }),
@@ -321,7 +328,7 @@ describe('examples from exchanges: captures', () => {
     expect(read!.steps![1]!.request.json).toEqual({ postId: '{{postId}}', body: 'hi' });
   });
 
-  it('follows an id made again by a later create (json-server 0.17 gives the next post a deleted one\'s id) to the later create', () => {
+  it("follows an id made again by a later create (json-server 0.17 gives the next post a deleted one's id) to the later create", () => {
     const create = spec('id: posts.create\nendpoint: POST /posts\n', 'posts.create.yaml');
     const get = spec('id: posts.get\nendpoint: GET /posts/{id}\n', 'posts.get.yaml');
     const result = run(

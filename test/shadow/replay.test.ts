@@ -247,6 +247,23 @@ describe('parity replay', () => {
     expect(run.stdout).toMatch(/now: GET \/customers\/.* \| \$\.email missing {2}\(3×\)/);
   });
 
+  it('(f) --methods replays only the samples of those methods, and names them when there is none', async () => {
+    const reads = await cli('replay', '--candidate', candidates.fixed.url, '--header', `Authorization: ${REPLAY_TOKEN}`, '--methods', 'get,head', '--json');
+    expect(reads.code).toBe(0);
+    const parsed = JSON.parse(reads.stdout) as ReplayResult;
+    expect(parsed.methods).toEqual(['GET', 'HEAD']);
+    expect(parsed.totals).toMatchObject({ samples: 4, replayed: 3, match: 3 });
+
+    const writes = await cli('replay', '--candidate', candidates.fixed.url, '--methods', 'POST,DELETE');
+    expect(writes.code).toBe(0);
+    expect(writes.stdout).toContain('no diverged samples of POST, DELETE requests to replay');
+
+    const bad = await cli('replay', '--candidate', candidates.fixed.url, '--methods', 'GET;DROP');
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('expected HTTP methods separated by commas, such as GET,HEAD; got "GET;DROP"');
+  });
+
   it('(d) exits 2 with one message when the candidate is unreachable or there is no shadow data', async () => {
     const down = await closedPort();
     const run = await cli('replay', '--candidate', down);

@@ -6,12 +6,13 @@ import { plural } from '../../text.js';
 import { replaySamples, type ReplayCounts, type ReplayGroup, type ReplayResult, type ReplaySelection } from '../../../shadow-proxy/replay.js';
 import { printJson, type CliContext } from '../context.js';
 import { colorsFor, type Colors } from '../io.js';
-import { collect, parseUrl, withExamples } from '../help.js';
+import { collect, parseMethods, parseUrl, withExamples } from '../help.js';
 
 interface ReplayFlags {
   candidate?: string;
   db?: string;
   only: ReplaySelection;
+  methods?: string[];
   header?: string[];
   auth?: string;
   json?: boolean;
@@ -28,6 +29,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
         .choices(['diverged', 'all'])
         .default('diverged'),
     )
+    .option('--methods <list>', 'only the samples of these methods, e.g. GET,HEAD (replayed writes change the candidate and run out of order)', parseMethods)
     .option('--header <"Name: value">', 'send this header with every request, replacing the stored one; repeatable', collect)
     .option('--auth <name>', 'send the headers of this auth profile from parity.yaml (${NAME} read from the environment)')
     .option('--json', 'print the results as JSON')
@@ -59,6 +61,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
         env: ctx.io.env,
         only: flags.only,
         headers,
+        ...(flags.methods !== undefined && { methods: flags.methods }),
         ...(flags.candidate !== undefined && { candidate: flags.candidate }),
         ...(flags.auth !== undefined && { auth: flags.auth }),
       });
@@ -69,6 +72,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
   withExamples(command, [
     'parity replay --candidate http://127.0.0.1:4000',
     'parity replay --only all                   # each sample with the auth profile its credentials match',
+    "parity replay --methods GET,HEAD           # reads only: the candidate's data stays as it is",
     'parity replay --only all --header "Authorization: Bearer $STAGING_TOKEN"',
     'parity replay --auth staging --db shadow.db --json',
   ]);
@@ -91,14 +95,16 @@ export function renderReplay(result: ReplayResult, c: Colors): string {
   const lines: string[] = [];
   const t = result.totals;
   lines.push(
-    `replayed ${plural(t.replayed, 'sample')} from ${result.store} against ${result.candidate}, compared with the stored primary responses (the store is not written)`,
+    `replayed ${plural(t.replayed, 'sample')}${result.methods ? ` of ${result.methods.join(', ')} requests` : ''} from ${result.store} against ${result.candidate}, ` +
+      'compared with the stored primary responses (the store is not written)',
     '',
   );
   if (t.samples === 0) {
+    const methods = result.methods ? ` of ${result.methods.join(', ')} requests` : '';
     lines.push(
       result.only === 'diverged'
-        ? 'no diverged samples to replay: the store holds no mismatch signature with samples (--only all replays the matches too)'
-        : 'no samples to replay',
+        ? `no diverged samples${methods} to replay: the store holds no mismatch signature with samples (--only all replays the matches too)`
+        : `no samples${methods} to replay`,
     );
     return lines.join('\n');
   }

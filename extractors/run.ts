@@ -34,13 +34,14 @@ export function runExtractors(project: SourceProject, options: RunOptions): Extr
   const endpoints: EndpointFacts[] = [];
   for (const extractor of detected) {
     try {
-      endpoints.push(
-        ...extractor.extract({
-          project,
-          warn: (warning) => warnings.push(warning),
-          progress: () => options.onProgress?.(++done, total),
-        }),
-      );
+      const warned = warnings.length;
+      const found = extractor.extract({
+        project,
+        warn: (warning) => warnings.push(warning),
+        progress: () => options.onProgress?.(++done, total),
+      });
+      endpoints.push(...found);
+      if (found.length === 0) warnings.push(noRoutesWarning(project, extractor, warnings.length > warned));
     } catch (error) {
       warnings.push({ file: '.', line: 1, message: `${extractor.name}: extraction failed: ${messageOf(error)}` });
     }
@@ -51,6 +52,47 @@ export function runExtractors(project: SourceProject, options: RunOptions): Extr
     endpoints: endpoints.filter((e) => matches(`${e.method} ${e.path}`)).sort(compareEndpoints),
     warnings: dedupeWarnings(warnings),
   };
+}
+
+const LANGUAGE_FILES: Readonly<Record<Extractor['language'], RegExp>> = {
+  javascript: /\.(m|c)?[jt]sx?$/,
+  python: /\.py$/,
+  ruby: /(\.rb|\/config\.ru|^config\.ru)$/,
+  go: /\.go$/,
+};
+const MANIFESTS = /(^|\/)(package\.json|requirements[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|Pipfile|Gemfile|go\.mod)$/;
+
+/**
+ * A framework the codebase uses, with no route of it found, never passes in silence: the warning
+ * points at where an app of it is made (else where the manifest names it) and says what kind of
+ * registration parity does not follow.
+ */
+function noRoutesWarning(project: SourceProject, extractor: Extractor, warnedAlready: boolean): ExtractionWarning {
+  const at = (extractor.entryPoint &&
+    firstLine(project, (file) => LANGUAGE_FILES[extractor.language].test(file) && !file.includes('node_modules/'), extractor.entryPoint)) ??
+    firstLine(project, (file) => MANIFESTS.test(file), new RegExp(extractor.name.replace(/\W/g, '.'), 'i')) ?? { file: '.', line: 1 };
+  return {
+    ...at,
+    message:
+      `${extractor.name} is used here, but no route of it was found: routes registered in a way parity does not follow are left out ` +
+      '(a loop over data read at run time, a path built at run time, routes loaded from a directory, a router never mounted)' +
+      (warnedAlready ? '; the other warnings of this extraction say where it stopped' : ''),
+  };
+}
+
+function firstLine(project: SourceProject, include: (file: string) => boolean, pattern: RegExp): { file: string; line: number } | undefined {
+  for (const file of project.files) {
+    if (!include(file)) continue;
+    let text: string;
+    try {
+      text = project.read(file);
+    } catch {
+      continue;
+    }
+    const match = pattern.exec(text);
+    if (match) return { file, line: text.slice(0, match.index).split('\n').length };
+  }
+  return undefined;
 }
 
 function compareEndpoints(a: EndpointFacts, b: EndpointFacts): number {

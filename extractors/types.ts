@@ -57,5 +57,10 @@ export interface Extractor {
   language: 'javascript' | 'ruby' | 'python' | 'go';
   /** Cheap: does this codebase use the framework at all (manifest dependencies, imports)? */
   detect(project: SourceProject): boolean;
+  /**
+   * Where an app or router of the framework is made (`express()`, `Flask(__name__)`): when the
+   * framework is detected and no route of it is found, the warning points at the first match.
+   */
+  entryPoint?: RegExp;
   extract(context: ExtractorContext): EndpointFacts[];
 }

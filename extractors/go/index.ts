@@ -54,10 +54,19 @@ function detectFramework(framework: GoFramework, project: SourceProject): boolea
   return false;
 }
 
+/** Where an app of each framework is made: what a warning points at when none of its routes is found. */
+const ENTRY_POINTS: Readonly<Record<GoFramework, RegExp>> = {
+  'net/http': /\bhttp\.NewServeMux\(\)|\bhttp\.(HandleFunc|Handle)\(|\bhttp\.ListenAndServe\(/,
+  gin: /\bgin\.(New|Default)\(\)/,
+  chi: /\bchi\.NewRouter\(\)|\bchi\.NewMux\(\)/,
+  echo: /\becho\.New\(\)/,
+};
+
 function goExtractor(framework: GoFramework): Extractor {
   return {
     name: framework,
     language: 'go',
+    entryPoint: ENTRY_POINTS[framework],
     detect: (project) => detectFramework(framework, project),
     extract: (context) => extractGo(framework, context),
   };

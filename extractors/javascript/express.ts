@@ -193,6 +193,7 @@ interface Facts {
 export const expressExtractor: Extractor = {
   name: 'express',
   language: 'javascript',
+  entryPoint: /\bexpress\(\s*\)|\bexpress\.Router\(/,
   detect(project: SourceProject): boolean {
     for (const file of project.files) {
       if (path.basename(file) === 'package.json') {

@@ -83,6 +83,7 @@ interface Route {
 export const fastifyExtractor: Extractor = {
   name: 'fastify',
   language: 'javascript',
+  entryPoint: /\b[Ff]astify\(\s*[{)]|require\(\s*['\"]fastify['\"]\s*\)\(|from\s+['\"]fastify['\"]/,
   detect(project: SourceProject): boolean {
     return detectDependency(project, ['fastify']);
   },

@@ -79,6 +79,7 @@ interface Route {
 export const koaExtractor: Extractor = {
   name: 'koa',
   language: 'javascript',
+  entryPoint: /\bnew\s+Koa\(|\bnew\s+Router\(/,
   detect(project: SourceProject): boolean {
     return detectDependency(project, ['koa', '@koa/router', 'koa-router']);
   },

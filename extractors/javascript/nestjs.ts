@@ -89,6 +89,7 @@ interface GuardItem {
 export const nestjsExtractor: Extractor = {
   name: 'nestjs',
   language: 'javascript',
+  entryPoint: /\bNestFactory\.create\(|@Controller\(/,
   detect(project: SourceProject): boolean {
     return detectDependency(project, ['@nestjs/core', '@nestjs/common']);
   },

@@ -43,6 +43,7 @@ import {
 export const djangoExtractor: Extractor = {
   name: 'django',
   language: 'python',
+  entryPoint: /^\s*urlpatterns\s*=|^\s*ROOT_URLCONF\s*=/m,
   detect: (project) => detectPython(project, ['django', 'djangorestframework'], 'django'),
   extract(context) {
     try {

@@ -59,6 +59,7 @@ interface Mount {
 export const fastapiExtractor: Extractor = {
   name: 'fastapi',
   language: 'python',
+  entryPoint: /\bFastAPI\(|\bAPIRouter\(/,
   detect: (project) => detectPython(project, ['fastapi'], 'fastapi'),
   extract(context) {
     try {

@@ -75,6 +75,7 @@ interface Hook {
 export const flaskExtractor: Extractor = {
   name: 'flask',
   language: 'python',
+  entryPoint: /\bFlask\(|\bBlueprint\(/,
   detect: (project) => detectPython(project, ['flask'], 'flask'),
   extract(context) {
     try {

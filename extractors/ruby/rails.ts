@@ -37,6 +37,7 @@ const LOCK = /^\s{4}rails \(/m;
 export const railsExtractor: Extractor = {
   name: 'rails',
   language: 'ruby',
+  entryPoint: /\.routes\.draw\b/,
   detect(project: SourceProject): boolean {
     for (const file of project.files) {
       const base = file.slice(file.lastIndexOf('/') + 1);

@@ -39,6 +39,7 @@ const USES = /require\s*\(?\s*['"]sinatra(\/base)?['"]|Sinatra::(Base|Applicatio
 export const sinatraExtractor: Extractor = {
   name: 'sinatra',
   language: 'ruby',
+  entryPoint: /<\s*Sinatra::(Base|Application)\b|^\s*require\s+['\"]sinatra['\"]/m,
   detect(project: SourceProject): boolean {
     for (const file of project.files) {
       const base = file.slice(file.lastIndexOf('/') + 1);

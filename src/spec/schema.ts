@@ -193,6 +193,10 @@ const ExtractedGuard = z.strictObject({
   kind: z.enum(['auth', 'authz', 'rate_limit', 'validation', 'csrf', 'other']),
   text: z.string().min(1),
   level: z.enum(['app', 'router', 'group', 'controller', 'handler']).optional().describe('Where the guard is attached.'),
+  required: z
+    .boolean()
+    .optional()
+    .describe('For an auth guard: true when a request without valid credentials is rejected; false when credentials are only read if present.'),
   evidence: Evidence.optional(),
 });
 

@@ -8,7 +8,7 @@
  *
  *   npm run build && node dist/bench/accuracy.js [--why] [fixture ...]
  *
- * `--why` lists, per fixture, the routes missed and extra, and the auth classes that differ.
+ * `--why` lists, per fixture, the routes missed and extra, the auth classes and the statuses that differ.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,6 +48,7 @@ for (const name of names) {
       ...score.missing.map((k) => `  missing ${k}`),
       ...score.extra.map((k) => `  extra   ${k}`),
       ...score.authMisses.map((k) => `  auth    ${k}`),
+      ...score.statusMisses.map((k) => `  status  ${k}`),
       ...result.warnings.map((w) => `  warning ${w.file}:${w.line}: ${w.message}`),
     ];
     if (lines.length > 0) why.push(`${name}:`, ...lines);

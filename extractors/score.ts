@@ -38,6 +38,8 @@ export interface FixtureScore {
   sideEffects: Tally;
   /** Per route found with a different auth class: `GET /x: expected optional, found required`. */
   authMisses: string[];
+  /** Per route found whose statuses differ: `GET /x: missing 404; not expected 500`. */
+  statusMisses: string[];
   /** Expected routes not found, and routes found that the key does not list. */
   missing: string[];
   extra: string[];
@@ -71,6 +73,7 @@ export function scoreExtraction(expected: readonly ExpectedRoute[], endpoints: r
     guards: { hit: 0, of: 0 },
     sideEffects: { hit: 0, of: 0 },
     authMisses: [],
+    statusMisses: [],
     missing: [...wanted].filter((k) => !found.has(k)).sort(),
     extra: [...found.keys()].filter((k) => !wanted.has(k)).sort(),
   };
@@ -91,6 +94,15 @@ export function scoreExtraction(expected: readonly ExpectedRoute[], endpoints: r
     if (statuses.size > 0) {
       score.statusPrecision.of += listed.size;
       score.statusPrecision.hit += [...listed].filter((s) => statuses.has(s)).length;
+      const missed = [...statuses].filter((s) => !listed.has(s));
+      const unexpected = [...listed].filter((s) => !statuses.has(s));
+      if (missed.length + unexpected.length > 0) {
+        const parts = [
+          ...(missed.length > 0 ? [`missing ${missed.join(', ')}`] : []),
+          ...(unexpected.length > 0 ? [`not expected ${unexpected.join(', ')}`] : []),
+        ];
+        score.statusMisses.push(`${routeKey(route.method, route.path)}: ${parts.join('; ')}`);
+      }
     }
     for (const guard of route.guards ?? []) {
       const text = typeof guard === 'string' ? guard : guard.text;

@@ -25,6 +25,7 @@ import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
 import {
   assignedName,
+  authRequired,
   BUILTIN_OBJECTS,
   CACHE_RECEIVER,
   catchAllSegment,
@@ -946,7 +947,8 @@ class ExpressReader {
       : Node.isCallExpression(expr) && expr.getText().length > 60
         ? `${expr.getExpression().getText()}(...)`
         : expr.getText().replace(/\s+/g, ' ');
-    return { kind: match.kind, text, level: item.level, evidence: this.at(expr) };
+    const required = match.kind === 'auth' ? authRequired(name, item.fn.k === 'fn' ? item.fn.node : undefined) : undefined;
+    return { kind: match.kind, text, level: item.level, ...(required !== undefined && { required }), evidence: this.at(expr) };
   }
 
   private finishParam(p: Param & { accesses: Set<string>; fnNode: Node }, facts: Facts): Param {

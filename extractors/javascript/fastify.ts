@@ -17,9 +17,12 @@
  * `throw fastify.httpErrors.notFound()` (@fastify/sensible), errors with a `statusCode`, a failed
  * `request.jwtVerify()` (401), and a schema mismatch (400).
  */
+import path from 'node:path/posix';
 import { Node, SyntaxKind } from 'ts-morph';
+import { AUTOLOAD_DEFAULTS, autoloadedPlugins, joinDir } from './fastify-autoload.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
 import {
+  authRequired,
   FactScanner,
   HTTP_ERROR_NAMES,
   JsCodebase,
@@ -58,6 +61,7 @@ const SHORTHAND: Record<string, EndpointFacts['method']> = {
 const METHOD_NAMES = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const GUARD_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
 const SCHEMA_PARTS: Record<string, Param['in']> = { params: 'path', querystring: 'query', query: 'query', body: 'body', headers: 'header' };
+const AUTOLOAD_MODULES = new Set(['@fastify/autoload', 'fastify-autoload']);
 
 interface Instance {
   node: Node;
@@ -220,6 +224,7 @@ class FastifyReader {
 
   run(): EndpointFacts[] {
     this.collect();
+    this.markCliEntries();
     const routes: Route[] = [];
     const roots = [...this.instances.values()].filter((i) => i.root);
     for (const root of roots.sort((a, b) => cmp(this.code.rel(a.node), this.code.rel(b.node)) || a.node.getStart() - b.node.getStart()))
@@ -243,6 +248,37 @@ class FastifyReader {
   }
 
   // ---- instances
+
+  /**
+   * fastify-cli (`"start": "fastify start -l info app.js"`) makes the instance itself and registers
+   * the plugin the entry file exports: that plugin is a root, as `fastify()` is elsewhere.
+   */
+  private markCliEntries(): void {
+    const project = this.code.context.project;
+    for (const file of project.files) {
+      if (path.basename(file) !== 'package.json' || file.split('/').includes('node_modules')) continue;
+      let scripts: unknown;
+      try {
+        scripts = (JSON.parse(project.read(file)) as { scripts?: unknown }).scripts;
+      } catch {
+        continue;
+      }
+      if (!scripts || typeof scripts !== 'object') continue;
+      const dir = path.dirname(file) === '.' ? '' : path.dirname(file);
+      for (const script of Object.values(scripts)) {
+        const command = /\bfastify\s+start\b([^&|;]*)/.exec(String(script));
+        const entry = command?.[1]!
+          .trim()
+          .split(/\s+/)
+          .reverse()
+          .find((token) => /\.(c|m)?[jt]s$/.test(token) && !token.startsWith('-'));
+        if (!entry) continue;
+        const exported = this.code.moduleExport(joinDir(dir, [entry]));
+        const p = exported ? this.plugin(exported) : undefined;
+        if (p) this.instance(p.fn, false).root = true;
+      }
+    }
+  }
 
   private instance(node: Node, root: boolean): Instance {
     let i = this.instances.get(node);
@@ -335,6 +371,10 @@ class FastifyReader {
       const args = call.getArguments();
       if (name === 'addHook') continue;
       if (name === 'register') {
+        if (args[0] && AUTOLOAD_MODULES.has(this.code.external(args[0])?.module ?? '')) {
+          this.walkAutoload(call, args[1], prefix, hooks, out, visiting);
+          continue;
+        }
         const p = args[0] ? this.plugin(args[0]) : undefined;
         if (!p) continue;
         const opts = args[1] ? this.code.obj(args[1]) : undefined;
@@ -355,6 +395,167 @@ class FastifyReader {
       this.route(call, name, args, prefix, hooks, out);
     }
     visiting.delete(inst);
+  }
+
+  /**
+   * `register(autoload, { dir, options: { prefix }, autoHooks, ... })`: each plugin file the
+   * directory gives (fastify-autoload.ts), under the prefix its folder, `autoPrefix` or
+   * `prefixOverride` gives it, with the hooks of the autohooks files around it.
+   */
+  private walkAutoload(call: Node, optionsNode: Node | undefined, prefix: string, hooks: Hook[], out: Route[], visiting: Set<Instance>): void {
+    const opts = optionsNode ? this.code.obj(optionsNode) : undefined;
+    const dirNode = opts ? this.code.objectMember(opts, 'dir') : undefined;
+    const dir = dirNode ? this.dirValue(dirNode) : undefined;
+    if (!opts || !dirNode || dir === undefined) {
+      this.code.warn(
+        dirNode ?? call,
+        `cannot resolve the @fastify/autoload dir statically: ${truncate((dirNode ?? call).getText())}; the routes it loads are left out`,
+      );
+      return;
+    }
+    const flag = (key: keyof typeof AUTOLOAD_DEFAULTS & string): boolean => {
+      const node = this.code.objectMember(opts, key);
+      if (!node) return AUTOLOAD_DEFAULTS[key] as boolean;
+      const text = unwrap(node).getText();
+      if (text === 'true' || text === 'false') return text === 'true';
+      this.code.warn(node, `@fastify/autoload ${key} is not a literal true or false; read as ${String(AUTOLOAD_DEFAULTS[key])}`);
+      return AUTOLOAD_DEFAULTS[key] as boolean;
+    };
+    const pattern = (key: 'ignorePattern' | 'indexPattern' | 'autoHooksPattern'): RegExp | undefined => {
+      const node = this.code.objectMember(opts, key);
+      if (!node) return AUTOLOAD_DEFAULTS[key];
+      const literal = unwrap(node);
+      if (Node.isRegularExpressionLiteral(literal)) {
+        const m = /^\/(.*)\/([a-z]*)$/s.exec(literal.getText());
+        if (m) return new RegExp(m[1]!, m[2]!.replace('g', ''));
+      }
+      this.code.warn(node, `@fastify/autoload ${key} is not a regular expression literal; the default is used`);
+      return AUTOLOAD_DEFAULTS[key];
+    };
+    const maxDepthNode = this.code.objectMember(opts, 'maxDepth');
+    const inner = this.code.objectMember(opts, 'options');
+    const globalPrefix = inner ? this.prefixOption(inner) : '';
+    if (globalPrefix === undefined) {
+      this.code.warn(inner!, `cannot resolve the @fastify/autoload options.prefix statically; the routes it loads are left out`);
+      return;
+    }
+    const plugins = autoloadedPlugins([...this.code.files.keys()], {
+      dir,
+      dirNameRoutePrefix: flag('dirNameRoutePrefix'),
+      autoHooks: flag('autoHooks'),
+      cascadeHooks: flag('cascadeHooks'),
+      overwriteHooks: flag('overwriteHooks'),
+      routeParams: flag('routeParams'),
+      maxDepth: maxDepthNode ? this.code.num(maxDepthNode) : undefined,
+      ignorePattern: pattern('ignorePattern'),
+      indexPattern: pattern('indexPattern') ?? AUTOLOAD_DEFAULTS.indexPattern,
+      autoHooksPattern: pattern('autoHooksPattern') ?? AUTOLOAD_DEFAULTS.autoHooksPattern,
+    });
+    if (plugins.length === 0) this.code.warn(dirNode, `@fastify/autoload dir ${dir} holds no script file of the project; nothing is loaded from it`);
+    const hooksOf = new Map<string, Hook[]>();
+    const fileHooks = (file: string): Hook[] => {
+      let found = hooksOf.get(file);
+      if (!found) {
+        const exported = this.code.moduleExport(file);
+        const p = exported ? this.plugin(exported) : undefined;
+        found = p ? this.ownHooks(this.instance(p.fn, false), 'router', new Set()) : [];
+        hooksOf.set(file, found);
+      }
+      return found;
+    };
+    for (const loaded of plugins) {
+      const exported = this.code.moduleExport(loaded.file);
+      const at = this.code.files.get(loaded.file)!;
+      if (!exported) {
+        this.code.warn(at, `@fastify/autoload loads ${loaded.file}, but it exports no plugin parity can read; its routes are left out`);
+        continue;
+      }
+      const member = (name: string) => this.code.moduleMember(loaded.file, name);
+      const autoload = member('autoload');
+      if (autoload && unwrap(autoload).getText() === 'false') continue;
+      const override = member('prefixOverride');
+      const auto = member('autoPrefix');
+      const overrideValue = override ? this.code.str(override) : undefined;
+      const autoValue = auto ? this.code.str(auto) : undefined;
+      if ((override && overrideValue === undefined) || (auto && autoValue === undefined)) {
+        this.code.warn(override ?? auto!, `cannot resolve the plugin's prefix statically: ${truncate((override ?? auto!).getText())}; its routes are left out`);
+        continue;
+      }
+      const own = overrideValue !== undefined ? overrideValue : `${globalPrefix.replace(/\/$/, '')}${autoValue || loaded.dirPrefix}`;
+      const level = [...hooks, ...loaded.hooks.flatMap(fileHooks)];
+      const full = joinPaths(prefix, own.replace(/:(\w+)/g, '{$1}'));
+      const literal = unwrap(exported);
+      // A module that exports a route object is registered as that route.
+      if (Node.isObjectLiteralExpression(literal) && this.code.objectMember(literal, 'method')) {
+        this.route(literal, 'route', [literal], full, level, out);
+        continue;
+      }
+      const p = this.plugin(exported);
+      if (!p) {
+        this.code.warn(at, `@fastify/autoload loads ${loaded.file}, but it exports no plugin parity can read; its routes are left out`);
+        continue;
+      }
+      this.walk(this.instance(p.fn, false), full, level, out, visiting);
+    }
+  }
+
+  /** A `prefix` in plugin options: `{ prefix: '/api' }`, `Object.assign({ prefix }, opts)`, `{ ...opts, prefix }`; '' when none is given, undefined when it cannot be read. */
+  private prefixOption(node: Node): string | undefined {
+    const e = unwrap(node);
+    if (Node.isCallExpression(e) && e.getExpression().getText() === 'Object.assign') {
+      let found = '';
+      for (const arg of e.getArguments()) {
+        const value = this.prefixOption(arg);
+        if (value === undefined) return undefined;
+        if (value !== '') found = value;
+      }
+      return found;
+    }
+    const obj = this.code.obj(e);
+    if (!obj) return '';
+    const member = this.code.objectMember(obj, 'prefix');
+    return member ? this.code.str(member) : '';
+  }
+
+  /** A directory expression (`path.join(__dirname, 'routes')`, `` `${__dirname}/routes` ``), project-relative. */
+  private dirValue(node: Node, depth = 0): string | undefined {
+    if (depth > 4) return undefined;
+    const here = path.dirname(this.code.rel(node));
+    const base = here === '.' ? '' : here;
+    const part = (n: Node): string | { dirname: true } | undefined => {
+      const u = unwrap(n);
+      const text = u.getText();
+      if (text === '__dirname' || text === 'import.meta.dirname') return { dirname: true };
+      if (
+        Node.isCallExpression(u) &&
+        /(^|\.)dirname$/.test(u.getExpression().getText()) &&
+        /import\.meta\.(url|filename)|__filename/.test(u.getArguments()[0]?.getText() ?? '')
+      )
+        return { dirname: true };
+      return this.code.str(u);
+    };
+    const e = unwrap(node);
+    if (Node.isCallExpression(e) && /(^|\.)(join|resolve)$/.test(e.getExpression().getText())) {
+      const parts = e.getArguments().map(part);
+      if (parts.some((p) => p === undefined)) return undefined;
+      return joinDir(base, parts as (string | { dirname: true })[]);
+    }
+    if (Node.isTemplateExpression(e)) {
+      const parts: (string | { dirname: true })[] = [e.getHead().getLiteralText()];
+      for (const span of e.getTemplateSpans()) {
+        const value = part(span.getExpression());
+        if (value === undefined) return undefined;
+        parts.push(value, span.getLiteral().getLiteralText());
+      }
+      return joinDir(
+        base,
+        parts.filter((p) => p !== ''),
+      );
+    }
+    const whole = part(e);
+    if (whole !== undefined) return typeof whole === 'string' ? joinDir('', [whole]) : base;
+    const value = this.code.value(e);
+    return value && value !== e ? this.dirValue(value, depth + 1) : undefined;
   }
 
   /** Hooks added on an instance, and on the fastify-plugin plugins it registers (they are not encapsulated). */
@@ -424,9 +625,13 @@ class FastifyReader {
       return;
     }
     for (const opt of t.optional) this.code.warn(pathNode, `optional path parameter ${opt}: listed as two routes, without and with the parameter`);
+    // Under a prefix, Fastify registers a '/' route as both `/prefix` and `/prefix/` unless the route's prefixTrailingSlash says one.
+    const trailing = options ? this.code.objectMember(options, 'prefixTrailingSlash') : undefined;
+    const slashes = (trailing && this.code.str(trailing)) ?? 'both';
     for (const p of t.paths) {
       const full = joinPaths(prefix, p);
-      for (const method of methods) out.push({ method, path: full, pathAt: pathNode, handler, options, hooks });
+      const variants = p === '/' && full !== '/' ? [...(slashes === 'slash' ? [] : [full]), ...(slashes === 'no-slash' ? [] : [`${full}/`])] : [full];
+      for (const variant of variants) for (const method of methods) out.push({ method, path: variant, pathAt: pathNode, handler, options, hooks });
     }
   }
 
@@ -488,13 +693,20 @@ class FastifyReader {
     return { ctx: [req], reply: [reply] };
   }
 
-  /** An inline hook is a guard when what it calls says so (`request.jwtVerify()`, `verifyApiKey(...)`). */
+  /**
+   * A hook is a guard when what it calls says so (`request.jwtVerify()`, `verifyApiKey(...)`),
+   * inline or decorated under a name that does not (`fastify.readUser`).
+   */
   private inlineGuard(expr: Node, hookName: string, level: NonNullable<Guard['level']>, fn: Node | undefined): Guard | undefined {
-    if (!fn || !isFunction(unwrap(expr))) return undefined;
+    if (!fn) return undefined;
+    const inline = isFunction(unwrap(expr));
     for (const call of fn.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const callee = call.getExpression().getText();
       const g = guardOf(this.code, call.getExpression(), level);
-      if (g) return { kind: g.kind, text: `${hookName} hook: ${callee}()`, level, evidence: this.code.at(expr) };
+      if (!g) continue;
+      const required = g.kind === 'auth' ? authRequired(inline ? '' : unwrap(expr).getText(), fn) : undefined;
+      const text = inline ? `${hookName} hook: ${callee}()` : `${unwrap(expr).getText()} (${hookName} hook: ${callee}())`;
+      return { kind: g.kind, text, level, ...(required !== undefined && { required }), evidence: this.code.at(expr) };
     }
     return undefined;
   }

@@ -646,7 +646,12 @@ export class JsCodebase {
     const file = [base, `${base}.js`, `${base}.ts`, `${stripped}.ts`, `${stripped}.mts`, `${stripped}.cts`, `${base}/index.js`, `${base}/index.ts`].find((c) =>
       this.files.has(c),
     );
-    const sf = file ? this.files.get(file) : undefined;
+    return file ? this.moduleExport(file) : undefined;
+  }
+
+  /** What a project file exports as a whole: its default export, or what `module.exports =` is given. */
+  moduleExport(file: string): Node | undefined {
+    const sf = this.files.get(file);
     if (!sf) return undefined;
     const def = sf.getDefaultExportSymbol();
     let sym = def;
@@ -657,6 +662,20 @@ export class JsCodebase {
     for (const bin of sf.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
       if (bin.getOperatorToken().getKind() === SyntaxKind.EqualsToken && bin.getLeft().getText().replace(/\s+/g, '') === 'module.exports')
         return this.value(bin.getRight());
+    }
+    return undefined;
+  }
+
+  /** A named export of a project file: `export const name = ...`, `module.exports.name = ...` or `exports.name = ...`. */
+  moduleMember(file: string, name: string): Node | undefined {
+    const sf = this.files.get(file);
+    if (!sf) return undefined;
+    const exported = sf.getExportedDeclarations().get(name)?.[0];
+    if (exported) return this.declValue(exported) ?? exported;
+    for (const bin of sf.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+      if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+      const left = bin.getLeft().getText().replace(/\s+/g, '');
+      if (left === `module.exports.${name}` || left === `exports.${name}`) return bin.getRight();
     }
     return undefined;
   }
@@ -904,10 +923,18 @@ export class FactScanner {
         if (n !== undefined) return n;
       }
     }
+    // What the constructor's parameters stand for in this `new`: the argument, else the default.
+    const argumentFor = (ctor: Node & { getParameters(): { getName(): string; getInitializer(): Node | undefined }[] }, expr: Node): Node => {
+      const e = unwrap(expr);
+      if (!Node.isIdentifier(e)) return e;
+      const params = ctor.getParameters();
+      const i = params.findIndex((p) => p.getName() === e.getText());
+      return i < 0 ? e : (args[i] ?? params[i]!.getInitializer() ?? e);
+    };
     for (const ctor of cls.getConstructors()) {
       for (const bin of ctor.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
         if (/^this\.(statusCode|status)$/.test(bin.getLeft().getText()) && bin.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
-          const n = this.code.num(bin.getRight());
+          const n = this.code.num(argumentFor(ctor, bin.getRight()));
           if (n !== undefined) return n;
         }
       }
@@ -915,6 +942,18 @@ export class FactScanner {
     const ext = cls.getExtends();
     if (!ext) return undefined;
     const base = ext.getExpression();
+    // `class NotFoundError extends HttpError { constructor(what) { super(`${what} not found`, 404) } }`: the base sees the super arguments.
+    for (const ctor of cls.getConstructors()) {
+      for (const call of ctor.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+        if (call.getExpression().getKind() !== SyntaxKind.SuperKeyword || base.getText() === 'HttpException') continue;
+        const n = this.classStatus(
+          base,
+          call.getArguments().map((a) => argumentFor(ctor, a)),
+          seen,
+        );
+        if (n !== undefined) return n;
+      }
+    }
     // `super(msg, HttpStatus.CONFLICT)` for an HttpException subclass
     if (base.getText() === 'HttpException') {
       for (const ctor of cls.getConstructors()) {
@@ -928,7 +967,8 @@ export class FactScanner {
       }
       return undefined;
     }
-    return this.classStatus(base, [], seen);
+    // Without a constructor of its own, a subclass passes its arguments on.
+    return this.classStatus(base, cls.getConstructors().length === 0 ? args : [], seen);
   }
 
   // ---- params
@@ -1326,6 +1366,27 @@ export function sortEndpoints<T extends { path: string; method: string; handler:
   return list.sort((a, b) => cmp(a.path, b.path) || cmp(a.method, b.method) || cmp(a.handler, b.handler));
 }
 
+/** Names of auth middleware that let a request without credentials through (`authenticateOptional`, `maybeAuth`, `jwt_optional`). */
+const OPTIONAL_AUTH = /optional|maybe|lenient|anonymous|if_?present|allow_?anon|soft_?auth|try_?auth/i;
+/** Credentials a middleware reads. */
+const READS_CREDENTIALS = /authorization|bearer|token|jwt|cookie|session|verify/i;
+/** What a middleware that rejects does: throws, answers 401/403, or hands an error on. */
+const REJECTS =
+  /\bthrow\b|\b40[13]\b|unauthori[sz]ed|forbidden|\.(status|code|sendStatus)\(\s*4\d\d|\b(next|done)\(\s*(new\b|err|e\b|error)|ctx\.throw\(|\.end\(/i;
+
+/**
+ * Whether an auth middleware rejects a request without credentials (`true`) or only reads them
+ * when present (`false`): by its name, else by its body when it is a project function (it reads
+ * credentials and has no way to reject); undefined when neither says.
+ */
+export function authRequired(name: string, fn: Node | undefined): boolean | undefined {
+  if (OPTIONAL_AUTH.test(name)) return false;
+  if (!fn) return undefined;
+  const text = fn.getText();
+  if (REJECTS.test(text)) return true;
+  return READS_CREDENTIALS.test(text) ? false : undefined;
+}
+
 /** A middleware, hook or guard expression as a guard, when its name says it is one. */
 export function guardOf(code: JsCodebase, expr: Node, level: NonNullable<Guard['level']>, fn?: Node): Guard | undefined {
   const e = unwrap(expr);
@@ -1342,7 +1403,8 @@ export function guardOf(code: JsCodebase, expr: Node, level: NonNullable<Guard['
     : (Node.isCallExpression(e) || Node.isNewExpression(e)) && e.getText().length > 60
       ? `${e.getExpression().getText()}(...)`
       : e.getText().replace(/\s+/g, ' ');
-  return { kind, text, level, evidence: code.at(expr) };
+  const required = kind === 'auth' ? authRequired(name, fn) : undefined;
+  return { kind, text, level, ...(required !== undefined && { required }), evidence: code.at(expr) };
 }
 
 /** The project function a middleware expression runs: itself, or what a factory call returns. */

@@ -208,11 +208,19 @@ describe('express extractor: the billing legacy', () => {
           key(e),
         ).toEqual(['requireApiKey']);
     }
-    expect(byRoute.get('GET /customers')!.guards).toContainEqual({ kind: 'auth', text: 'requireApiKey', level: 'router', evidence: 'routes/customers.js:10' });
+    // requireApiKey answers 401 without a key: required.
+    expect(byRoute.get('GET /customers')!.guards).toContainEqual({
+      kind: 'auth',
+      text: 'requireApiKey',
+      level: 'router',
+      required: true,
+      evidence: 'routes/customers.js:10',
+    });
     expect(byRoute.get('GET /payments/{}')!.guards).toContainEqual({
       kind: 'auth',
       text: 'requireApiKey',
       level: 'handler',
+      required: true,
       evidence: 'routes/payments.js:13',
     });
   });

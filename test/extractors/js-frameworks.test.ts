@@ -268,7 +268,7 @@ describe('fastify extractor: schemas, replies and plugins', () => {
 
   it('resolves decorated auth (fastify.authenticate) to the function decorate() was given', () => {
     const list = find(endpoints, 'GET /api/users');
-    expect(list.guards).toContainEqual({ kind: 'auth', text: 'app.authenticate', level: 'router', evidence: 'routes/users.js:7' });
+    expect(list.guards).toContainEqual({ kind: 'auth', text: 'app.authenticate', level: 'router', required: true, evidence: 'routes/users.js:7' });
     expect(list.outcomes).toContainEqual({ status: 401, body: { error: 'unauthorized' }, evidence: 'plugins/auth.js:11' });
   });
 });

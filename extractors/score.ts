@@ -45,11 +45,15 @@ export interface FixtureScore {
   extra: string[];
 }
 
-/** The auth class of a route from its guards: an auth guard that rejects makes it required, one that only reads optional. */
+/**
+ * The auth class of a route from its guards: an auth guard that rejects (or an authorization guard
+ * marked as requiring credentials, such as IsAdminUser) makes it required; auth guards that only
+ * read make it optional.
+ */
 export function authClassOf(facts: Pick<EndpointFacts, 'guards'>): AuthClass {
-  const auth = facts.guards.filter((g) => g.kind === 'auth');
-  if (auth.length === 0) return 'none';
-  return auth.some((g) => g.required !== false) ? 'required' : 'optional';
+  const rejects = facts.guards.some((g) => (g.kind === 'auth' && g.required !== false) || (g.kind === 'authz' && g.required === true));
+  if (rejects) return 'required';
+  return facts.guards.some((g) => g.kind === 'auth') ? 'optional' : 'none';
 }
 
 function sideEffectOf(effect: { kind: string; target: string } | string): { kind: string; target: string } {

@@ -11,11 +11,13 @@ import {
   at,
   basesOf,
   calleeName,
+  classAttributes,
   calleeText,
   definitionNode,
   enclosingClass,
   endLine,
   keyword,
+  lastName,
   line,
   methodsOf,
   oneLine,
@@ -45,6 +47,12 @@ export interface HandlerInput {
   extra?: FunctionRef[];
   /** The status of a plain `return` (FastAPI's decorator `status_code`); 200 when not given. */
   successStatus?: number;
+  /**
+   * The method this endpoint answers, when the handler serves several: what the handler does under
+   * `if request.method == 'POST':` belongs to POST only, and what follows such a branch that always
+   * returns belongs to the other methods.
+   */
+  method?: string;
 }
 
 export interface HandlerFacts {
@@ -336,6 +344,7 @@ function scanOutcomes(ref: FunctionRef, isHandler: boolean, input: HandlerInput,
     out.push(o);
   };
   for (const n of walk(body)) {
+    if (isHandler && input.method !== undefined && !reachedBy(n, node, input.method)) continue;
     if (n.type === 'raise_statement') {
       const e = n.namedChildren[0];
       if (!e) continue;
@@ -350,6 +359,8 @@ function scanOutcomes(ref: FunctionRef, isHandler: boolean, input: HandlerInput,
       } else if (EXCEPTIONS[name] !== undefined && name !== 'ValidationError') {
         const detail = e.type === 'call' ? pyLiteral(positional(e)[0] ?? keyword(e, 'description') ?? keyword(e, 'detail')) : undefined;
         push(EXCEPTIONS[name], n, detail);
+      } else {
+        push(raisedStatus(input.project, py, e), n);
       }
       continue;
     }
@@ -396,6 +407,82 @@ function scanOutcomes(ref: FunctionRef, isHandler: boolean, input: HandlerInput,
       push(input.successStatus ?? 200, n, pyLiteral(v));
     }
   }
+}
+
+/**
+ * The status a raised project exception answers with: a class with `status_code` (DRF's
+ * APIException), `code` (werkzeug's HTTPException) or `status`, or one whose base is a known
+ * exception; raised as `Error(...)`, or built by a factory (`ArticleError.not_found(slug)`, a
+ * classmethod returning `cls(...)`, or a function returning the error).
+ */
+function raisedStatus(project: SourceProject, py: PyFile, raised: Node, depth = 0): number | undefined {
+  if (depth > 4) return undefined;
+  const target = raised.type === 'call' ? raised.childForFieldName('function') : raised;
+  if (!target) return undefined;
+  const sym = resolveExpr(project, py, target);
+  if (sym?.kind === 'class') return exceptionClassStatus(project, sym.py, sym.node, 0);
+  if (sym?.kind === 'function') {
+    for (const ret of sym.node.descendantsOfType('return_statement')) {
+      const value = ret.namedChildren[0];
+      const n = value ? raisedStatus(project, sym.py, value, depth + 1) : undefined;
+      if (n !== undefined) return n;
+    }
+    return undefined;
+  }
+  // Cls.factory(...): a classmethod or staticmethod of an exception class builds it.
+  const owner = target.type === 'attribute' ? target.childForFieldName('object') : undefined;
+  const cls = owner ? resolveExpr(project, py, owner) : undefined;
+  return cls?.kind === 'class' ? exceptionClassStatus(project, cls.py, cls.node, 0) : undefined;
+}
+
+function exceptionClassStatus(project: SourceProject, py: PyFile, cls: Node, depth: number): number | undefined {
+  if (depth > 6) return undefined;
+  const attrs = classAttributes(cls);
+  for (const key of ['status_code', 'code', 'status']) {
+    const n = statusOf(attrs.get(key));
+    if (n !== undefined) return n;
+  }
+  for (const base of basesOf(cls)) {
+    const known = EXCEPTIONS[lastName(base)];
+    if (known !== undefined) return known;
+    const sym = resolveExpr(project, py, base);
+    const n = sym?.kind === 'class' ? exceptionClassStatus(project, sym.py, sym.node, depth + 1) : undefined;
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
+/** `request.method == 'POST'`, `request.method in ('PUT', 'PATCH')`, their negations: true/false for `method`, undefined for any other condition. */
+function methodTest(condition: Node, method: string): boolean | undefined {
+  const m = /^\s*(?:self\.)?request\.method\s*(==|!=|not\s+in|in)\s*(.+?)\s*$/s.exec(condition.text);
+  if (!m) return undefined;
+  const named = [...m[2]!.matchAll(/['"]([A-Za-z]+)['"]/g)].map((x) => x[1]!.toUpperCase());
+  if (named.length === 0) return undefined;
+  const hit = named.includes(method.toUpperCase());
+  return m[1] === '==' || m[1] === 'in' ? hit : !hit;
+}
+
+/** Whether a request with `method` can reach `node` in `fn`, as far as `request.method` tests say. */
+function reachedBy(node: Node, fn: Node, method: string): boolean {
+  for (let child = node, p = node.parent; p && !same(p, fn); child = p, p = p.parent) {
+    if (p.type === 'if_statement' || p.type === 'elif_clause') {
+      const cond = p.childForFieldName('condition');
+      const test = cond ? methodTest(cond, method) : undefined;
+      if (test === false && same(child, p.childForFieldName('consequence'))) return false;
+      if (test === true && child.type === 'else_clause') return false;
+    }
+    // An earlier `if request.method == ...:` of this method whose branch always returns ends the way here.
+    if (p.type === 'block' || p.type === 'module') {
+      for (const sibling of p.namedChildren) {
+        if (same(sibling, child)) break;
+        if (sibling.type !== 'if_statement' || sibling.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) continue;
+        const cond = sibling.childForFieldName('condition');
+        const last = sibling.childForFieldName('consequence')?.namedChildren.at(-1);
+        if (cond && methodTest(cond, method) === true && (last?.type === 'return_statement' || last?.type === 'raise_statement')) return false;
+      }
+    }
+  }
+  return true;
 }
 
 function enclosingFunctionOf(n: Node): Node | undefined {

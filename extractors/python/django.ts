@@ -7,9 +7,12 @@
  * (`register(prefix, ViewSet)` → the standard list/create/retrieve/update/partial_update/destroy
  * routes plus `@action` routes).
  *
- * Paths: Django's conventional trailing slash (`users/<int:pk>/`) is removed, as with every path
- * parity writes (`/users/{pk}`); a `re_path` whose regex is not a plain literal with named groups
- * is warned about and skipped rather than guessed.
+ * Paths are what Django matches: the route strings of nested `path()`/`include()` concatenated as
+ * they are, so `users/<int:pk>/` is `/users/{pk}/` (Django answers `/users/1` with a redirect, or
+ * not at all for a POST); a router's routes end in a slash unless it was made with
+ * `trailing_slash=False`; an optional trailing slash (`^user/?$`) is one route, without it; a
+ * `re_path` whose regex is not otherwise a plain literal with named groups is warned about and
+ * skipped rather than guessed.
  */
 import { endpointSourceHash } from '../hash.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject } from '../types.js';
@@ -25,7 +28,6 @@ import {
   decoratorsOf,
   elements,
   endLine,
-  joinPaths,
   keyword,
   lastName,
   line,
@@ -127,7 +129,7 @@ class DjangoExtraction {
   run(): EndpointFacts[] {
     this.files = loadFiles(this.context);
     this.defaults = this.drfDefaults();
-    for (const root of this.roots()) this.urlconf(root, { prefix: '', params: [] });
+    for (const root of this.roots()) this.urlconf(root, { prefix: '/', params: [] });
     return sortEndpoints(this.endpoints);
   }
 
@@ -253,18 +255,21 @@ class DjangoExtraction {
       param.evidence = at(py.file, call);
       return param;
     });
-    const next: Route = { prefix: joinPaths(route.prefix, converted.path), params: [...route.params, ...params] };
+    const next: Route = { prefix: djangoPath(route.prefix, converted.path), params: [...route.params, ...params] };
     const view = positional(call)[1] ?? keyword(call, 'view');
     if (!view) return;
     if (view.type === 'call' && calleeName(view) === 'include') {
       const arg = positional(view)[0];
       const mod = stringValue(arg);
-      if (mod !== undefined) {
-        const target = resolveModule(this.project, mod);
+      // include(('app.urls', 'app_name'), namespace=...): the module (or patterns) comes first.
+      const included = arg?.type === 'tuple' ? arg.namedChildren[0] : arg;
+      const module = stringValue(included);
+      if (mod !== undefined || module !== undefined) {
+        const name = (mod ?? module)!;
+        const target = resolveModule(this.project, name);
         if (target) this.urlconf(target, next);
-        else this.warn(py, view, `cannot find module ${mod} for include()`);
-      } else if (arg?.type === 'tuple') this.patterns(py, arg.namedChildren[0], next);
-      else this.patterns(py, arg, next);
+        else this.warn(py, view, `cannot find module ${name} for include()`);
+      } else this.patterns(py, included, next);
       return;
     }
     if (view.type === 'call' && calleeName(view) === 'as_view') {
@@ -332,10 +337,10 @@ class DjangoExtraction {
           guards.some((g) => g.kind === 'rate_limit'),
         ),
       );
-    const facts = analyseHandler({ project: this.project, framework: 'django', handler: ref, extra });
     for (const m of methods ?? ['*']) {
       const method = m === '*' ? '*' : toMethod(m);
       if (!method) continue;
+      const facts = analyseHandler({ project: this.project, framework: 'django', handler: ref, extra, ...(method !== '*' && { method }) });
       this.push(method, route, facts.handler, facts.source_hash, guards, facts, facts.params);
     }
   }
@@ -349,18 +354,84 @@ class DjangoExtraction {
     facts: { outcomes: Outcome[]; side_effects: SideEffect[]; volatile: EndpointFacts['volatile'] },
     params: Param[],
   ) {
+    const access = this.access(method, guards, facts.outcomes);
+    const statuses = new Set(facts.outcomes.map((o) => o.status));
     this.endpoints.push({
       method,
       path: route.prefix,
       framework: 'django',
       handler,
       params: mergeParams(route.params, params),
-      guards: dedupeGuards(guards),
-      outcomes: facts.outcomes,
+      guards: dedupeGuards(access.guards),
+      outcomes: [...access.outcomes.filter((o) => !statuses.has(o.status)), ...facts.outcomes],
       side_effects: facts.side_effects,
       volatile: facts.volatile,
       source_hash: hash,
     });
+  }
+
+  /**
+   * What DRF's authentication and permission classes mean for one method: an authentication class
+   * only reads credentials (required: false); `IsAuthenticated` rejects a request without them, as
+   * does `IsAuthenticatedOrReadOnly` for any but GET, HEAD and OPTIONS, with 401 when the first
+   * authentication class sends a challenge (JWT, Token, Basic) and 403 otherwise (Session, or
+   * none); a permission class that can refuse a signed-in user answers 403 (a project class whose
+   * checks let SAFE_METHODS through refuses only the others).
+   */
+  private access(method: EndpointFacts['method'], guards: readonly Guard[], handlerOutcomes: Outcome[]): { guards: Guard[]; outcomes: Outcome[] } {
+    const safe = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+    const authentication = guards.filter((g) => g.kind === 'auth' && /Authentication$/.test(g.text));
+    const challenge = authentication.length > 0 && !/Session/.test(authentication[0]!.text);
+    const drf = guards.some((g) => /Authentication$|^(IsAuthenticated|IsAuthenticatedOrReadOnly|AllowAny)$/.test(g.text.split('.').pop() ?? ''));
+    // Without a challenge to send, DRF answers its authentication exceptions with 403, not 401.
+    if (!challenge && (drf || authentication.length === 0)) {
+      for (const o of handlerOutcomes) if (o.status === 401 && this.raisesAuthenticationError(o)) o.status = 403;
+    }
+    const looksUpObject = handlerOutcomes.some((o) => o.status === 404);
+    const outcomes: Outcome[] = [];
+    const out = guards.map((g): Guard => {
+      const short = g.text.split('.').pop() ?? g.text;
+      if (g.kind === 'auth' && /Authentication$/.test(g.text)) return { ...g, required: false };
+      if (g.kind === 'auth' && (short === 'IsAuthenticated' || short === 'IsAuthenticatedOrReadOnly')) {
+        const required = short === 'IsAuthenticated' || !safe;
+        if (required) outcomes.push({ status: challenge ? 401 : 403, when: `no valid credentials (${short})`, ...(g.evidence && { evidence: g.evidence }) });
+        return { ...g, required };
+      }
+      if (g.kind === 'authz' && this.canRefuse(short, g, safe, looksUpObject)) {
+        const evidence = g.evidence ? { evidence: g.evidence } : {};
+        outcomes.push({ status: 403, when: `${short} refuses the request`, ...evidence });
+        // DRF answers a refused request that carried no credentials as not authenticated.
+        if (authentication.length > 0 && challenge) outcomes.push({ status: 401, when: `no valid credentials (${short})`, ...evidence });
+        // IsAdminUser refuses every request without a signed-in staff user: it requires credentials.
+        if (short === 'IsAdminUser') return { ...g, required: true };
+      }
+      return g;
+    });
+    return { guards: out, outcomes };
+  }
+
+  /**
+   * Whether a permission class can refuse this method: a project class that lets SAFE_METHODS
+   * through does not refuse a read, and one with only `has_object_permission` refuses only where
+   * an object is looked up.
+   */
+  private canRefuse(name: string, guard: Guard, safe: boolean, looksUpObject: boolean): boolean {
+    const file = guard.evidence?.slice(0, guard.evidence.lastIndexOf(':'));
+    const py = this.files.find((f) => f.file === file);
+    const sym = py ? resolveName(this.project, py, name) : undefined;
+    if (sym?.kind !== 'class') return true;
+    const methods = methodsOf(sym.node);
+    if (!methods.has('has_permission') && methods.has('has_object_permission') && !looksUpObject) return false;
+    return !safe || !/\bSAFE_METHODS\b/.test(sym.node.text);
+  }
+
+  /** An outcome raised as DRF's AuthenticationFailed or NotAuthenticated (read at its evidence line). */
+  private raisesAuthenticationError(outcome: Outcome): boolean {
+    if (!outcome.evidence) return false;
+    const colon = outcome.evidence.lastIndexOf(':');
+    const py = this.files.find((f) => f.file === outcome.evidence!.slice(0, colon));
+    const text = py?.source.split('\n')[Number(outcome.evidence.slice(colon + 1)) - 1] ?? '';
+    return /\b(AuthenticationFailed|NotAuthenticated)\b/.test(text);
   }
 
   private classInfo(py: PyFile, node: Node): ClassInfo {
@@ -381,7 +452,7 @@ class DjangoExtraction {
   }
 
   /** Guards of a class view: mixins, `method_decorator(...)`, permission/authentication/throttle classes. */
-  private classGuards(info: ClassInfo): { guards: Guard[]; refs: FunctionRef[] } {
+  private classGuards(info: ClassInfo, overridden: ReadonlySet<'perm' | 'auth' | 'rate'> = new Set()): { guards: Guard[]; refs: FunctionRef[] } {
     const guards: Guard[] = [];
     const refs: FunctionRef[] = [];
     for (const { py, node } of info.chain) {
@@ -402,6 +473,8 @@ class DjangoExtraction {
     }
     const drf = [...info.libraryBases].some((b) => DRF_BASES.test(b) || GENERIC_VIEWS[b] !== undefined);
     const attrGuards = (attr: string, kind: 'perm' | 'auth' | 'rate') => {
+      // An @action's own classes replace the class's (and the settings' defaults).
+      if (overridden.has(kind)) return true;
       const v = info.attrs.get(attr);
       if (!v) return false;
       for (const el of elements(v.node)) {
@@ -481,7 +554,8 @@ class DjangoExtraction {
         const g = inner ? decoratorGuard(inner, 'handler', at(ref.py.file, d)) : undefined;
         if (g) guards.push(g);
       }
-      const facts = analyseHandler({ project: this.project, framework: 'django', handler: ref });
+      const facts = analyseHandler({ project: this.project, framework: 'django', handler: ref, ...(method !== '*' && { method }) });
+      this.objectLookup(info, facts);
       this.push(method, route, facts.handler, facts.source_hash, guards, facts, facts.params);
       return;
     }
@@ -500,7 +574,22 @@ class DjangoExtraction {
       span,
       helpers.map((h) => ({ file: h.py.file, start: line(h.node), end: endLine(h.node), text: h.node.text })),
     );
+    this.objectLookup(info, facts);
     this.push(method, route, `${span.file}:${span.start}-${span.end}`, hash, guards, facts, []);
+  }
+
+  /**
+   * `self.get_object()` answers 404 when nothing matches, unless the class overrides get_object
+   * (`return self.request.user`): then what the override can answer replaces that 404.
+   */
+  private objectLookup(info: ClassInfo, facts: { outcomes: Outcome[] }): void {
+    const own = info.methods.get('get_object');
+    if (!own) return;
+    const lookups = facts.outcomes.filter((o) => o.status === 404 && o.when === 'no object matches the lookup');
+    if (lookups.length === 0) return;
+    facts.outcomes = facts.outcomes.filter((o) => !lookups.includes(o));
+    const overridden = analyseHandler({ project: this.project, framework: 'django', handler: own });
+    facts.outcomes.push(...overridden.outcomes.filter((o) => o.status >= 400));
   }
 
   /** `router.urls`: every `router.register(prefix, ViewSet)` of that router. */
@@ -514,6 +603,10 @@ class DjangoExtraction {
       home = sym.py;
       name = sym.name;
     }
+    // DefaultRouter() and SimpleRouter() end every route in a slash, unless made with trailing_slash=False.
+    const made = home.assignments.get(name);
+    const trailing = made?.type === 'call' ? keyword(made, 'trailing_slash') : undefined;
+    const slash = trailing?.text === 'False' ? '' : '/';
     for (const call of home.root.descendantsOfType('call')) {
       if (call.childForFieldName('function')?.text !== `${name}.register`) continue;
       const prefixNode = positional(call)[0] ?? keyword(call, 'prefix');
@@ -533,8 +626,8 @@ class DjangoExtraction {
         this.warn(home, call, `cannot convert router prefix ${JSON.stringify(prefix)}; skipped`);
         continue;
       }
-      this.viewset(this.classInfo(sym.py, sym.node), {
-        prefix: joinPaths(route.prefix, conv.path),
+      this.viewset(this.classInfo(sym.py, sym.node), slash, {
+        prefix: djangoPath(route.prefix, conv.path),
         params: [
           ...route.params,
           ...conv.params.map((p) => ({ name: p.name, in: 'path' as const, type: p.type, required: true, evidence: at(home.file, call) })),
@@ -543,18 +636,23 @@ class DjangoExtraction {
     }
   }
 
-  private viewset(info: ClassInfo, route: Route): void {
+  /** A registered viewset: `route.prefix` is the router's prefix, without the slash `slash` ('/' or '') ends each route in. */
+  private viewset(info: ClassInfo, slash: string, route: Route): void {
     const { guards } = this.classGuards(info);
     const lookup = stringValue(info.attrs.get('lookup_url_kwarg')?.node) ?? stringValue(info.attrs.get('lookup_field')?.node) ?? 'pk';
     const lookupParam: Param = { name: lookup, in: 'path', type: 'string', required: true, evidence: at(info.py.file, info.node) };
-    const detail: Route = { prefix: joinPaths(route.prefix, `{${lookup}}`), params: [...route.params, lookupParam] };
+    const detail: Route = { prefix: djangoPath(route.prefix, `/{${lookup}}`), params: [...route.params, lookupParam] };
+    const list: Route = { prefix: djangoPath(route.prefix, slash), params: route.params };
+    const detailRoute: Route = { prefix: djangoPath(detail.prefix, slash), params: detail.params };
     const actions = new Set<Action>();
     for (const b of info.libraryBases) for (const a of BASE_ACTIONS[b] ?? []) actions.add(a);
     for (const a of ALL_ACTIONS) if (info.methods.has(a)) actions.add(a);
+    const allowed = stringList(info.attrs.get('http_method_names')?.node);
     for (const a of ALL_ACTIONS) {
       if (!actions.has(a)) continue;
       const { method, detail: isDetail } = ACTION_ROUTES[a];
-      this.action(info, isDetail ? detail : route, method, a, guards, true);
+      if (allowed && !allowed.includes(method.toLowerCase())) continue;
+      this.action(info, isDetail ? detailRoute : list, method, a, guards, true);
     }
     // @action(detail=..., methods=[...], url_path=...) extra routes.
     for (const [name, ref] of info.methods) {
@@ -565,21 +663,26 @@ class DjangoExtraction {
         const urlPath = stringValue(keyword(expr, 'url_path')) ?? name;
         const methods = stringList(keyword(expr, 'methods')) ?? ['get'];
         const extra: Guard[] = [];
+        const overridden = new Set<'perm' | 'auth' | 'rate'>();
         for (const [attr, kind] of [
           ['permission_classes', 'perm'],
           ['authentication_classes', 'auth'],
           ['throttle_classes', 'rate'],
         ] as const) {
-          for (const el of elements(keyword(expr, attr))) {
+          const given = keyword(expr, attr);
+          if (!given) continue;
+          overridden.add(kind);
+          for (const el of elements(given)) {
             const g = classGuard(kind, el.text, 'handler', at(ref.py.file, el));
             if (g) extra.push(g);
           }
         }
         const base = isDetail ? detail : route;
-        const r: Route = { prefix: joinPaths(base.prefix, urlPath), params: base.params };
+        const r: Route = { prefix: djangoPath(base.prefix, `/${urlPath}${slash}`), params: base.params };
+        const actionGuards = overridden.size > 0 ? this.classGuards(info, overridden).guards : guards;
         for (const m of methods) {
           const method = toMethod(m);
-          if (method) this.action(info, r, method, name, guards, false, extra);
+          if (method) this.action(info, r, method, name, actionGuards, false, extra);
         }
       }
     }
@@ -664,8 +767,17 @@ interface ConvertedParam {
  * `^articles/(?P<year>[0-9]{4})/$` → `articles/{year}`. Undefined when anything but literal text
  * and named groups remains (alternations, optional parts, unnamed groups): those are not guessed.
  */
+/** Route strings concatenated as Django does (no slash added), with a leading slash and no doubled ones. */
+function djangoPath(prefix: string, part: string): string {
+  return `/${prefix}${part}`.replace(/\/{2,}/g, '/');
+}
+
 export function convertRegex(regex: string): { path: string; params: ConvertedParam[] } | undefined {
-  const s = regex.replace(/^\^/, '').replace(/(\$|\\Z)$/, '');
+  // An optional trailing slash (`^user/?$`) matches both: one route, written without it.
+  const s = regex
+    .replace(/^\^/, '')
+    .replace(/(\$|\\Z)$/, '')
+    .replace(/(\\?\/\?|\(\?:\\?\/\)\?)$/, '');
   const params: ConvertedParam[] = [];
   let out = '';
   /** What is left to check for regex syntax: everything but named groups and escaped literals. */

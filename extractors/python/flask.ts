@@ -223,7 +223,9 @@ function extractFlask(context: ExtractorContext): EndpointFacts[] {
         }
       }
       guards.push(...handlerGuards);
-      const facts = analyseHandler({ project, framework: 'flask', handler, extra: [...hookRefs, ...extra] });
+      // A view serving several methods is read once per method: its `if request.method == 'POST':` branches are that method's.
+      const factsFor = (method: string) =>
+        analyseHandler({ project, framework: 'flask', handler, extra: [...hookRefs, ...extra], ...(method !== '*' && { method }) });
       const params: Param[] = pathParams.map((p) => ({
         name: p.name,
         in: 'path',
@@ -235,6 +237,7 @@ function extractFlask(context: ExtractorContext): EndpointFacts[] {
       for (const m of methods) {
         const method = m === '*' ? '*' : toMethod(m);
         if (!method || method === 'HEAD' || method === 'OPTIONS') continue;
+        const facts = factsFor(method);
         endpoints.push({
           method,
           path: flaskPath(mount.prefix, converted),

@@ -196,7 +196,10 @@ const ExtractedGuard = z.strictObject({
   required: z
     .boolean()
     .optional()
-    .describe('For an auth guard: true when a request without valid credentials is rejected; false when credentials are only read if present.'),
+    .describe(
+      'For an auth guard: true when a request without valid credentials is rejected; false when credentials are only read if present. ' +
+        'For an authz guard: true when it also rejects every request without credentials (IsAdminUser).',
+    ),
   evidence: Evidence.optional(),
 });
 

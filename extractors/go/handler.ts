@@ -65,7 +65,17 @@ function collect(index: GoIndex, root: CodeRef, maxDepth: number): Fn[] {
   return fns;
 }
 
-export function analyzeHandler(index: GoIndex, handler: CodeRef, middleware: readonly CodeRef[]): HandlerFacts {
+/**
+ * `method`: the handler dispatches on `switch r.Method` itself and this endpoint is that method:
+ * the cases for other methods are not read (the default case, 405, is).
+ */
+export function analyzeHandler(
+  index: GoIndex,
+  handler: CodeRef,
+  middleware: readonly CodeRef[],
+  method?: string,
+  wrappers: readonly CodeRef[] = [],
+): HandlerFacts {
   const fns = collect(index, handler, HELPER_DEPTH);
   const params: Param[] = [];
   const outcomes: Outcome[] = [];
@@ -78,9 +88,11 @@ export function analyzeHandler(index: GoIndex, handler: CodeRef, middleware: rea
   for (const m of middleware) {
     for (const f of collect(index, m, 1)) readOutcomes(f, guardOutcomes, []);
   }
+  // A wrapper's own answers (a method filter's 405); the handler it calls is read as the handler.
+  for (const w of wrappers) readOutcomes({ ...w, env: envFor(index, w.file, w.node), depth: 1 }, guardOutcomes, []);
   for (const f of fns) {
     readParams(index, f, params);
-    readOutcomes(f, outcomes, bodyWrites);
+    readOutcomes(f, outcomes, bodyWrites, f === fns[0] ? method : undefined);
     readSideEffects(index, f, effects, covered);
     readVolatile(index, f, volatile);
   }
@@ -356,7 +368,18 @@ export function whenOf(node: Node): string | undefined {
   return undefined;
 }
 
-function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[]): void {
+/** Whether `node` sits in a case of a `switch r.Method` that is not `method`'s. */
+function otherMethodCase(node: Node, fn: Node, method: string): boolean {
+  for (let p = node.parent; p && p.startIndex >= fn.startIndex && !(p.startIndex === fn.startIndex && p.endIndex === fn.endIndex); p = p.parent) {
+    if (p.type !== 'expression_case' || !/\.Method$/.test(p.parent?.childForFieldName('value')?.text ?? '')) continue;
+    const values =
+      p.childForFieldName('value')?.namedChildren.map((v) => (/^http\.Method([A-Z][a-z]+)$/.exec(v.text)?.[1] ?? v.text.replace(/"/g, '')).toUpperCase()) ?? [];
+    return !values.includes(method);
+  }
+  return false;
+}
+
+function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[], method?: string): void {
   const file = f.file.file;
   let dynamicStatus = false;
   const local: Outcome[] = [];
@@ -371,6 +394,7 @@ function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[]): void {
     local.push(o);
   };
   for (const n of f.node.descendantsOfType(['call_expression', 'return_statement'])) {
+    if (method !== undefined && otherMethodCase(n, f.node, method)) continue;
     if (n.type === 'return_statement') {
       // echo: `return echo.ErrNotFound`
       const v = n.namedChildren[0]?.namedChildren[0];
@@ -386,7 +410,7 @@ function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[]): void {
       (name === 'Write' && otext === 'w') ||
       (name === 'Encode' && /NewEncoder\(\s*w\s*\)/.test(otext ?? '')) ||
       (/^Fprint/.test(name) && otext === 'fmt' && a[0]?.text === 'w') ||
-      (name === 'Copy' && otext === 'io' && a[0]?.text === 'w') ||
+      ((name === 'Copy' || name === 'WriteString') && otext === 'io' && a[0]?.text === 'w') ||
       (name === 'Execute' && a[0]?.text === 'w') ||
       (otext === 'http' && (name === 'ServeFile' || name === 'ServeContent'))
     ) {
@@ -417,12 +441,67 @@ function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[]): void {
       // a project helper such as writeJSON(w, http.StatusCreated, v) or writeError(w, 404, "not found")
       const isHelper = HELPER_NAME.test(name) || resolveCall(f.env, call) !== undefined;
       const i = a.findIndex((x) => statusOf(f, x, isHelper && HELPER_NAME.test(name)) !== undefined);
-      if (i < 0 || !isHelper) continue;
-      push(statusOf(f, a[i], true), call, literalValue(a[i + 1]));
+      if (i >= 0 && isHelper) {
+        push(statusOf(f, a[i], true), call, literalValue(a[i + 1]));
+        continue;
+      }
+      // writeError(w, err): a helper that reads the status out of the error; the statuses are those the error can carry
+      for (const status of errorStatuses(f, call, method)) push(status, call);
     }
   }
   out.push(...local);
   if (!dynamicStatus) bodyWrites.push(...writes);
+}
+
+/**
+ * `writeError(w, err)` where the helper takes the status out of the error (`errors.As(err, &ae)`
+ * then `ae.Status`): the statuses the error can carry, read where `err` was assigned (`o, err :=
+ * h.store.CreateOrder(...)`) from what that function returns: a status-carrying literal
+ * (`&apiError{Status: http.StatusConflict}`) or a constructor returning one (`conflict("...")`),
+ * two calls deep.
+ */
+function errorStatuses(f: Fn, call: Node, method: string | undefined): number[] {
+  const helper = resolveCall(f.env, call);
+  const errArg = args(call).find((x) => x.type === 'identifier' && /err/i.test(x.text));
+  if (!helper || !errArg || !/\berrors\.As\(/.test(helper.node.text)) return [];
+  const found = new Set<number>();
+  for (const decl of f.node.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+    const left = decl.childForFieldName('left')?.namedChildren ?? [];
+    if (!left.some((l) => l.text === errArg.text) || (method !== undefined && otherMethodCase(decl, f.node, method))) continue;
+    const value = decl.childForFieldName('right')?.namedChildren[0];
+    if (value?.type === 'call_expression') for (const s of returnedStatuses(f.env, value, 0)) found.add(s);
+  }
+  return [...found];
+}
+
+function returnedStatuses(env: TypeEnv, call: Node, depth: number): number[] {
+  const d = resolveCall(env, call);
+  if (!d || depth > 2) return [];
+  const inner = envFor(env.index, d.file, d.node);
+  const out: number[] = [];
+  for (const ret of d.node.descendantsOfType('return_statement')) {
+    const values = ret.namedChildren[0]?.namedChildren ?? [];
+    const last = values[values.length - 1];
+    if (!last) continue;
+    const literal = last.type === 'unary_expression' ? last.namedChildren[0] : last;
+    if (literal?.type === 'composite_literal') {
+      for (const kv of literal.descendantsOfType('keyed_element')) {
+        if (!/^(Status|StatusCode|Code|status|code)$/.test(kv.namedChildren[0]?.text ?? '')) continue;
+        const v = kv.namedChildren[1]?.namedChildren[0] ?? kv.namedChildren[1];
+        const n = statusOf(d, v);
+        if (n !== undefined) out.push(n);
+      }
+    } else if (last.type === 'call_expression') out.push(...returnedStatuses(inner, last, depth + 1));
+    else if (last.type === 'identifier' && last.text !== 'nil') {
+      // `return err` after `o, err := s.ownedOrder(...)`: what that call returns
+      for (const decl of d.node.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+        if (!(decl.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === last.text)) continue;
+        const value = decl.childForFieldName('right')?.namedChildren[0];
+        if (value?.type === 'call_expression') out.push(...returnedStatuses(inner, value, depth + 1));
+      }
+    }
+  }
+  return out;
 }
 
 /* ------------------------------------------------------------------------ side effects */

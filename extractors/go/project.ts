@@ -308,6 +308,19 @@ export function resolveFunctionValue(env: TypeEnv, fn: Node): FuncDecl | undefin
     const typed = candidates.find((c) => c.receiverType === t);
     if (typed) return typed;
   }
+  // A value reached from one of another package's types (`r.URL.Query().Get`, `r.Header.Get` on an
+  // *http.Request) is not the project's, whatever the method's name.
+  let root: Node | null = operand;
+  while (root && root.type !== 'identifier') {
+    if (root.type === 'selector_expression') root = root.childForFieldName('operand');
+    else if (root.type === 'call_expression') root = root.childForFieldName('function');
+    else if (root.type === 'parenthesized_expression') root = root.namedChildren[0] ?? null;
+    else root = null;
+  }
+  const rootType = root ? env.typeOf(root) : undefined;
+  const projectType = (name: string) =>
+    findStruct(index, name) !== undefined || [...index.methods.values()].some((list) => list.some((c) => c.receiverType === name));
+  if (rootType && !projectType(rootType)) return undefined;
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 

@@ -6,6 +6,7 @@
  * its router, the middleware in force and the handler expression. Paths and guards are resolved
  * at the end, so a sub-mux mounted after its routes were registered still gets its prefix.
  */
+import { authRequired } from '../auth-requirement.js';
 import { classifyMiddleware } from './guards.js';
 import { analyzeHandler, envFor, type CodeRef } from './handler.js';
 import { constString, goFiles, indexProject, resolveCall, resolveFunctionValue, type FuncDecl, type GoIndex } from './project.js';
@@ -78,6 +79,12 @@ interface RawRoute {
   site: { file: GoFile; node: Node };
   guards: GuardUse[];
   seq: number;
+  /** The method came from the handler's own `switch r.Method`: its facts are read for that case. */
+  dispatched?: boolean;
+  /** Project wrappers around the handler whose answers are the route's too (a 405 from a method filter). */
+  wrappers?: CodeRef[];
+  /** Served by `http.FileServer`: its statuses are the standard library's. */
+  fileServer?: { file: GoFile; node: Node };
 }
 
 type Scope = Map<string, Router>;
@@ -86,6 +93,8 @@ interface FnCtx {
   file: GoFile;
   /** The node the function's TypeEnv is built from. */
   node: Node;
+  /** Range variables bound to the element of a literal table being looped over (`for _, rt := range []route{...}`). */
+  elements?: Map<string, Node>;
 }
 
 interface Unwrapped {
@@ -93,6 +102,12 @@ interface Unwrapped {
   strip: string;
   router?: Router;
   handler?: CodeRef;
+  /** The methods a wrapper lets through (`methods(h, "GET", "HEAD")`, `onlyPost(h)`). */
+  methods?: string[];
+  /** `http.FileServer(...)`: serves the files below its pattern. */
+  fileServer?: boolean;
+  /** The project wrappers around the handler (method filters and the like): what they answer is the route's too. */
+  wrappers?: CodeRef[];
 }
 
 const MAX_CALL_DEPTH = 12;
@@ -236,8 +251,23 @@ export class RouteInterpreter {
         const e = st.namedChildren[0]?.namedChildren[0] ?? st.namedChildren[0];
         return e ? this.evalExpr(e, scope, fn) : undefined;
       }
+      case 'for_statement': {
+        const table = this.literalTable(st, fn);
+        if (table) {
+          let returned: Router | undefined;
+          const body = st.childForFieldName('body');
+          for (const element of table.elements) {
+            const elements = new Map(fn.elements ?? []);
+            elements.set(table.variable, element);
+            if (body) returned ??= this.execBlock(body, scope, { ...fn, elements });
+          }
+          return returned;
+        }
+        let returned: Router | undefined;
+        for (const c of st.namedChildren) if (c.type === 'block') returned ??= this.execStatement(c, scope, fn);
+        return returned;
+      }
       case 'if_statement':
-      case 'for_statement':
       case 'expression_switch_statement':
       case 'type_switch_statement':
       case 'select_statement':
@@ -316,6 +346,86 @@ export class RouteInterpreter {
     return this.callFunction(d, bound);
   }
 
+  /**
+   * `for _, rt := range []route{{"/users", h.Users}, ...}` (or a slice of strings): the range
+   * variable and the literal elements, so the loop body runs once per element.
+   */
+  private literalTable(st: Node, fn: FnCtx): { variable: string; elements: Node[] } | undefined {
+    const clause = st.namedChildren.find((c) => c.type === 'range_clause');
+    const right = clause?.childForFieldName('right');
+    const left = clause?.childForFieldName('left')?.namedChildren ?? [];
+    const variable = left[left.length - 1]?.text;
+    if (!right || !variable || variable === '_' || right.type !== 'composite_literal') return undefined;
+    const body = right.childForFieldName('body');
+    const elements = (body?.namedChildren ?? []).filter((c) => c.type === 'literal_element' || c.type === 'keyed_element').map((c) => c.namedChildren[0] ?? c);
+    if (elements.length === 0) return undefined;
+    const type = right.childForFieldName('type')?.text.replace(/^\[\]\*?/, '') ?? '';
+    this.tableTypes.set(spanKey(right), structFields(this.index, fn.file, type));
+    for (const e of elements) this.elementTable.set(spanKey(e), spanKey(right));
+    return { variable, elements };
+  }
+
+  private readonly tableTypes = new Map<string, string[]>();
+  private readonly elementTable = new Map<string, string>();
+
+  /** An argument as the loop element it names: `rt.path` is the element's `path` field, `p` a string element itself. */
+  private element(node: Node, fn: FnCtx): Node {
+    if (!fn.elements) return node;
+    if (node.type === 'identifier') return fn.elements.get(node.text) ?? node;
+    if (node.type !== 'selector_expression') return node;
+    const operand = node.childForFieldName('operand');
+    const field = node.childForFieldName('field')?.text;
+    const element = operand?.type === 'identifier' ? fn.elements.get(operand.text) : undefined;
+    if (!element || !field || element.type !== 'literal_value') return node;
+    const items = element.namedChildren.filter((c) => c.type === 'literal_element' || c.type === 'keyed_element');
+    const keyed = items.find((c) => c.type === 'keyed_element' && c.namedChildren[0]?.text === field);
+    if (keyed) return keyed.namedChildren[1]?.namedChildren[0] ?? keyed.namedChildren[1] ?? node;
+    const fields = this.tableTypes.get(this.elementTable.get(spanKey(element)) ?? '') ?? [];
+    const i = fields.indexOf(field);
+    const item = i >= 0 ? items[i] : undefined;
+    return item ? (item.namedChildren[0] ?? item) : node;
+  }
+
+  /**
+   * The methods a project wrapper lets through to the handler it wraps: those its code compares
+   * `r.Method` with (`r.Method != http.MethodPost`), or, compared with a range variable over its
+   * variadic parameter (`for _, m := range allowed`), the arguments the call passes there.
+   */
+  private wrapperMethods(wrapper: FuncDecl, call: Node, fn: FnCtx): string[] | undefined {
+    const found = new Set<string>();
+    const params = (wrapper.node.childForFieldName('parameters')?.namedChildren ?? []).flatMap((p) =>
+      (p.childrenForFieldName('name').length > 0 ? p.childrenForFieldName('name') : [p]).map((n) => ({
+        name: n.text,
+        variadic: p.type === 'variadic_parameter_declaration',
+      })),
+    );
+    for (const bin of wrapper.node.descendantsOfType('binary_expression')) {
+      const op = bin.childForFieldName('operator')?.text;
+      const l = bin.childForFieldName('left');
+      const r = bin.childForFieldName('right');
+      if ((op !== '==' && op !== '!=') || !l || !r) continue;
+      const other = /\.Method$/.test(l.text) ? r : /\.Method$/.test(r.text) ? l : undefined;
+      if (!other) continue;
+      const literal = this.methodName(wrapper.file, other)?.toUpperCase();
+      if (literal && (VERBS as readonly string[]).includes(literal)) {
+        found.add(literal);
+        continue;
+      }
+      if (other.type !== 'identifier') continue;
+      for (const loop of wrapper.node.descendantsOfType('range_clause')) {
+        const names = loop.childForFieldName('left')?.namedChildren.map((n) => n.text) ?? [];
+        const over = loop.childForFieldName('right')?.text;
+        const index = params.findIndex((p) => p.name === over && p.variadic);
+        if (!names.includes(other.text) || index < 0) continue;
+        for (const a of args(call).slice(index)) {
+          const m = this.methodName(fn.file, a)?.toUpperCase();
+          if (m && (VERBS as readonly string[]).includes(m)) found.add(m);
+        }
+      }
+    }
+    return found.size > 0 ? [...found] : undefined;
+  }
+
   private path(file: GoFile, node: Node | undefined, site: Node): string | undefined {
     const value = node ? constString(this.index, file, node) : undefined;
     if (value === undefined) this.warn({ file: file.file, line: line(node ?? site), message: 'cannot resolve route path statically' });
@@ -330,7 +440,9 @@ export class RouteInterpreter {
     if (!kind) return undefined;
     const g: GuardUse = { kind, text, evidence: at(fn.file.file, mw), seq: this.seq++, handlerLevel };
     const env = envFor(this.index, fn.file, fn.node);
-    const d = mw.type === 'call_expression' ? resolveCall(env, mw) : resolveFunctionValue(env, mw);
+    // requireAuth := auth.RequireAuth(tokens): the middleware is what the constructor builds.
+    const made = mw.type === 'identifier' ? localCall(fn.node, mw.text) : undefined;
+    const d = mw.type === 'call_expression' ? resolveCall(env, mw) : (resolveFunctionValue(env, mw) ?? (made ? resolveCall(env, made) : undefined));
     if (d) g.code = { file: d.file, node: d.node };
     return g;
   }
@@ -362,12 +474,17 @@ export class RouteInterpreter {
       return { ...inner, strip: (p ?? '') + inner.strip };
     }
     if (/^http\.(HandlerFunc|TimeoutHandler|MaxBytesHandler|AllowQuerySemicolons)$/.test(ctext) && a[0]) return this.unwrap(a[0], scope, fn);
+    if (ctext === 'http.FileServer' || ctext === 'http.FileServerFS') return { ...none, fileServer: true };
     // middleware: a call one of whose arguments is itself a handler or a router
     for (let i = a.length - 1; i >= 0; i--) {
       const inner = this.unwrap(a[i]!, scope, fn);
-      if (!inner.handler && !inner.router) continue;
+      if (!inner.handler && !inner.router && !inner.fileServer) continue;
       const g = callee ? this.guardUse(callee, fn, true) : undefined;
-      return { ...inner, guards: [...(g ? [g] : []), ...inner.guards] };
+      const wrapper = resolveCall(env, e);
+      const own = wrapper ? this.wrapperMethods(wrapper, e, fn) : undefined;
+      const methods = own && inner.methods ? own.filter((m) => inner.methods!.includes(m)) : (own ?? inner.methods);
+      const wrappers = wrapper && !g ? [{ file: wrapper.file, node: wrapper.node }, ...(inner.wrappers ?? [])] : inner.wrappers;
+      return { ...inner, guards: [...(g ? [g] : []), ...inner.guards], ...(methods && { methods }), ...(wrappers && { wrappers }) };
     }
     // a function returning a router (adminRouter()), or a handler constructor (listUsers(db))
     const routerValue = this.evalExpr(e, scope, fn);
@@ -409,7 +526,7 @@ export class RouteInterpreter {
   }
 
   private routerCall(recv: Router, name: string, call: Node, scope: Scope, fn: FnCtx): Router | undefined {
-    const a = args(call);
+    const a = args(call).map((x) => this.element(x, fn));
     const site = call;
     const file = fn.file;
     switch (this.framework) {
@@ -417,7 +534,7 @@ export class RouteInterpreter {
         if (name !== 'HandleFunc' && name !== 'Handle') return undefined;
         const pattern = this.path(file, a[0], site);
         if (pattern === undefined) return undefined;
-        const { method, path } = parseServeMuxPattern(pattern);
+        const parsed = parseServeMuxPattern(pattern);
         const target = a[1];
         if (!target) return undefined;
         const u = this.unwrap(target, scope, fn);
@@ -426,15 +543,27 @@ export class RouteInterpreter {
           if (!u.router.parent && u.router !== recv) u.router.parent = { router: recv, prefix: u.strip, guards: asGroup(u.guards) };
           return undefined;
         }
-        this.routes.push({
-          router: recv,
-          method,
-          path,
-          site: { file, node: call },
-          guards: u.guards,
-          seq: this.seq++,
-          ...(u.handler && { handler: u.handler }),
-        });
+        // A pattern ending in '/' matches everything below it: the rest of the path is a parameter, not a second route.
+        const path = parsed.path.endsWith('/') && parsed.path !== '/' ? `${parsed.path}${subtreeSegment(u)}` : parsed.path;
+        const switched = parsed.method === '*' && !u.methods && u.handler ? switchedMethods(this.index, u.handler) : undefined;
+        const methods: HttpMethodOrAny[] =
+          parsed.method !== '*'
+            ? [parsed.method]
+            : ((u.methods ?? switched)?.filter((m): m is HttpMethodOrAny => (VERBS as readonly string[]).includes(m)) ?? ['*']);
+        for (const method of methods) {
+          this.routes.push({
+            router: recv,
+            method,
+            path,
+            site: { file, node: call },
+            guards: u.guards,
+            seq: this.seq++,
+            ...(u.handler && { handler: u.handler }),
+            ...(switched && { dispatched: true }),
+            ...(u.wrappers && { wrappers: u.wrappers }),
+            ...(u.fileServer && { fileServer: { file, node: target } }),
+          });
+        }
         return undefined;
       }
       case 'gin':
@@ -607,16 +736,19 @@ export class RouteInterpreter {
         const k = `${g.text}\0${g.evidence}`;
         if (guardKeys.has(k)) continue;
         guardKeys.add(k);
-        guardFacts.push({ kind: g.kind, text: g.text, level: g.level, evidence: g.evidence });
+        const required = g.kind === 'auth' ? authRequired(g.text, g.code?.node.text) : undefined;
+        guardFacts.push({ kind: g.kind, text: g.text, level: g.level, ...(required !== undefined && { required }), evidence: g.evidence });
       }
       const mwCode = guards.map((g) => g.code).filter((c): c is CodeRef => c !== undefined);
       const site = route.site;
       const base = route.handler
-        ? analyzeHandler(this.index, route.handler, uniqueCode(mwCode))
+        ? analyzeHandler(this.index, route.handler, uniqueCode(mwCode), route.dispatched ? route.method : undefined, uniqueCode(route.wrappers ?? []))
         : {
             handler: `${site.file.file}:${line(site.node)}-${endLine(site.node)}`,
             params: [],
-            outcomes: [],
+            outcomes: route.fileServer
+              ? FILE_SERVER_STATUSES.map((status) => ({ status, when: 'http.FileServer', evidence: at(route.fileServer!.file.file, route.fileServer!.node) }))
+              : [],
             side_effects: [],
             volatile: [],
             source_hash: endpointSourceHash({ file: site.file.file, start: line(site.node), end: endLine(site.node), text: site.node.text }),
@@ -641,7 +773,86 @@ export class RouteInterpreter {
   }
 }
 
+/** What net/http's FileServer answers: the file, a range of it, not modified, a directory redirect, missing, unreadable, a failed precondition, a bad range. */
+const FILE_SERVER_STATUSES = [200, 206, 301, 304, 403, 404, 412, 416];
+
+/** A node's place in its file, as a key (tree-sitter hands out a new object for each visit). */
+const spanKey = (node: Node): string => `${node.startIndex}:${node.endIndex}`;
+
 const asGroup = (guards: GuardUse[]): GuardUse[] => guards.map((g) => ({ ...g, handlerLevel: false }));
+
+/**
+ * The parameter a subtree pattern's handler reads from the rest of the path: the variable it
+ * assigns `strings.TrimPrefix(r.URL.Path, ...)` (or what that is parsed into) to; one segment
+ * (`{id}`) when the handler rejects a '/' in it or parses it as a number, else the whole rest
+ * (`{rest*}`); a file server's is `{path*}`.
+ */
+function subtreeSegment(u: Unwrapped): string {
+  if (u.fileServer) return '{path*}';
+  const body = u.handler?.node;
+  if (!body) return '{rest*}';
+  for (const call of body.descendantsOfType('call_expression')) {
+    if (call.childForFieldName('function')?.text !== 'strings.TrimPrefix' || !/\.URL\.Path$/.test(args(call)[0]?.text ?? '')) continue;
+    let holder: Node | null = call.parent;
+    let parsed = false;
+    while (holder && holder.type !== 'short_var_declaration' && holder.type !== 'assignment_statement' && holder.type !== 'block') {
+      if (holder.type === 'call_expression' && /^strconv\.(Atoi|ParseInt|ParseUint)$/.test(holder.childForFieldName('function')?.text ?? '')) parsed = true;
+      holder = holder.parent;
+    }
+    const name = holder && holder.type !== 'block' ? holder.childForFieldName('left')?.namedChildren[0]?.text : undefined;
+    if (!name || !/^[A-Za-z_]\w*$/.test(name)) return '{rest*}';
+    const oneSegment = parsed || new RegExp(`strings\\.(Contains|ContainsRune|Index)\\(\\s*${name}\\s*,\\s*("/"|'/')`).test(body.text);
+    return oneSegment ? `{${name}}` : `{${name}*}`;
+  }
+  return '{rest*}';
+}
+
+/** The methods a handler dispatches on itself with a top-level `switch r.Method { case http.MethodGet: ... }`. */
+function switchedMethods(index: GoIndex, handler: CodeRef): string[] | undefined {
+  const own = (n: Node) => {
+    for (let p = n.parent; p && p.startIndex >= handler.node.startIndex; p = p.parent) {
+      if (p.startIndex === handler.node.startIndex && p.endIndex === handler.node.endIndex) return true;
+      if (p.type === 'func_literal') return false;
+    }
+    return false;
+  };
+  const sw = handler.node.descendantsOfType('expression_switch_statement').find((c) => /\.Method$/.test(c.childForFieldName('value')?.text ?? '') && own(c));
+  if (!sw) return undefined;
+  const methods: string[] = [];
+  for (const c of sw.namedChildren) {
+    if (c.type !== 'expression_case') continue;
+    for (const v of c.childForFieldName('value')?.namedChildren ?? []) {
+      const m = /^http\.Method([A-Z][a-z]+)$/.exec(v.text)?.[1]?.toUpperCase() ?? constString(index, handler.file, v)?.toUpperCase();
+      if (m) methods.push(m);
+    }
+  }
+  return methods.length > 0 ? methods : undefined;
+}
+
+/** The call a local variable of `fn` was assigned (`requireAuth := auth.RequireAuth(tokens)`). */
+function localCall(fn: Node, name: string): Node | undefined {
+  for (const decl of fn.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+    const left = decl.childForFieldName('left')?.namedChildren ?? [];
+    const i = left.findIndex((l) => l.text === name);
+    const value = i >= 0 ? decl.childForFieldName('right')?.namedChildren[i] : undefined;
+    if (value?.type === 'call_expression') return value;
+  }
+  return undefined;
+}
+
+/** The field names of a struct type declared in the project, in order. */
+function structFields(index: GoIndex, file: GoFile, name: string): string[] {
+  const short = name.replace(/^.*\./, '');
+  for (const f of [file, ...index.files]) {
+    for (const spec of f.root.descendantsOfType('type_spec')) {
+      if (spec.childForFieldName('name')?.text !== short) continue;
+      const type = spec.childForFieldName('type');
+      if (type?.type !== 'struct_type') continue;
+      return type.descendantsOfType('field_declaration').flatMap((d) => d.childrenForFieldName('name').map((n) => n.text));
+    }
+  }
+  return [];
+}
 
 function uniqueCode(refs: CodeRef[]): CodeRef[] {
   const seen = new Set<string>();

@@ -13,6 +13,7 @@ export interface Node {
   readonly startPosition: { row: number; column: number };
   readonly endPosition: { row: number; column: number };
   readonly startIndex: number;
+  readonly endIndex: number;
   readonly parent: Node | null;
   readonly children: Node[];
   readonly namedChildren: Node[];

@@ -11,6 +11,7 @@
  */
 import path from 'node:path/posix';
 import { Node, Project, SyntaxKind, ts, type ClassDeclaration, type SourceFile } from 'ts-morph';
+import { authRequired as authRequirement } from '../auth-requirement.js';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
 
@@ -1366,25 +1367,13 @@ export function sortEndpoints<T extends { path: string; method: string; handler:
   return list.sort((a, b) => cmp(a.path, b.path) || cmp(a.method, b.method) || cmp(a.handler, b.handler));
 }
 
-/** Names of auth middleware that let a request without credentials through (`authenticateOptional`, `maybeAuth`, `jwt_optional`). */
-const OPTIONAL_AUTH = /optional|maybe|lenient|anonymous|if_?present|allow_?anon|soft_?auth|try_?auth/i;
-/** Credentials a middleware reads. */
-const READS_CREDENTIALS = /authorization|bearer|token|jwt|cookie|session|verify/i;
-/** What a middleware that rejects does: throws, answers 401/403, or hands an error on. */
-const REJECTS =
-  /\bthrow\b|\b40[13]\b|unauthori[sz]ed|forbidden|\.(status|code|sendStatus)\(\s*4\d\d|\b(next|done)\(\s*(new\b|err|e\b|error)|ctx\.throw\(|\.end\(/i;
-
 /**
  * Whether an auth middleware rejects a request without credentials (`true`) or only reads them
- * when present (`false`): by its name, else by its body when it is a project function (it reads
- * credentials and has no way to reject); undefined when neither says.
+ * when present (`false`): by its name, else by its body when it is a project function
+ * (auth-requirement.ts); undefined when neither says.
  */
 export function authRequired(name: string, fn: Node | undefined): boolean | undefined {
-  if (OPTIONAL_AUTH.test(name)) return false;
-  if (!fn) return undefined;
-  const text = fn.getText();
-  if (REJECTS.test(text)) return true;
-  return READS_CREDENTIALS.test(text) ? false : undefined;
+  return authRequirement(name, fn?.getText());
 }
 
 /** A middleware, hook or guard expression as a guard, when its name says it is one. */

@@ -173,7 +173,7 @@ describe('facts in detail', () => {
     ]);
     expect(create.guards).toEqual([
       { kind: 'rate_limit', text: 'middleware.Throttle', level: 'app', evidence: 'cmd/server/main.go:33' },
-      { kind: 'auth', text: 'middleware.RequireAuth', level: 'handler', evidence: 'internal/api/handler.go:30' },
+      { kind: 'auth', text: 'middleware.RequireAuth', level: 'handler', required: true, evidence: 'internal/api/handler.go:30' },
     ]);
     const admin = get(nethttp, 'DELETE /admin/users/{id}');
     expect(admin.guards.find((g) => g.kind === 'authz')).toEqual({

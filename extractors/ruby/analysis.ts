@@ -161,6 +161,8 @@ export interface AnalyseOptions {
   depth?: number;
   /** Read only outcomes (for filters). */
   outcomesOnly?: boolean;
+  /** Statuses the app answers for its own exception classes (Sinatra's `error NotFoundError do status 404 end`). */
+  raised?: ReadonlyMap<string, number>;
 }
 
 export interface Analysis {
@@ -171,7 +173,8 @@ export interface Analysis {
   /** Same-project methods read along the way, for the source hash. */
   helpers: MethodDef[];
   /** Calls inside the handler that look like authorization (`authorize @post`). */
-  inlineGuards: Array<{ text: string; evidence: string }>;
+  /** Auth calls in the handler and its helpers: `authenticate!` requires credentials; reading `current_user` alone does not. */
+  inlineGuards: Array<{ text: string; evidence: string; required?: boolean }>;
 }
 
 export function emptyAnalysis(): Analysis {
@@ -179,6 +182,11 @@ export function emptyAnalysis(): Analysis {
 }
 
 export const AUTH_NAME = /auth|login|sign_in|token|api_key|current_user|authorize|admin/i;
+/** Calls that stop a request without credentials (`authenticate!`, `authorize!`, `require_login`, `protected!`). */
+const REQUIRING_CALL =
+  /^(authenticate[a-z_]*!?|authorize!?|authorize_[a-z_]+!?|require_[a-z_]+!?|verify_[a-z_]+!?|ensure_[a-z_]+!?|login_required!?|protected!)$/;
+/** Reading who is signed in, without requiring anyone to be. */
+const READS_USER = /^(current_user|current_account|logged_in\?|signed_in\?|user_signed_in\?)$/;
 export const AUTHZ_NAME = /authoriz|admin|permission|role|policy|owner|can\?|forbid/i;
 
 export function analyse(index: ClassIndex, scope: Scope, opts: AnalyseOptions, into: Analysis = emptyAnalysis()): Analysis {
@@ -211,7 +219,7 @@ export function analyse(index: ClassIndex, scope: Scope, opts: AnalyseOptions, i
       const evidence = at(s.file, node);
 
       // Outcomes.
-      const outcome = outcomeOf(node, name, recv, opts.framework, s.node);
+      const outcome = outcomeOf(node, name, recv, opts.framework, s.node, opts.raised);
       if (outcome) {
         const o: Outcome = { status: outcome.status, evidence };
         const w = when();
@@ -226,13 +234,13 @@ export function analyse(index: ClassIndex, scope: Scope, opts: AnalyseOptions, i
         readParamReference(node, s.file, opts, into, bodyVars);
         continue;
       }
+      // Authentication and authorization calls inside the handler and the helpers it calls.
+      if (!recv && (node.type === 'call' || node.type === 'identifier')) {
+        if (REQUIRING_CALL.test(name) && AUTH_NAME.test(name)) into.inlineGuards.push({ text: oneLine(node.text), evidence, required: true });
+        else if (READS_USER.test(name)) into.inlineGuards.push({ text: name, evidence, required: false });
+      }
       if (node.type !== 'call') continue;
       readParamCall(node, name, recvText, s.file, opts, into);
-
-      // Authorization calls inside the handler.
-      if (!recv && /^(authorize!?|authorize_[a-z_]+!?|require_[a-z_]+!?|verify_[a-z_]+!?|ensure_[a-z_]+!?)$/.test(name) && AUTH_NAME.test(name)) {
-        into.inlineGuards.push({ text: oneLine(node.text), evidence });
-      }
 
       // Side effects.
       const effect = sideEffectOf(index, node, name, recv, models, varModels) ?? httpPartyCall(index, s.owner, node, name, recv);
@@ -392,7 +400,14 @@ interface RawOutcome {
   when?: string;
 }
 
-function outcomeOf(node: Node, name: string, recv: Node | undefined, framework: 'rails' | 'sinatra', scopeNode: Node): RawOutcome | undefined {
+function outcomeOf(
+  node: Node,
+  name: string,
+  recv: Node | undefined,
+  framework: 'rails' | 'sinatra',
+  scopeNode: Node,
+  raised: ReadonlyMap<string, number> | undefined,
+): RawOutcome | undefined {
   if (node.type === 'element_reference') return undefined;
   if (recv && !(name === 'find' || name === 'find_by!' || name === 'require' || name === 'expect')) return undefined;
   const opts = node.type === 'call' ? options(node) : new Map<string, Node>();
@@ -461,7 +476,7 @@ function outcomeOf(node: Node, name: string, recv: Node | undefined, framework: 
   }
   if (name === 'raise' && !recv) {
     const c = constantName(positional[0]) ?? constantName(positional[0]?.type === 'call' ? receiver(positional[0]) : undefined);
-    const status = c ? RAISED_STATUS[c] : undefined;
+    const status = c ? (raised?.get(c) ?? raised?.get(c.replace(/^.*::/, '')) ?? RAISED_STATUS[c]) : undefined;
     return status === undefined ? undefined : { status, when: undefined };
   }
   return undefined;

@@ -141,8 +141,11 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
   }
   if (method) analyse(index, { file: method.file, node: method.node, owner: className }, opts, analysis);
   const done: Analysis = finish(analysis);
-  for (const g of done.inlineGuards)
+  // Reading current_user is not a guard here: a controller's before_action filters say what is required.
+  for (const g of done.inlineGuards) {
+    if (g.required === false) continue;
     facts.guards.push({ kind: AUTHZ_NAME.test(g.text) ? 'authz' : 'auth', text: g.text, level: 'handler', evidence: g.evidence });
+  }
   const seen = new Set(facts.params.map((p) => `${p.in}\0${p.name}`));
   for (const p of done.params) {
     if (p.in === 'path' && seen.has(`path\0${p.name}`)) continue;

@@ -21,6 +21,7 @@ import {
   joinPath,
   line,
   literal,
+  nameList,
   type Node,
   oneLine,
   receiver,
@@ -64,16 +65,25 @@ export const sinatraExtractor: Extractor = {
       const routes: SinatraRoute[] = [];
       const filters: Filter[] = [];
       const appGuards: Guard[] = [];
-      const ctx: WalkContext = { context, routes, filters, appGuards };
-      for (const { file, node } of app.statements) visit(ctx, file, node, prefix, false);
+      const constants = new Map<string, string>();
+      for (const owner of [...index.ancestors(app.owner)].reverse()) {
+        for (const { node } of owner.statements) {
+          const left = node.type === 'assignment' ? node.childForFieldName('left') : undefined;
+          const value = node.type === 'assignment' ? stringValue(node.childForFieldName('right') ?? undefined) : undefined;
+          if (left?.type === 'constant' && value !== undefined) constants.set(left.text, value);
+        }
+      }
+      const ctx: WalkContext = { context, routes, filters, appGuards, constants };
+      for (const { file, node } of app.statements) visit(ctx, file, node, prefix, false, new Map());
       // Sinatra filters and middleware are inherited by subclasses.
       for (const parent of index.ancestors(app.owner).slice(1)) {
         for (const { file, node } of parent.statements) {
           const name = callName(node);
-          if (name === 'before' || name === 'use') visit({ ...ctx, routes: [] }, file, node, prefix, false);
+          if (name === 'before' || name === 'use') visit({ ...ctx, routes: [] }, file, node, prefix, false, new Map());
         }
       }
-      for (const route of routes) out.push(endpointFor(index, app.owner, route, filters, appGuards));
+      const raised = errorHandlers(index, app.owner);
+      for (const route of routes) out.push(endpointFor(index, app.owner, route, filters, appGuards, raised));
     }
     return out.sort(compareEndpoints);
   },
@@ -101,7 +111,12 @@ interface WalkContext {
   routes: SinatraRoute[];
   filters: Filter[];
   appGuards: Guard[];
+  /** String constants of the app and its ancestors (`PREFIX = '/admin'`), for interpolated paths. */
+  constants: Map<string, string>;
 }
+
+/** Block variables of the loops a route is defined in (`%w(users teams).each do |resource|`), bound to one element each. */
+type Bindings = ReadonlyMap<string, string>;
 
 const VERBS: Record<string, HttpMethod> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', options: 'OPTIONS', head: 'HEAD' };
 
@@ -142,15 +157,35 @@ function readMounts(files: readonly RubyFile[]): Map<string, string> {
   return out;
 }
 
-function visit(ctx: WalkContext, file: string, node: Node, prefix: string, inNamespace: boolean): void {
+function visit(ctx: WalkContext, file: string, node: Node, prefix: string, inNamespace: boolean, bindings: Bindings): void {
   if (node.type !== 'call' && node.type !== 'identifier') return;
-  if (node.type === 'call' && receiver(node)) return;
-  const name = callName(node) ?? '';
-  const block = blockOf(node);
   const warn = (message: string) => ctx.context.warn({ file, line: line(node), message });
+  // Routes defined in a loop over a literal list: `%w(users teams).each do |resource| get "/#{resource}" do ... end end`.
+  if (node.type === 'call' && receiver(node) && callName(node) === 'each') {
+    const items = nameList(receiver(node) ?? undefined);
+    const block = blockOf(node);
+    const variable = block?.childForFieldName('parameters')?.namedChildren[0]?.text;
+    if (!items || !block || !variable) return;
+    for (const item of items) {
+      const bound = new Map(bindings).set(variable, item);
+      for (const stmt of statements(block)) visit(ctx, file, stmt, prefix, inNamespace, bound);
+    }
+    return;
+  }
+  if (node.type === 'call' && receiver(node)) return;
+  let name = callName(node) ?? '';
+  const block = blockOf(node);
+  let routeArgs = node.type === 'call' ? args(node) : [];
+  // `send(verb, '/ping') { ... }` with the verb bound by a loop.
+  if ((name === 'send' || name === 'public_send') && routeArgs[0]) {
+    const verb = routeArgs[0].type === 'identifier' ? bindings.get(routeArgs[0].text) : stringValue(routeArgs[0]);
+    if (verb === undefined) return;
+    name = verb;
+    routeArgs = routeArgs.slice(1);
+  }
   if (VERBS[name] && block && node.type === 'call') {
-    const first = args(node)[0];
-    const path = first ? routePath(first, prefix, warn) : prefix || '/';
+    const first = routeArgs[0];
+    const path = first ? routePath(first, prefix, warn, { bindings, constants: ctx.constants }) : prefix || '/';
     if (path !== undefined) ctx.routes.push({ method: VERBS[name]!, path, file, call: node, block });
     return;
   }
@@ -162,13 +197,13 @@ function visit(ctx: WalkContext, file: string, node: Node, prefix: string, inNam
       return;
     }
     const inner = joinPath(prefix, sinatraPattern(value));
-    for (const stmt of statements(block)) visit(ctx, file, stmt, inner, true);
+    for (const stmt of statements(block)) visit(ctx, file, stmt, inner, true, bindings);
     return;
   }
   if (name === 'before' && block) {
     const first = node.type === 'call' ? args(node)[0] : undefined;
     if (first) {
-      const value = stringValue(first);
+      const value = interpolated(first, { bindings, constants: ctx.constants });
       if (value === undefined) {
         warn('before filter pattern is not a string; applied to no route');
         return;
@@ -189,8 +224,30 @@ function visit(ctx: WalkContext, file: string, node: Node, prefix: string, inNam
   }
 }
 
+/** A string, with its interpolations of loop variables and string constants filled in; undefined when any part is not known. */
+function interpolated(node: Node, scope: { bindings: Bindings; constants: ReadonlyMap<string, string> }): string | undefined {
+  const plain = stringValue(node);
+  if (plain !== undefined || node.type !== 'string') return plain;
+  let out = '';
+  for (const part of node.namedChildren) {
+    if (part.type === 'string_content') out += part.text;
+    else if (part.type === 'interpolation') {
+      const inner = part.namedChildren[0];
+      const value = inner?.type === 'identifier' ? scope.bindings.get(inner.text) : inner?.type === 'constant' ? scope.constants.get(inner.text) : undefined;
+      if (value === undefined || part.namedChildren.length !== 1) return undefined;
+      out += value;
+    } else return undefined;
+  }
+  return out;
+}
+
 /** A Sinatra route path as an OpenAPI template, or undefined (warned) when it cannot be one. */
-function routePath(node: Node, prefix: string, warn: (message: string) => void): string | undefined {
+function routePath(
+  node: Node,
+  prefix: string,
+  warn: (message: string) => void,
+  scope: { bindings: Bindings; constants: ReadonlyMap<string, string> } = { bindings: new Map(), constants: new Map() },
+): string | undefined {
   if (node.type === 'regex') {
     const converted = simpleRegex(node);
     if (converted === undefined) {
@@ -199,21 +256,25 @@ function routePath(node: Node, prefix: string, warn: (message: string) => void):
     }
     return joinPath(prefix, converted);
   }
-  const value = literal(node);
-  if (typeof value !== 'string') {
+  const value = interpolated(node, scope);
+  if (value === undefined) {
     warn(ROUTE_PATH_WARNING);
     return undefined;
   }
   return joinPath(prefix, sinatraPattern(value));
 }
 
-/** `/posts/:id.?:format?` → `/posts/:id`; a splat `*` → `:splat`. */
+/**
+ * `/posts/:id.?:format?` → `/posts/:id`; an optional trailing slash (`/items/?`) is one route
+ * without it; a splat `*` matches several segments → `*splat` (`{splat*}`).
+ */
 function sinatraPattern(path: string): string {
   let splats = 0;
   return path
     .replace(/\.?\??:format\?/g, '')
     .replace(/\/?:[A-Za-z_]\w*\?/g, '')
-    .replace(/\*/g, () => (splats++ === 0 ? ':splat' : `:splat${splats}`));
+    .replace(/(.)\/\?$/, '$1')
+    .replace(/\*/g, () => (splats++ === 0 ? '*splat' : `*splat${splats}`));
 }
 
 /** `%r{/posts/(\d+)}` → `/posts/:capture1`; named groups keep their names. Anything fancier: undefined. */
@@ -280,7 +341,38 @@ function filterGuard(filter: Filter): Guard | undefined {
   };
 }
 
-function endpointFor(index: ClassIndex, owner: string, route: SinatraRoute, filters: readonly Filter[], appGuards: readonly Guard[]): EndpointFacts {
+/** `error NotFoundError do status 404 ... end` in the app or its ancestors: exception class → the status its handler answers. */
+function errorHandlers(index: ClassIndex, owner: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const cls of [...index.ancestors(owner)].reverse()) {
+    for (const { node } of cls.statements) {
+      if (node.type !== 'call' || callName(node) !== 'error' || receiver(node)) continue;
+      const block = blockOf(node);
+      let status: number | undefined;
+      for (const n of block ? walk(block) : []) {
+        if (n.type === 'call' && !receiver(n) && /^(status|halt)$/.test(callName(n) ?? '')) {
+          status = statusOf(args(n)[0]);
+          if (status !== undefined) break;
+        }
+      }
+      if (status === undefined) continue;
+      for (const a of args(node)) {
+        const name = constantName(a);
+        if (name) out.set(name.replace(/^.*::/, ''), status);
+      }
+    }
+  }
+  return out;
+}
+
+function endpointFor(
+  index: ClassIndex,
+  owner: string,
+  route: SinatraRoute,
+  filters: readonly Filter[],
+  appGuards: readonly Guard[],
+  raised: ReadonlyMap<string, number>,
+): EndpointFacts {
   const pathParams = pathParamsOf(route.path);
   const applicable = filters.filter((f) => !f.pattern || f.pattern.test(route.path));
   const guards: Guard[] = appGuards.map((g) => ({ ...g }));
@@ -289,10 +381,10 @@ function endpointFor(index: ClassIndex, owner: string, route: SinatraRoute, filt
   for (const f of applicable) {
     const g = filterGuard(f);
     if (g) guards.push(g);
-    analyse(index, { file: f.file, node: f.block, owner }, { pathParams, framework: 'sinatra' }, analysis);
+    analyse(index, { file: f.file, node: f.block, owner }, { pathParams, framework: 'sinatra', raised }, analysis);
     filterSpans.push({ file: f.file, start: line(f.call), end: endLine(f.call), text: f.call.text });
   }
-  const own = analyse(index, { file: route.file, node: route.block, owner }, { pathParams, framework: 'sinatra' });
+  const own = analyse(index, { file: route.file, node: route.block, owner }, { pathParams, framework: 'sinatra', raised });
   if (!own.outcomes.some((o) => o.when === undefined && o.status < 400)) {
     // A route block's value is the response: 200 unless a halt or status said otherwise.
     const body = statements(route.block);
@@ -306,7 +398,10 @@ function endpointFor(index: ClassIndex, owner: string, route: SinatraRoute, filt
     (analysis[k] as unknown[]).push(...(own[k] as unknown[]));
   }
   const done = finish(analysis);
-  for (const g of done.inlineGuards) guards.push({ kind: AUTHZ_NAME.test(g.text) ? 'authz' : 'auth', text: g.text, level: 'handler', evidence: g.evidence });
+  for (const g of done.inlineGuards) {
+    const kind = g.required === false ? 'auth' : AUTHZ_NAME.test(g.text) ? 'authz' : 'auth';
+    guards.push({ kind, text: g.text, level: 'handler', ...(g.required !== undefined && { required: g.required }), evidence: g.evidence });
+  }
   const params: EndpointFacts['params'] = [...pathParams].sort().map((name) => {
     const use = done.params.find((p) => p.in === 'path' && p.name === name);
     return { name, in: 'path' as const, required: true, evidence: use?.evidence ?? at(route.file, route.call) };

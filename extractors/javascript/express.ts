@@ -31,6 +31,7 @@ import {
   catchAllSegment,
   cmp,
   ID_LIKE,
+  loopPaths,
   JOB_FUNCTION,
   JOB_RECEIVER,
   MAIL,
@@ -60,6 +61,9 @@ export const GUARD_PATTERNS: ReadonlyArray<{ kind: Guard['kind']; pattern: RegEx
   // a body parser answers 400 on a malformed body before any route, so it counts as validation
   { kind: 'validation', pattern: /validat|celebrate|joi|schema|express\.json|express\.urlencoded|bodyParser/i },
 ];
+
+/** Methods Express routes that a spec's method cannot be (WebDAV, TRACE, ...). */
+const OTHER_METHODS = new Set(['trace', 'connect', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'purge', 'search', 'report', 'mkactivity', 'checkout', 'merge', 'notify', 'subscribe', 'unsubscribe', 'link', 'unlink', 'acl', 'bind', 'rebind', 'unbind', 'source']);
 
 const ROUTE_METHODS: Record<string, HttpMethod | '*'> = {
   get: 'GET',
@@ -679,7 +683,7 @@ class ExpressReader {
       const visit = (node: ts.Node): undefined => {
         if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
           const name = node.expression.name.getText(sfc);
-          if (name in ROUTE_METHODS || name === 'use') calls.push(wrap(sf, node));
+          if (name in ROUTE_METHODS || name === 'use' || OTHER_METHODS.has(name)) calls.push(wrap(sf, node));
         }
         ts.forEachChild(node, visit);
         return undefined;
@@ -691,8 +695,14 @@ class ExpressReader {
       const callee = call.getExpression();
       if (!Node.isPropertyAccessExpression(callee)) continue;
       const name = callee.getName();
-      if (!(name in ROUTE_METHODS) && name !== 'use') continue;
       const args = call.getArguments();
+      if (OTHER_METHODS.has(name)) {
+        // Express routes these methods, but a spec cannot describe them: said, never dropped in silence.
+        if (args.length >= 2 && this.evaluate(callee.getExpression()).k === 'router')
+          this.warn(call, `a ${name.toUpperCase()} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`);
+        continue;
+      }
+      if (!(name in ROUTE_METHODS) && name !== 'use') continue;
       const recv = this.evaluate(callee.getExpression());
       if (recv.k === 'chain') {
         if (name === 'use') continue;
@@ -749,11 +759,25 @@ class ExpressReader {
   private paths(node: Node | undefined, call: Node): string[] | undefined {
     if (!node) return ['/'];
     const v = this.evaluate(node);
-    if (v.k !== 'str') {
+    const raws = v.k === 'str' ? [v.value] : loopPaths(node, (n) => {
+      const value = this.evaluate(n);
+      return value.k === 'str' ? value.value : undefined;
+    });
+    if (!raws) {
       this.warn(node, `cannot resolve route path statically: ${truncate(node.getText())}`);
       return undefined;
     }
-    const raw = v.value;
+    const out: string[] = [];
+    for (const raw of raws) {
+      const paths = this.pathVariants(raw, node, call);
+      if (!paths) return undefined;
+      out.push(...paths);
+    }
+    return out;
+  }
+
+  /** One route path string as templates: optional parameters give two, a catch-all keeps spanning segments. */
+  private pathVariants(raw: string, node: Node, call: Node): string[] | undefined {
     const { rest, catchAlls } = withoutCatchAll(raw);
     if (catchAlls > 1 || /[*()+[\]]/.test(rest.replace(/:\w+\??/g, ''))) {
       this.warn(node, `cannot resolve route path statically: pattern ${JSON.stringify(raw)}`);

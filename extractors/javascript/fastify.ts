@@ -34,6 +34,7 @@ import {
   guardOf,
   isFunction,
   joinPaths,
+  loopPaths,
   middlewareFn,
   newFacts,
   paramNames,
@@ -614,11 +615,24 @@ class FastifyReader {
       }
     }
     if (!pathNode || !handler) return;
-    const raw = this.code.str(pathNode);
-    if (raw === undefined) {
+    const raws = loopPaths(pathNode, (n) => this.code.str(n));
+    if (raws === undefined) {
       this.code.warn(pathNode, `cannot resolve route path statically: ${truncate(pathNode.getText())}`);
       return;
     }
+    for (const raw of raws) this.routeVariants(raw, pathNode, methods, prefix, handler, options, hooks, out);
+  }
+
+  private routeVariants(
+    raw: string,
+    pathNode: Node,
+    methods: Array<EndpointFacts['method']>,
+    prefix: string,
+    handler: Node,
+    options: Node | undefined,
+    hooks: Hook[],
+    out: Route[],
+  ): void {
     const t = templatePaths(raw);
     if ('problem' in t) {
       this.code.warn(pathNode, `cannot resolve route path statically: ${t.problem}`);

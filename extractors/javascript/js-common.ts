@@ -1376,6 +1376,70 @@ export function authRequired(name: string, fn: Node | undefined): boolean | unde
   return authRequirement(name, fn?.getText());
 }
 
+/**
+ * A route path written with a loop variable over a literal list, every value it takes:
+ * `for (const name of ['a', 'b']) app.get(`/status/${name}`, ...)` and
+ * `['users', 'teams'].forEach((r) => router.get('/' + r, ...))` are two routes each. `str`
+ * evaluates everything else (constants, literals); undefined when any part stays unknown.
+ */
+export function loopPaths(node: Node, str: (n: Node) => string | undefined): string[] | undefined {
+  const e = unwrap(node);
+  if (Node.isIdentifier(e)) {
+    const values = loopValues(e, str);
+    if (values) return values;
+  }
+  if (Node.isTemplateExpression(e)) {
+    let out = [e.getHead().getLiteralText()];
+    for (const span of e.getTemplateSpans()) {
+      const values = loopPaths(span.getExpression(), str);
+      if (!values) return undefined;
+      const tail = span.getLiteral().getLiteralText();
+      out = out.flatMap((head) => values.map((v) => head + v + tail));
+    }
+    return out;
+  }
+  if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    const left = loopPaths(e.getLeft(), str);
+    const right = loopPaths(e.getRight(), str);
+    return left && right ? left.flatMap((l) => right.map((r) => l + r)) : undefined;
+  }
+  const value = str(e);
+  return value === undefined ? undefined : [value];
+}
+
+/** The strings a loop variable takes: a `for...of` over a literal list, or the first parameter of a `forEach`/`map` callback over one. */
+function loopValues(id: Node, str: (n: Node) => string | undefined): string[] | undefined {
+  const decl = id.getSymbol()?.getDeclarations()[0];
+  if (!decl) return undefined;
+  let list: Node | undefined;
+  if (Node.isVariableDeclaration(decl)) {
+    const statement = decl.getParent()?.getParent();
+    if (statement && Node.isForOfStatement(statement)) list = statement.getExpression();
+  } else if (Node.isParameterDeclaration(decl)) {
+    const fn = decl.getParent();
+    const call = fn?.getParent();
+    if (fn && isFunction(fn) && (fn as Node & { getParameters(): Node[] }).getParameters()[0] === decl && call && Node.isCallExpression(call)) {
+      const callee = call.getExpression();
+      if (Node.isPropertyAccessExpression(callee) && /^(forEach|map|flatMap)$/.test(callee.getName()) && call.getArguments()[0] === fn) list = callee.getExpression();
+    }
+  }
+  return list ? literalStrings(list, str, 0) : undefined;
+}
+
+function literalStrings(node: Node, str: (n: Node) => string | undefined, depth: number): string[] | undefined {
+  const e = unwrap(node);
+  if (Node.isArrayLiteralExpression(e)) {
+    const values = e.getElements().map((el) => str(el));
+    return values.every((v): v is string => v !== undefined) ? values : undefined;
+  }
+  if (Node.isIdentifier(e) && depth < 4) {
+    const decl = e.getSymbol()?.getDeclarations()[0];
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    return init ? literalStrings(init, str, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
 /** A middleware, hook or guard expression as a guard, when its name says it is one. */
 export function guardOf(code: JsCodebase, expr: Node, level: NonNullable<Guard['level']>, fn?: Node): Guard | undefined {
   const e = unwrap(expr);

@@ -25,6 +25,7 @@ import {
   paramNames,
   precedingStatement,
   sortEndpoints,
+  loopPaths,
   templatePaths,
   truncate,
   unwrap,
@@ -400,9 +401,13 @@ class KoaReader {
           if (s !== undefined) rawPaths.push(s);
         }
       } else {
-        const s = this.resolvePath(pathNode, 'route path');
-        if (s === undefined) continue;
-        rawPaths.push(s);
+        const looped = pathNode && this.code.str(pathNode) === undefined ? loopPaths(pathNode, (n) => this.code.str(n)) : undefined;
+        if (looped) rawPaths.push(...looped);
+        else {
+          const s = this.resolvePath(pathNode, 'route path');
+          if (s === undefined) continue;
+          rawPaths.push(s);
+        }
       }
       const handler = e.args[e.args.length - 1]!;
       const routeMw = e.args.slice(0, -1).map((a) => ({ expr: a, level: 'handler' as const, scope: '' }));

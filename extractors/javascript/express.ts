@@ -63,7 +63,33 @@ export const GUARD_PATTERNS: ReadonlyArray<{ kind: Guard['kind']; pattern: RegEx
 ];
 
 /** Methods Express routes that a spec's method cannot be (WebDAV, TRACE, ...). */
-const OTHER_METHODS = new Set(['trace', 'connect', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'purge', 'search', 'report', 'mkactivity', 'checkout', 'merge', 'notify', 'subscribe', 'unsubscribe', 'link', 'unlink', 'acl', 'bind', 'rebind', 'unbind', 'source']);
+const OTHER_METHODS = new Set([
+  'trace',
+  'connect',
+  'propfind',
+  'proppatch',
+  'mkcol',
+  'copy',
+  'move',
+  'lock',
+  'unlock',
+  'purge',
+  'search',
+  'report',
+  'mkactivity',
+  'checkout',
+  'merge',
+  'notify',
+  'subscribe',
+  'unsubscribe',
+  'link',
+  'unlink',
+  'acl',
+  'bind',
+  'rebind',
+  'unbind',
+  'source',
+]);
 
 const ROUTE_METHODS: Record<string, HttpMethod | '*'> = {
   get: 'GET',
@@ -759,10 +785,13 @@ class ExpressReader {
   private paths(node: Node | undefined, call: Node): string[] | undefined {
     if (!node) return ['/'];
     const v = this.evaluate(node);
-    const raws = v.k === 'str' ? [v.value] : loopPaths(node, (n) => {
-      const value = this.evaluate(n);
-      return value.k === 'str' ? value.value : undefined;
-    });
+    const raws =
+      v.k === 'str'
+        ? [v.value]
+        : loopPaths(node, (n) => {
+            const value = this.evaluate(n);
+            return value.k === 'str' ? value.value : undefined;
+          });
     if (!raws) {
       this.warn(node, `cannot resolve route path statically: ${truncate(node.getText())}`);
       return undefined;

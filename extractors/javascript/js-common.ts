@@ -1420,7 +1420,8 @@ function loopValues(id: Node, str: (n: Node) => string | undefined): string[] | 
     const call = fn?.getParent();
     if (fn && isFunction(fn) && (fn as Node & { getParameters(): Node[] }).getParameters()[0] === decl && call && Node.isCallExpression(call)) {
       const callee = call.getExpression();
-      if (Node.isPropertyAccessExpression(callee) && /^(forEach|map|flatMap)$/.test(callee.getName()) && call.getArguments()[0] === fn) list = callee.getExpression();
+      if (Node.isPropertyAccessExpression(callee) && /^(forEach|map|flatMap)$/.test(callee.getName()) && call.getArguments()[0] === fn)
+        list = callee.getExpression();
     }
   }
   return list ? literalStrings(list, str, 0) : undefined;

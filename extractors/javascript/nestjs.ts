@@ -27,6 +27,7 @@
 import { Node, SyntaxKind, type ClassDeclaration, type Decorator, type MethodDeclaration } from 'ts-morph';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
 import {
+  authRequired,
   FactScanner,
   JsCodebase,
   buildEndpoint,
@@ -86,6 +87,16 @@ interface GuardItem {
   level: NonNullable<Guard['level']>;
 }
 
+/** A route selector of `forRoutes(...)` / `exclude(...)`: a controller class, or a path (with `*`) and maybe a method. */
+type RouteSelector = { controller: ClassDeclaration } | { path: RegExp; method?: string };
+
+/** `consumer.apply(AuthMiddleware).exclude(...).forRoutes(...)` in a module's `configure(consumer)`. */
+interface ModuleMiddleware {
+  middleware: Node[];
+  routes: RouteSelector[];
+  excluded: RouteSelector[];
+}
+
 export const nestjsExtractor: Extractor = {
   name: 'nestjs',
   language: 'javascript',
@@ -129,6 +140,7 @@ class NestReader {
   private readonly scanner: FactScanner;
   private prefix = '';
   private readonly appGuards: GuardItem[] = [];
+  private readonly moduleMiddleware: ModuleMiddleware[] = [];
   private globalValidation: Node | undefined;
 
   constructor(context: ExtractorContext) {
@@ -206,6 +218,7 @@ class NestReader {
           this.code.warn(call, 'RouterModule paths are not applied; routes of its modules are listed without them');
       }
     }
+    this.collectModuleMiddleware();
     // providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }]
     for (const sf of this.code.files.values()) {
       for (const obj of sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
@@ -216,6 +229,60 @@ class NestReader {
         if (provide.getText() === 'APP_PIPE' && /ValidationPipe/.test(use.getText())) this.globalValidation = use;
       }
     }
+  }
+
+  /**
+   * Middleware a module applies in `configure(consumer)`: each `consumer.apply(...)` chain with the
+   * routes its `forRoutes(...)` names (controllers, paths with `*`, `{ path, method }`) less those
+   * its `exclude(...)` names.
+   */
+  private collectModuleMiddleware(): void {
+    for (const call of this.code.calls()) {
+      if (!Node.isCallExpression(call)) continue;
+      const callee = call.getExpression();
+      if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'forRoutes') continue;
+      const entry: ModuleMiddleware = { middleware: [], routes: this.selectors(call.getArguments()), excluded: [] };
+      for (let link: Node = callee.getExpression(); Node.isCallExpression(link);) {
+        const inner = link.getExpression();
+        if (!Node.isPropertyAccessExpression(inner)) break;
+        if (inner.getName() === 'exclude') entry.excluded.push(...this.selectors(link.getArguments()));
+        if (inner.getName() === 'apply') entry.middleware.push(...link.getArguments());
+        link = inner.getExpression();
+      }
+      if (entry.middleware.length > 0) this.moduleMiddleware.push(entry);
+    }
+  }
+
+  private selectors(args: Node[]): RouteSelector[] {
+    const out: RouteSelector[] = [];
+    for (const a of args) {
+      const cls = this.code.cls(a);
+      if (cls?.getDecorator('Controller')) {
+        out.push({ controller: cls });
+        continue;
+      }
+      const obj = this.code.obj(a);
+      const pathNode = obj ? this.code.objectMember(obj, 'path') : a;
+      const path = pathNode ? this.code.str(pathNode) : undefined;
+      if (path === undefined) {
+        this.code.warn(a, `cannot read the middleware route ${truncate(a.getText())}; it is not applied`);
+        continue;
+      }
+      const methodNode = obj ? this.code.objectMember(obj, 'method') : undefined;
+      const method = methodNode ? /RequestMethod\.(\w+)/.exec(methodNode.getText())?.[1] : undefined;
+      out.push({ path: nestPathPattern(path), ...(method && method !== 'ALL' && { method }) });
+    }
+    return out;
+  }
+
+  /** Whether a module middleware chain applies to a route of `cls` at `path` (with and without the global prefix). */
+  private middlewareApplies(entry: ModuleMiddleware, cls: ClassDeclaration, method: string, path: string): boolean {
+    const bare = path.replace(new RegExp(`^/?${this.prefix.replace(/^\/|\/$/g, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$)`), '');
+    const matches = (sel: RouteSelector) =>
+      'controller' in sel
+        ? sel.controller === cls
+        : (!sel.method || sel.method === method) && (sel.path.test(trimSlashes(path)) || sel.path.test(trimSlashes(bare)));
+    return entry.routes.some(matches) && !entry.excluded.some(matches);
   }
 
   /** The paths of `@Controller(...)` / `@Get(...)`: none is '', a string, a list, `{ path }`. */
@@ -264,6 +331,23 @@ class NestReader {
     const guards: Guard[] = [];
     if (this.globalValidation && validation === this.globalValidation)
       guards.push({ kind: 'validation', text: truncate(this.globalValidation.getText()), level: 'app', evidence: this.code.at(this.globalValidation) });
+    for (const entry of this.moduleMiddleware) {
+      if (!this.middlewareApplies(entry, cls, httpMethod, fullPath)) continue;
+      for (const mw of entry.middleware) {
+        // A middleware class: its use() is what runs.
+        const use = this.code.cls(mw)?.getMethod('use');
+        // A middleware whose name says nothing is auth when its use() reads the request's credentials.
+        const readsCredentials = use !== undefined && /headers\.authorization|\bbearer\b|\bjwt\b|\.cookies\b/i.test(use.getText());
+        const required = readsCredentials ? authRequired('', use) : undefined;
+        const g =
+          guardOf(this.code, mw, 'router', use) ??
+          (readsCredentials
+            ? { kind: 'auth' as const, text: mw.getText(), level: 'router' as const, ...(required !== undefined && { required }), evidence: this.code.at(mw) }
+            : undefined);
+        if (g) guards.push(g);
+        if (use) this.scanner.scanFunction(use, facts, nestDialect, 'middleware', { ctx: [], reply: [] });
+      }
+    }
     for (const item of guardItems) {
       const g = guardOf(this.code, item.expr, item.level) ?? {
         kind: 'other' as const,
@@ -463,4 +547,17 @@ function envAt(node: Node): Env {
     returnFlows: false,
     stack: [node],
   };
+}
+
+/** A `forRoutes('cats/*')` path as a pattern over route paths without their leading and trailing slashes. */
+function nestPathPattern(path: string): RegExp {
+  const body = trimSlashes(path)
+    .split(/(\(\.\*\)|\*|:\w+)/)
+    .map((part) => (part === '(.*)' || part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/\{[^}]+\}/g, 'p').replace(/^\/+|\/+$/g, '');
 }

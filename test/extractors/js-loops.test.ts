@@ -11,7 +11,10 @@ import { runExtractors } from '../../extractors/run.js';
 function extract(files: Record<string, string>) {
   const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
   const result = runExtractors(project, { extractors: ALL_EXTRACTORS });
-  return { routes: result.endpoints.map((e) => `${e.framework} ${e.method} ${e.path}`).sort(), warnings: result.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`) };
+  return {
+    routes: result.endpoints.map((e) => `${e.framework} ${e.method} ${e.path}`).sort(),
+    warnings: result.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`),
+  };
 }
 
 describe('routes registered in loops over literal lists', () => {

@@ -11,7 +11,8 @@ import {
   blockOf,
   callName,
   constantName,
-  joinPath,
+  expandOptional,
+  joinKeepingOptional as joinPath,
   line,
   literal,
   nameList,
@@ -435,7 +436,12 @@ export function readRoutes(files: readonly RubyFile[], context: ExtractorContext
     if (!isRoutesFile(f)) continue;
     for (const block of drawBlocks(f)) body(f.file, block, { path: '', module: '' });
   }
-  return routes;
+  // An optional segment (`get 'posts(/page/:page)'`, `scope '(:locale)'`) is a route with it and one without.
+  return routes.flatMap((route) => {
+    const paths = expandOptional(route.path);
+    if (paths.length > 1) warn(route.file, route.node, `optional segment in ${route.path}: listed as ${paths.length} routes, ${paths.join(', ')}`);
+    return paths.map((path) => ({ ...route, path }));
+  });
 }
 
 /** Routes nested inside a resource go below its `/{resource_id}`. */

@@ -133,6 +133,13 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
   const opts = { pathParams, framework: 'rails' as const };
   for (const f of filters) {
     if (f.guard) facts.guards.push(f.guard);
+    // Devise's authenticate_<scope>! (a gem method, not the project's) answers 401 to a request that is not signed in.
+    if (!f.code && f.guard?.kind === 'auth' && /^authenticate_[a-z_]+!$/.test(f.name))
+      analysis.outcomes.push({
+        status: 401,
+        when: `not signed in (${f.name}; an HTML request is redirected to sign in instead)`,
+        ...(f.guard.evidence && { evidence: f.guard.evidence }),
+      });
     if (f.code) {
       analyse(index, f.code, opts, analysis);
       if (f.code.node.type === 'method')

@@ -346,3 +346,25 @@ export function normalisePath(path: string): string {
 export function joinPath(...parts: string[]): string {
   return normalisePath(parts.filter((x) => x !== '').join('/'));
 }
+
+/**
+ * Joined as joinPath does, but an optional group other than the format suffix (`(/page/:page)`,
+ * `(:locale)`) is kept, for expandOptional to turn into the routes it stands for.
+ */
+export function joinKeepingOptional(...parts: string[]): string {
+  let p = parts.filter((x) => x !== '').join('/');
+  for (let i = 0; i < 5 && /\(\.[^()]*\)/.test(p); i++) p = p.replace(/\(\.[^()]*\)/g, '');
+  p = p.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}').replace(/\*([A-Za-z_][A-Za-z0-9_]*)/g, '{$1*}');
+  p = `/${p}`.replace(/\/{2,}/g, '/');
+  if (p.length > 1) p = p.replace(/\/+$/, '');
+  return p;
+}
+
+/** A path with optional groups as every route it matches: `/posts(/page/{page})` is `/posts` and `/posts/page/{page}`. */
+export function expandOptional(path: string): string[] {
+  const group = /\(([^()]*)\)/.exec(path);
+  if (!group) return [normalisePath(path)];
+  const without = path.slice(0, group.index) + path.slice(group.index + group[0].length);
+  const withIt = path.slice(0, group.index) + group[1] + path.slice(group.index + group[0].length);
+  return [...new Set([...expandOptional(without), ...expandOptional(withIt)])];
+}

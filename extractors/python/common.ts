@@ -3,7 +3,8 @@
  * (parse once, warn about syntax errors, report progress), guard classification by name, and the
  * deterministic ordering of the output.
  */
-import type { EndpointFacts, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
+import { authRequired } from '../auth-requirement.js';
+import type { EndpointFacts, ExtractorContext, Guard, Outcome, Param, SourceProject } from '../types.js';
 import { cmp, oneLine, parsePyFile, parserProblem, type Node, type PyFile } from './tree.js';
 
 const MANIFEST = /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setup\.py|setup\.cfg)$/;
@@ -72,7 +73,24 @@ export function guardFromName(text: string, level: Guard['level'], evidence: str
   else if (AUTHZ_NAME.test(callee)) kind = 'authz';
   else if (AUTH_NAME.test(callee)) kind = 'auth';
   if (!kind) return undefined;
-  return { kind, text: t, level, evidence };
+  if (kind !== 'auth') return { kind, text: t, level, evidence };
+  // `@jwt_required(optional=True)`, `HTTPBearer(auto_error=False)`, `jwt_optional`, `Depends(get_current_user_optional)`: credentials read when present.
+  const required = /\b(optional\s*=\s*True|auto_error\s*=\s*False)\b/.test(t) ? false : authRequired(callee, undefined);
+  return { kind, text: t, level, ...(required !== undefined && { required }), evidence };
+}
+
+/**
+ * Statuses auth libraries answer for their own decorators: flask-jwt-extended's `jwt_required`
+ * answers 401 without a token and 422 for a malformed one. Only for a decorator that is the
+ * library's (no project function of that name).
+ */
+export function libraryAuthOutcomes(guard: Guard, projectDefined: boolean): Outcome[] {
+  if (projectDefined || guard.kind !== 'auth' || guard.required === false || !/^(flask_jwt_extended\.)?jwt_required\b/.test(guard.text)) return [];
+  const evidence = guard.evidence ? { evidence: guard.evidence } : {};
+  return [
+    { status: 401, when: 'no token (flask-jwt-extended)', ...evidence },
+    { status: 422, when: 'a malformed token (flask-jwt-extended)', ...evidence },
+  ];
 }
 
 /** The text of a decorator expression node as a guard, if it is one. */

@@ -8,6 +8,7 @@
  * like authentication, at app, router and handler level. Endpoints with any params also answer
  * 422 on invalid input (FastAPI's request validation).
  */
+import { authRequired } from '../auth-requirement.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
 import { analyseHandler, statusOf, type FunctionRef } from './analysis.js';
 import { AUTH_DEPENDENCY, decoratorGuard, dedupeGuards, detectPython, loadFiles, mergeParams, sortEndpoints, toMethod, HTTP_METHOD_NAMES } from './common.js';
@@ -394,8 +395,15 @@ function dependencyGuards(project: SourceProject, py: PyFile, node: Node | undef
     if (/limit|throttl/i.test(depName)) kind = 'rate_limit';
     else if (marker === 'Security' || AUTH_DEPENDENCY.test(depName)) kind = /permission|admin|role|scope|owner/i.test(depName) ? 'authz' : 'auth';
     if (!kind) continue;
-    guards.push({ kind, text: oneLine(call.text), level, evidence: at(py.file, call) });
     const sym = resolveExpr(project, py, dep.type === 'call' ? (dep.childForFieldName('function') ?? dep) : dep);
+    // A dependency that only reads a token (`get_current_user_optional`, `HTTPBearer(auto_error=False)`) lets anonymous requests in.
+    const required =
+      kind !== 'auth'
+        ? undefined
+        : /\bauto_error\s*=\s*False\b/.test(call.text)
+          ? false
+          : authRequired(depName, sym?.kind === 'function' ? sym.node.text : undefined);
+    guards.push({ kind, text: oneLine(call.text), level, ...(required !== undefined && { required }), evidence: at(py.file, call) });
     if (sym?.kind !== 'function') continue;
     refs.push({ py: sym.py, node: sym.node });
     // One level of sub-dependencies: get_current_active_user(user = Depends(get_current_user)).

@@ -9,7 +9,17 @@
  */
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param } from '../types.js';
 import { analyseHandler, type FunctionRef } from './analysis.js';
-import { decoratorGuard, dedupeGuards, detectPython, loadFiles, mergeParams, sortEndpoints, toMethod, HTTP_METHOD_NAMES } from './common.js';
+import {
+  decoratorGuard,
+  dedupeGuards,
+  detectPython,
+  libraryAuthOutcomes,
+  loadFiles,
+  mergeParams,
+  sortEndpoints,
+  toMethod,
+  HTTP_METHOD_NAMES,
+} from './common.js';
 import {
   at,
   calleeName,
@@ -238,6 +248,13 @@ function extractFlask(context: ExtractorContext): EndpointFacts[] {
         const method = m === '*' ? '*' : toMethod(m);
         if (!method || method === 'HEAD' || method === 'OPTIONS') continue;
         const facts = factsFor(method);
+        const statuses = new Set(facts.outcomes.map((o) => o.status));
+        const library = guards.flatMap((g) =>
+          libraryAuthOutcomes(
+            g,
+            extra.some((ref) => g.text.startsWith(ref.node.childForFieldName('name')?.text ?? '\0')),
+          ),
+        );
         endpoints.push({
           method,
           path: flaskPath(mount.prefix, converted),
@@ -245,7 +262,7 @@ function extractFlask(context: ExtractorContext): EndpointFacts[] {
           handler: facts.handler,
           params: mergeParams(params, facts.params),
           guards: dedupeGuards(guards),
-          outcomes: facts.outcomes,
+          outcomes: [...library.filter((o) => !statuses.has(o.status)), ...facts.outcomes],
           side_effects: facts.side_effects,
           volatile: facts.volatile,
           source_hash: facts.source_hash,

@@ -30,6 +30,7 @@ import {
   CACHE_RECEIVER,
   catchAllSegment,
   cmp,
+  headerValue,
   ID_LIKE,
   loopPaths,
   JOB_FUNCTION,
@@ -1397,6 +1398,8 @@ class ExpressReader {
   private addVolatile(node: Node, reason: string, env: Env, facts: Facts): void {
     // in a helper, only a value the helper hands back to the route matters
     if (env.depth > 0 && !(env.returnFlows && this.returned(node, env))) return;
+    // A header's value (`res.set('ETag', randomUUID())`) is not the body: the body is not volatile for it.
+    if (headerValue(node)) return;
     const name = assignedName(node) ?? (this.returned(node, env) ? env.fieldHint : undefined);
     let field = '$';
     if (name !== undefined) field = ID_LIKE.test(name) ? '$.id' : /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : '$';

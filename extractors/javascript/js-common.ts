@@ -1256,6 +1256,8 @@ export class FactScanner {
 
   private addVolatile(node: Node, reason: string, env: Env, facts: Facts): void {
     if (env.depth > 0 && !(env.returnFlows && returned(node, env)) && !assignedToProperty(node)) return;
+    // A header's value (`res.set('ETag', randomUUID())`) is not the body: the body is not volatile for it.
+    if (headerValue(node)) return;
     const name = assignedName(node) ?? (returned(node, env) ? env.fieldHint : undefined);
     let field = '$';
     if (name !== undefined) field = ID_LIKE.test(name) ? '$.id' : /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : '$';
@@ -1267,6 +1269,30 @@ export class FactScanner {
     if (facts.volatile.some((v) => v.field === field)) return;
     facts.volatile.push({ field, reason: fullReason, evidence: this.evidence(node, env) });
   }
+}
+
+/** Whether a value is (part of) the value argument of a response-header setter: `res.set(name, v)`, `setHeader`, `header`, `append`, `ctx.set`. */
+export function headerValue(node: Node): boolean {
+  let cur: Node = node;
+  for (let parent = cur.getParent(); parent; cur = parent, parent = parent.getParent()) {
+    if (Node.isCallExpression(parent)) {
+      const callee = parent.getExpression();
+      const args = parent.getArguments();
+      if (Node.isPropertyAccessExpression(callee) && /^(set|setHeader|header|append)$/.test(callee.getName()) && args.length >= 2 && args.indexOf(cur) > 0)
+        return true;
+      if (args.includes(cur)) return false;
+      continue;
+    }
+    if (!(
+      Node.isTemplateSpan(parent) ||
+      Node.isTemplateExpression(parent) ||
+      Node.isBinaryExpression(parent) ||
+      Node.isParenthesizedExpression(parent) ||
+      Node.isPropertyAccessExpression(parent)
+    ))
+      return false;
+  }
+  return false;
 }
 
 /** `{ ..., createdAt: new Date() }` inside an object a helper builds and saves: it reaches the response too. */

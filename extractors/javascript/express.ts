@@ -31,6 +31,7 @@ import {
   catchAllSegment,
   cmp,
   headerValue,
+  HTTP_ERROR_NAMES,
   ID_LIKE,
   loopPaths,
   JOB_FUNCTION,
@@ -157,6 +158,7 @@ type Val =
   | { k: 'routerFn' }
   | { k: 'str'; value: string }
   | { k: 'ext'; module: string; member: string | undefined }
+  | { k: 'cls'; node: Node }
   | { k: 'unknown' };
 
 interface RouterInfo {
@@ -203,6 +205,8 @@ interface Env {
   rootLine: number | undefined;
   reqNames: Set<string>;
   resNames: Set<string>;
+  /** The route function's `next` parameter: an error handed to it is answered by the error handler. */
+  nextNames?: Set<string>;
   bindings: Map<string, { expr: Node; env: Env } | undefined>;
   /** The nearest `if` around the call in the caller, for facts found in a helper without their own. */
   when: string | undefined;
@@ -554,6 +558,7 @@ class ExpressReader {
     try {
       if (Node.isFunctionDeclaration(decl) || Node.isFunctionExpression(decl) || Node.isArrowFunction(decl) || Node.isMethodDeclaration(decl))
         val = { k: 'fn', node: decl };
+      else if (Node.isClassDeclaration(decl)) val = { k: 'cls', node: decl };
       else if (Node.isVariableDeclaration(decl)) {
         const init = decl.getInitializer();
         if (init) val = this.evaluate(init);
@@ -1069,6 +1074,7 @@ class ExpressReader {
       rootLine: undefined,
       reqNames: new Set([params[reqIndex]].filter((n): n is string => !!n)),
       resNames: new Set([params[reqIndex + 1]].filter((n): n is string => !!n)),
+      nextNames: new Set([params[reqIndex + 2]].filter((n): n is string => !!n)),
       bindings: new Map(),
       when: undefined,
       whenIf: undefined,
@@ -1092,6 +1098,12 @@ class ExpressReader {
     for (const node of nodes) {
       if (env.depth === 0 || env.reqNames.size > 0) this.param(node, env, aliases, facts);
       if (Node.isNewExpression(node)) this.volatileNew(node, env, facts);
+      if (Node.isThrowStatement(node)) {
+        // Express's error handler answers a thrown error with its status (http-errors, a project class with one).
+        const status = errorStatus(node.getExpression(), (n) => this.classOf(n));
+        if (status !== undefined) this.addOutcome(status, node, env, facts, undefined);
+        continue;
+      }
       if (!Node.isCallExpression(node)) continue;
       this.outcome(node, env, facts);
       const followed = this.sideEffect(node, env, facts);
@@ -1122,6 +1134,12 @@ class ExpressReader {
   private outcome(call: Node, env: Env, facts: Facts): void {
     if (!Node.isCallExpression(call)) return;
     const callee = call.getExpression();
+    // next(createError(422)): handed to the error handler, which answers with the error's status.
+    if (Node.isIdentifier(callee) && env.nextNames?.has(callee.getText()) && call.getArguments()[0]) {
+      const status = errorStatus(call.getArguments()[0]!, (n) => this.classOf(n));
+      if (status !== undefined) this.addOutcome(status, call, env, facts, undefined);
+      return;
+    }
     if (!Node.isPropertyAccessExpression(callee) || !SEND_METHODS.has(callee.getName())) return;
     let status: Node | 'ok' | undefined;
     let recv: Node = callee.getExpression();
@@ -1152,6 +1170,12 @@ class ExpressReader {
       code = v;
     }
     this.addOutcome(code, call, env, facts, bodyNode);
+  }
+
+  /** The project class an expression names, through requires and imports. */
+  private classOf(expr: Node): Node | undefined {
+    const v = this.evaluate(expr);
+    return v.k === 'cls' ? v.node : undefined;
   }
 
   /** `res.status(N); ...; res.send(x)` in the same block. */
@@ -1512,6 +1536,7 @@ const FUNCTION_KINDS: ReadonlySet<SyntaxKind> = new Set([
 ]);
 /** What `scan` looks at: the kinds `param`, `volatileNew` and the call handlers act on. */
 const SCAN_KINDS: ReadonlySet<SyntaxKind> = new Set([
+  SyntaxKind.ThrowStatement,
   SyntaxKind.PropertyAccessExpression,
   SyntaxKind.ElementAccessExpression,
   SyntaxKind.VariableDeclaration,
@@ -1593,4 +1618,66 @@ function underPrefix(full: string, scope: string): boolean {
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The status of an error handed to Express's error handler: http-errors (`createError(404, ...)`,
+ * `createError.NotFound()`, `new createError.NotFound()`), or a project error class with a
+ * literal `status`/`statusCode` (a property, `this.status = N`, or `super(message, N)` to a base
+ * that stores it). Undefined when the error carries no status the code shows.
+ */
+function errorStatus(expr: Node, classOf: (n: Node) => Node | undefined, depth = 0): number | undefined {
+  const e = Node.isParenthesizedExpression(expr) || Node.isAwaitExpression(expr) ? expr.getExpression() : expr;
+  if (depth > 4 || !(Node.isCallExpression(e) || Node.isNewExpression(e))) return undefined;
+  const callee = e.getExpression();
+  const args = e.getArguments();
+  const text = callee.getText();
+  if (/^(createError|createHttpError|httpErrors|HttpError)$/.test(text)) {
+    const first = args[0];
+    return first && Node.isNumericLiteral(first) ? Number(first.getLiteralValue()) : undefined;
+  }
+  if (Node.isPropertyAccessExpression(callee) && /^(createError|createHttpError|httpErrors)$/.test(callee.getExpression().getText())) {
+    const key = Object.keys(HTTP_ERROR_NAMES).find(
+      (k) =>
+        k.toLowerCase() ===
+        callee
+          .getName()
+          .toLowerCase()
+          .replace(/error$/, ''),
+    );
+    return key ? HTTP_ERROR_NAMES[key] : undefined;
+  }
+  const cls = classOf(callee);
+  return cls ? classStatus(cls, args, depth) : undefined;
+}
+
+function classStatus(cls: Node, args: Node[], depth: number): number | undefined {
+  if (!Node.isClassDeclaration(cls) || depth > 4) return undefined;
+  for (const prop of cls.getProperties()) {
+    const init = prop.getInitializer();
+    if (/^(status|statusCode)$/.test(prop.getName()) && init && Node.isNumericLiteral(init)) return Number(init.getLiteralValue());
+  }
+  for (const ctor of cls.getConstructors()) {
+    const params = ctor.getParameters().map((p) => p.getName());
+    const valueOf = (n: Node): number | undefined => {
+      if (Node.isNumericLiteral(n)) return Number(n.getLiteralValue());
+      const i = Node.isIdentifier(n) ? params.indexOf(n.getText()) : -1;
+      const given = i >= 0 ? args[i] : undefined;
+      return given && Node.isNumericLiteral(given) ? Number(given.getLiteralValue()) : undefined;
+    };
+    for (const bin of ctor.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+      if (/^this\.(status|statusCode)$/.test(bin.getLeft().getText()) && bin.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
+        const n = valueOf(bin.getRight());
+        if (n !== undefined) return n;
+      }
+    }
+    const base = cls.getBaseClass();
+    for (const call of ctor.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      if (call.getExpression().getKind() !== SyntaxKind.SuperKeyword || !base) continue;
+      const n = classStatus(base, call.getArguments(), depth + 1);
+      if (n !== undefined) return n;
+    }
+  }
+  const base = cls.getBaseClass();
+  return base && cls.getConstructors().length === 0 ? classStatus(base, args, depth + 1) : undefined;
 }

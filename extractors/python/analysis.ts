@@ -219,13 +219,41 @@ export function statusOf(node: Node | undefined): number | undefined {
   return undefined;
 }
 
+/** An f-string as the message it reads as: `f"Refund ({amount}) is too big"` → `Refund (<amount>) is too big`. */
+function messageTemplate(node: Node): string | undefined {
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map((c) => stringValue(c) ?? messageTemplate(c));
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  if (node.type !== 'string') return undefined;
+  let out = '';
+  for (const c of node.namedChildren) {
+    if (c.type === 'string_content' || c.type === 'escape_sequence') out += c.text;
+    else if (c.type === 'interpolation') out += `<${oneLine(c.namedChildren[0]?.text ?? '?')}>`;
+  }
+  return out;
+}
+
 /** A Python literal as JSON, or undefined when any part is not literal. */
 export function pyLiteral(node: Node | undefined): unknown {
   if (!node) return undefined;
   switch (node.type) {
     case 'string':
     case 'concatenated_string':
-      return stringValue(node);
+      return stringValue(node) ?? messageTemplate(node);
+    case 'binary_operator': {
+      // "Refund %s is negative" % amount
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      const format = left ? stringValue(left) : undefined;
+      if (format === undefined || !right || node.childForFieldName('operator')?.text !== '%') return undefined;
+      const values = right.type === 'tuple' ? right.namedChildren : [right];
+      let i = 0;
+      return format.replace(
+        /%(\([^)]*\))?[-+ #0]*\d*(\.\d+)?[sdifrx]/g,
+        (_, key: string | undefined) => `<${key ? key.slice(1, -1) : oneLine(values[i++]?.text ?? '?')}>`,
+      );
+    }
     case 'integer':
     case 'float': {
       const n = Number(node.text.replace(/_/g, ''));
@@ -267,6 +295,20 @@ export function pyLiteral(node: Node | undefined): unknown {
       return out;
     }
     case 'call': {
+      // "Refund {} is one".format(amount)
+      const fn = node.childForFieldName('function');
+      const template =
+        fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format' ? stringValue(fn.childForFieldName('object')) : undefined;
+      if (template !== undefined) {
+        const given = node.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+        const positionalArgs = given.filter((a) => a.type !== 'keyword_argument');
+        let i = 0;
+        return template.replace(/\{([^{}]*)\}/g, (_, key: string) => {
+          const byName = given.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === key);
+          const arg = byName?.childForFieldName('value') ?? (/^\d+$/.test(key) ? positionalArgs[Number(key)] : key === '' ? positionalArgs[i++] : undefined);
+          return `<${oneLine(arg?.text ?? key)}>`;
+        });
+      }
       // jsonify(...)/dict(...) with keyword or one literal argument.
       const name = calleeName(node);
       if (name !== 'jsonify' && name !== 'dict') return undefined;

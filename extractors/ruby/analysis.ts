@@ -418,7 +418,7 @@ function outcomeOf(
       const status = explicit ? statusOf(explicit) : 200;
       if (status === undefined) return undefined;
       const bodyNode = opts.get('json') ?? opts.get('plain') ?? opts.get('body') ?? opts.get('xml');
-      const body = bodyNode ? literal(bodyNode) : undefined;
+      const body = bodyNode ? literal(bodyNode, true) : undefined;
       return body === undefined ? { status } : { status, body };
     }
     if ((name === 'send_data' || name === 'send_file') && !recv) {
@@ -448,10 +448,10 @@ function outcomeOf(
       const jsonArgs = second?.type === 'call' && callName(second) === 'json' && !receiver(second) ? second.childForFieldName('arguments') : undefined;
       const body = jsonArgs
         ? args(second!).length === 1
-          ? literal(args(second!)[0]!)
-          : pairsLiteral(jsonArgs.namedChildren)
+          ? literal(args(second!)[0]!, true)
+          : pairsLiteral(jsonArgs.namedChildren, true)
         : second
-          ? literal(second)
+          ? literal(second, true)
           : undefined;
       return body === undefined ? { status } : { status, body };
     }
@@ -470,7 +470,7 @@ function outcomeOf(
       if (precedingStatus(node, scopeNode) || insideCall(node, /^(halt|error|status|redirect)$/)) return undefined;
       const first = positional[0];
       const list = node.childForFieldName('arguments');
-      const body = name !== 'json' ? undefined : first ? literal(first) : list ? pairsLiteral(list.namedChildren) : undefined;
+      const body = name !== 'json' ? undefined : first ? literal(first, true) : list ? pairsLiteral(list.namedChildren, true) : undefined;
       return body === undefined ? { status: 200 } : { status: 200, body };
     }
   }

@@ -6,7 +6,7 @@
  */
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, SourceProject } from '../types.js';
-import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, finish, type Analysis } from './analysis.js';
+import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, finish, statusOf, type Analysis } from './analysis.js';
 import { ClassIndex, type MethodDef } from './classes.js';
 import { readRoutes, type RailsRoute } from './rails-routes.js';
 import {
@@ -15,6 +15,7 @@ import {
   blockOf,
   callName,
   camelize,
+  constantName,
   endLine,
   line,
   nameList,
@@ -130,7 +131,7 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
   const analysis = emptyAnalysis();
   const filters = activeFilters(index, className, route.action);
   const hashed: MethodDef[] = [];
-  const opts = { pathParams, framework: 'rails' as const };
+  const opts = { pathParams, framework: 'rails' as const, raised: rescueHandlers(index, className) };
   for (const f of filters) {
     if (f.guard) facts.guards.push(f.guard);
     // Devise's authenticate_<scope>! (a gem method, not the project's) answers 401 to a request that is not signed in.
@@ -166,6 +167,37 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
     facts.source_hash = endpointSourceHash({ file: method.file, start: line(method.node), end: endLine(method.node), text: method.node.text }, spans);
   }
   return facts;
+}
+
+/**
+ * `rescue_from ForbiddenError, with: :forbidden` or `rescue_from ForbiddenError do ... end` in the
+ * controller or its ancestors: exception class → the status its handler renders (`render ...,
+ * status: :forbidden`, `head :not_found`).
+ */
+function rescueHandlers(index: ClassIndex, className: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const cls of [...index.ancestors(className)].reverse()) {
+    for (const { node } of cls.statements) {
+      if (node.type !== 'call' || callName(node) !== 'rescue_from' || receiver(node)) continue;
+      const handler = options(node).get('with');
+      const name = handler ? stringValue(handler) : undefined;
+      const body = name ? index.method(cls.name, name)?.node : blockOf(node);
+      let status: number | undefined;
+      for (const n of body ? walk(body) : []) {
+        if (n.type !== 'call' || receiver(n)) continue;
+        const called = callName(n);
+        const given = called === 'render' ? options(n).get('status') : called === 'head' ? args(n)[0] : undefined;
+        status = given ? statusOf(given) : undefined;
+        if (status !== undefined) break;
+      }
+      if (status === undefined) continue;
+      for (const a of args(node)) {
+        const exception = constantName(a);
+        if (exception) out.set(exception.replace(/^.*::/, ''), status);
+      }
+    }
+  }
+  return out;
 }
 
 /** True when every ancestor is in the project up to a Rails base class: a missing action is a real gap. */

@@ -184,7 +184,12 @@ export function statements(node: Node | undefined | null): Node[] {
 export type Literal = string | number | boolean | null | Literal[] | { [key: string]: Literal };
 
 /** The value of a Ruby literal (symbols as their names), or undefined for anything computed. */
-export function literal(node: Node): Literal | undefined {
+/**
+ * A Ruby literal as JSON, or undefined when any part is not literal. `messages`: an interpolated
+ * string is read as the message it makes (`"Widget #{w.name} found"` → `Widget <w.name> found`),
+ * for response bodies; never for paths.
+ */
+export function literal(node: Node, messages = false): Literal | undefined {
   switch (node.type) {
     case 'string':
     case 'bare_string':
@@ -194,6 +199,7 @@ export function literal(node: Node): Literal | undefined {
       for (const c of node.namedChildren) {
         if (c.type === 'string_content') out += c.text;
         else if (c.type === 'escape_sequence') out += unescape(c.text);
+        else if (messages && c.type === 'interpolation') out += `<${oneLine(c.namedChildren[0]?.text ?? '?')}>`;
         else return undefined;
       }
       return out;
@@ -213,27 +219,27 @@ export function literal(node: Node): Literal | undefined {
     case 'nil':
       return null;
     case 'parenthesized_statements':
-      return node.namedChildren.length === 1 && node.namedChildren[0] ? literal(node.namedChildren[0]) : undefined;
+      return node.namedChildren.length === 1 && node.namedChildren[0] ? literal(node.namedChildren[0], messages) : undefined;
     case 'array':
     case 'string_array':
     case 'symbol_array': {
       const out: Literal[] = [];
       for (const c of node.namedChildren) {
-        const v = literal(c);
+        const v = literal(c, messages);
         if (v === undefined) return undefined;
         out.push(v);
       }
       return out;
     }
     case 'hash':
-      return pairsLiteral(node.namedChildren);
+      return pairsLiteral(node.namedChildren, messages);
     default:
       return undefined;
   }
 }
 
 /** `{a: 1, 'b' => 'x'}` or keyword arguments `json(a: 1)` as an object, if every pair is literal. */
-export function pairsLiteral(nodes: readonly Node[]): Literal | undefined {
+export function pairsLiteral(nodes: readonly Node[], messages = false): Literal | undefined {
   const out: { [key: string]: Literal } = {};
   for (const c of nodes) {
     if (c.type === 'comment') continue;
@@ -242,7 +248,7 @@ export function pairsLiteral(nodes: readonly Node[]): Literal | undefined {
     const v = c.childForFieldName('value');
     if (!k || !v) return undefined;
     const key = keyName(k);
-    const value = literal(v);
+    const value = literal(v, messages);
     if (key === undefined || value === undefined) return undefined;
     out[key] = value;
   }

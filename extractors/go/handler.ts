@@ -161,6 +161,7 @@ function readParams(index: GoIndex, f: Fn, out: Param[]): void {
     };
     if (!name) continue;
     const otext = operand?.text ?? '';
+    for (const p of wrappedParams(f, call)) add(p);
     if (name === 'PathValue' && lit(0) !== undefined) add({ name: lit(0)!, in: 'path', required: true, ...typed() });
     else if (name === 'URLParam' && otext === 'chi' && lit(1) !== undefined) add({ name: lit(1)!, in: 'path', required: true, ...typed() });
     else if (name === 'Param' && operand && lit(0) !== undefined && a.length === 1) add({ name: lit(0)!, in: 'path', required: true, ...typed() });
@@ -186,6 +187,53 @@ function readParams(index: GoIndex, f: Fn, out: Param[]): void {
       if (target) bodyFields(index, f, target, 'path', 'uri', out);
     }
   }
+}
+
+/** Where each request accessor reads from, by the argument that names the value. */
+const ACCESSORS: Readonly<Record<string, { in: Param['in']; arg: number }>> = {
+  Query: { in: 'query', arg: 0 },
+  DefaultQuery: { in: 'query', arg: 0 },
+  QueryParam: { in: 'query', arg: 0 },
+  GetQuery: { in: 'query', arg: 0 },
+  QueryArray: { in: 'query', arg: 0 },
+  PathValue: { in: 'path', arg: 0 },
+  Param: { in: 'path', arg: 0 },
+  URLParam: { in: 'path', arg: 1 },
+  GetHeader: { in: 'header', arg: 0 },
+  FormValue: { in: 'body', arg: 0 },
+  PostFormValue: { in: 'body', arg: 0 },
+};
+
+/**
+ * Params a project helper reads for its caller: `queryInt(c, "limit", 20)` whose body calls
+ * `c.Query(key)` with its own `key` parameter reads the query parameter `limit` (an integer when
+ * the helper parses it with strconv).
+ */
+function wrappedParams(f: Fn, call: Node): Param[] {
+  const d = resolveCall(f.env, call);
+  if (!d || d.node === f.node) return [];
+  const names = (d.node.childForFieldName('parameters')?.namedChildren ?? []).flatMap((p) => p.childrenForFieldName('name').map((n) => n.text));
+  const out: Param[] = [];
+  for (const inner of d.node.descendantsOfType('call_expression')) {
+    const name = calleeName(inner);
+    const operand = calleeOperand(inner)?.text ?? '';
+    const accessor =
+      name === 'Get' && /\.URL\.Query\(\)$/.test(operand)
+        ? { in: 'query' as const, arg: 0 }
+        : name === 'Get' && /\.Header$/.test(operand)
+          ? { in: 'header' as const, arg: 0 }
+          : name
+            ? ACCESSORS[name]
+            : undefined;
+    const key = accessor ? args(inner)[accessor.arg] : undefined;
+    const index = key?.type === 'identifier' ? names.indexOf(key.text) : -1;
+    const given = index >= 0 ? args(call)[index] : undefined;
+    const value = given ? constString(f.env.index, f.file, given) : undefined;
+    if (!accessor || value === undefined) continue;
+    const integer = /strconv\.(Atoi|ParseInt|ParseUint)\(/.test(d.node.text);
+    out.push({ name: value, in: accessor.in, ...(accessor.in === 'path' && { required: true }), ...(integer && { type: 'integer' }) });
+  }
+  return out;
 }
 
 function isSqlCall(call: Node): boolean {

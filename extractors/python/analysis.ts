@@ -903,16 +903,24 @@ function requestParams(ref: FunctionRef): Param[] {
   };
   // Locals holding the JSON body: `data = request.get_json()`, `payload = json.loads(request.body)`.
   const bodyVars = new Set<string>();
+  // Locals holding a request source through a wrapper: `args = CaseInsensitiveDict(request.args.items())`, `q = dict(request.GET)`.
+  const aliases = new Map<string, Param['in']>();
   for (const n of walk(body)) {
     if (n.type !== 'assignment') continue;
     const l = n.childForFieldName('left');
     const r = n.childForFieldName('right');
-    if (l?.type === 'identifier' && r && /^(request\.(get_json\(.*\)|json|data)|json\.loads\(request\.(body|data)\))$/s.test(r.text.replace(/\s+/g, '')))
-      bodyVars.add(l.text);
+    if (l?.type !== 'identifier' || !r) continue;
+    if (/^(request\.(get_json\(.*\)|json|data)|json\.loads\(request\.(body|data)\))$/s.test(r.text.replace(/\s+/g, ''))) bodyVars.add(l.text);
+    else if (SOURCES[r.text]) aliases.set(l.text, SOURCES[r.text]!);
+    else if (r.type === 'call') {
+      const wrapped = /^[\w.]+\(\s*(request\.\w+)(\.(items|to_dict|lists)\(\))?\s*\)$/s.exec(r.text);
+      const where = wrapped ? SOURCES[wrapped[1]!] : undefined;
+      if (where) aliases.set(l.text, where);
+    }
   }
   const out: Param[] = [];
   const add = (source: string, key: string | undefined, required: boolean, site: Node, type?: string) => {
-    let where = SOURCES[source];
+    let where = SOURCES[source] ?? aliases.get(source);
     if (!where && bodyVars.has(source)) where = 'body';
     if (!where || !key) return;
     let name = key;

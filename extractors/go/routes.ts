@@ -535,6 +535,14 @@ export class RouteInterpreter {
         const pattern = this.path(file, a[0], site);
         if (pattern === undefined) return undefined;
         const parsed = parseServeMuxPattern(pattern);
+        if (parsed.unsupported) {
+          this.warn({
+            file: file.file,
+            line: line(site),
+            message: `a ${parsed.unsupported} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`,
+          });
+          return undefined;
+        }
         const target = a[1];
         if (!target) return undefined;
         const u = this.unwrap(target, scope, fn);
@@ -868,17 +876,20 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const key = (d: FuncDecl) => `${d.file.file}:${d.node.startIndex}`;
 
 /** Go 1.22 ServeMux patterns: `[METHOD ][HOST]/[PATH]`, `{name}`, `{name...}`, `{$}`. */
-export function parseServeMuxPattern(pattern: string): { method: HttpMethodOrAny; path: string } {
+export function parseServeMuxPattern(pattern: string): { method: HttpMethodOrAny; path: string; unsupported?: string } {
   let rest = pattern.trim();
   let method: HttpMethodOrAny = '*';
+  let unsupported: string | undefined;
   const m = /^([A-Z]+)\s+(.*)$/.exec(rest);
   if (m?.[1] && m[2] !== undefined) {
-    method = (VERBS as readonly string[]).includes(m[1]) ? (m[1] as HttpMethodOrAny) : '*';
+    // A method a spec cannot describe (TRACE, CONNECT, ...) is not any method: the route is reported, not widened.
+    if ((VERBS as readonly string[]).includes(m[1])) method = m[1] as HttpMethodOrAny;
+    else unsupported = m[1];
     rest = m[2].trim();
   }
   const slash = rest.indexOf('/');
   if (slash > 0) rest = rest.slice(slash);
-  return { method, path: convertPath('net/http', rest) };
+  return { method, path: convertPath('net/http', rest), ...(unsupported && { unsupported }) };
 }
 
 /**

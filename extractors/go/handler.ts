@@ -317,11 +317,40 @@ export function statusOf(f: CodeRef, expr: Node | undefined, allowInt = true): n
   return undefined;
 }
 
+/**
+ * A message built from pieces, as the code means it: `fmt.Sprintf("item %s not found", id)` →
+ * `item <id> not found`, `"item " + id + " not found"` likewise. Undefined for anything else.
+ */
+function messageValue(expr: Node): string | undefined {
+  if (expr.type === 'call_expression' && /^fmt\.(Sprintf|Errorf)$/.test(expr.childForFieldName('function')?.text ?? '')) {
+    const [format, ...values] = args(expr);
+    const text = format ? stringValue(format) : undefined;
+    if (text === undefined) return undefined;
+    let i = 0;
+    return text.replace(/%%|%[-+# 0]*\d*(\.\d+)?[a-zA-Z]/g, (verb) => (verb === '%%' ? '%' : `<${oneLine(values[i++]?.text ?? '?')}>`));
+  }
+  if (expr.type === 'binary_expression' && expr.childForFieldName('operator')?.text === '+') {
+    const left = expr.childForFieldName('left');
+    const right = expr.childForFieldName('right');
+    if (!left || !right) return undefined;
+    const part = (n: Node) => stringValue(n) ?? messageValue(n) ?? `<${oneLine(n.text)}>`;
+    const l = part(left);
+    const r = part(right);
+    // At least one side must be text the code wrote, or this is no message.
+    return stringValue(left) !== undefined || stringValue(right) !== undefined || messageValue(left) !== undefined || messageValue(right) !== undefined
+      ? l + r
+      : undefined;
+  }
+  return undefined;
+}
+
 /** A literal body: strings, numbers, booleans, nil and maps/slices of them; undefined otherwise. */
 export function literalValue(expr: Node | undefined): unknown {
   if (!expr) return undefined;
   const s = stringValue(expr);
   if (s !== undefined) return s;
+  const message = messageValue(expr);
+  if (message !== undefined) return message;
   switch (expr.type) {
     case 'int_literal':
     case 'float_literal':
@@ -469,7 +498,7 @@ function readOutcomes(f: Fn, out: Outcome[], bodyWrites: string[], method?: stri
       if (s === undefined) dynamicStatus = true;
       push(s, call);
     } else if (otext === 'http' && name === 'Error') {
-      push(statusOf(f, a[2]), call, a[1] ? stringValue(a[1]) : undefined);
+      push(statusOf(f, a[2]), call, a[1] ? (stringValue(a[1]) ?? messageValue(a[1])) : undefined);
     } else if (otext === 'http' && name === 'NotFound') {
       push(404, call);
     } else if (otext === 'http' && name === 'Redirect') {

@@ -866,6 +866,11 @@ export class FactScanner {
       }
       if (HTTP_ERROR_NAMES[name] !== undefined && Node.isPropertyAccessExpression(callee) && /httpErrors|reply|res\b/i.test(callee.getExpression().getText()))
         return HTTP_ERROR_NAMES[name];
+      // http-errors: createError.NotFound(), createHttpError.Conflict()
+      if (Node.isPropertyAccessExpression(callee) && /^(createError|createHttpError|httpErrors)$/.test(callee.getExpression().getText())) {
+        const key = Object.keys(HTTP_ERROR_NAMES).find((k) => k.toLowerCase() === name.toLowerCase().replace(/error$/, ''));
+        if (key) return HTTP_ERROR_NAMES[key];
+      }
       if (callee.getText().replace(/\s+/g, '') === 'Object.assign' && args.length >= 2) {
         for (const a of args.slice(1)) {
           const o = unwrap(a);

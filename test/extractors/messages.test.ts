@@ -1,7 +1,8 @@
 /**
  * Messages built from pieces read as the code means them (Python f-strings, `%` and `.format`,
- * Ruby interpolation: the unknown parts as `<expr>`), and Rails `rescue_from` handlers giving the
- * status of what an action raises.
+ * Ruby interpolation, Go `fmt.Sprintf` and `+`: the unknown parts as `<expr>`), Rails
+ * `rescue_from` handlers giving the status of what an action raises, and http-errors'
+ * `createError.NotFound()` in Koa.
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_EXTRACTORS } from '../../extractors/index.js';
@@ -37,6 +38,37 @@ def refund(pid):
   end
 end
 `,
+  'go.mod': 'module example.com/x\n\ngo 1.22\n',
+  'main.go': [
+    'package main',
+    '',
+    'import (',
+    '\t"fmt"',
+    '\t"net/http"',
+    ')',
+    '',
+    'func main() {',
+    '\tmux := http.NewServeMux()',
+    '\tmux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {',
+    '\t\tid := r.PathValue("id")',
+    '\t\tif id == "0" {',
+    '\t\t\thttp.Error(w, fmt.Sprintf("item %s not found (%d%%)", id, 100), http.StatusNotFound)',
+    '\t\t\treturn',
+    '\t\t}',
+    '\t\thttp.Error(w, "item "+id+" is locked", http.StatusLocked)',
+    '\t})',
+    '\thttp.ListenAndServe(":8080", mux)',
+    '}',
+  ].join('\n'),
+  'package.json': '{"dependencies": {"koa": "^2.15.0", "@koa/router": "^12.0.0", "http-errors": "^2.0.0"}}',
+  'koa.js': [
+    "const Koa = require('koa');",
+    "const Router = require('@koa/router');",
+    "const createError = require('http-errors');",
+    'const router = new Router();',
+    "router.get('/things/:id', (ctx) => { if (ctx.params.id === '0') throw createError.NotFound(); ctx.body = { id: ctx.params.id }; });",
+    'new Koa().use(router.routes());',
+  ].join('\n'),
   'app/controllers/widgets_controller.rb': `class WidgetsController < ApplicationController
   def show
     widget = Widget.find(params[:id])
@@ -61,5 +93,15 @@ describe('messages and rescue handlers', () => {
     const widget = endpoints.get('GET /widgets/{id}')!;
     expect(widget.map((o) => o.status).sort()).toEqual([200, 403, 404, 410]);
     expect(widget.find((o) => o.status === 200)!.body).toEqual({ message: 'Widget <widget.name> found' });
+    expect(endpoints.get('GET /items/{id}')!.map((o) => [o.status, o.body])).toEqual([
+      [404, 'item <id> not found (<100>%)'],
+      [423, 'item <id> is locked'],
+    ]);
+    expect(
+      endpoints
+        .get('GET /things/{id}')!
+        .map((o) => o.status)
+        .sort(),
+    ).toEqual([200, 404]);
   });
 });

@@ -1116,11 +1116,70 @@ class ExpressReader {
     return env.rootLine !== undefined ? `${this.rel(env.stack[0]!)}:${env.rootLine}` : this.at(node);
   }
 
-  /** The nearest `if` around a node within the function being read, else the caller's. */
+  /**
+   * Whether a helper's code is out of reach for this call: an `if` around it whose condition the
+   * call's own arguments decide the other way (`reply(res, false)` never takes `if (ok)`).
+   */
+  private unreachable(node: Node, env: Env): boolean {
+    if (env.depth === 0) return false;
+    for (let cur: Node | undefined = node; cur && cur !== env.fn; cur = cur.getParent()) {
+      const parent = cur.getParent();
+      if (parent && Node.isBlock(parent)) {
+        // An earlier `if (ok) return ...;` that the call decides is taken ends the way here.
+        for (let prev = cur.getPreviousSibling(); prev; prev = prev.getPreviousSibling()) {
+          if (!Node.isIfStatement(prev) || prev.getElseStatement()) continue;
+          const then = prev.getThenStatement();
+          const last = Node.isBlock(then) ? then.getStatements().at(-1) : then;
+          if (last && (Node.isReturnStatement(last) || Node.isThrowStatement(last)) && this.decided(prev.getExpression(), env) === true) return true;
+        }
+      }
+      if (!parent || !Node.isIfStatement(parent) || cur === parent.getExpression()) continue;
+      const value = this.decided(parent.getExpression(), env);
+      if (value !== undefined && value !== (cur === parent.getThenStatement())) return true;
+    }
+    return false;
+  }
+
+  /** A condition over a helper's parameters that the call's literal arguments decide: `ok`, `!ok`, `kind === 'json'`. */
+  private decided(cond: Node, env: Env): boolean | undefined {
+    if (Node.isParenthesizedExpression(cond)) return this.decided(cond.getExpression(), env);
+    if (Node.isPrefixUnaryExpression(cond) && cond.getOperatorToken() === SyntaxKind.ExclamationToken) {
+      const inner = this.decided(cond.getOperand(), env);
+      return inner === undefined ? undefined : !inner;
+    }
+    const bound = (n: Node): { value: unknown } | undefined => {
+      if (Node.isIdentifier(n)) {
+        const b = env.bindings.get(n.getText());
+        if (!b) return undefined;
+        const v = this.literal(b.expr, b.env);
+        return v === undefined || (typeof v === 'string' && v.startsWith('<')) ? undefined : { value: v };
+      }
+      const v = this.literal(n, env);
+      return v === undefined || typeof v === 'object' ? undefined : { value: v };
+    };
+    if (Node.isIdentifier(cond)) {
+      const b = bound(cond);
+      return b ? Boolean(b.value) : undefined;
+    }
+    if (Node.isBinaryExpression(cond)) {
+      const op = cond.getOperatorToken().getKind();
+      const equal = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
+      const unequal = op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
+      if (!equal && !unequal) return undefined;
+      const l = bound(cond.getLeft());
+      const r = bound(cond.getRight());
+      if (!l || !r || !(Node.isIdentifier(cond.getLeft()) || Node.isIdentifier(cond.getRight()))) return undefined;
+      return (l.value === r.value) === equal;
+    }
+    return undefined;
+  }
+
+  /** The nearest `if` around a node within the function being read (one the call decides is skipped), else the caller's. */
   private when(node: Node, env: Env): { text: string | undefined; ifNode: Node | undefined } {
     for (let cur: Node | undefined = node; cur && cur !== env.fn; cur = cur.getParent()) {
       const parent = cur.getParent();
       if (parent && Node.isIfStatement(parent) && cur !== parent.getExpression()) {
+        if (env.depth > 0 && this.decided(parent.getExpression(), env) !== undefined) continue;
         const cond = parent.getExpression().getText().replace(/\s+/g, ' ');
         const text = cur === parent.getThenStatement() ? cond : `!(${cond})`;
         return { text, ifNode: env.depth === 0 ? parent : env.whenIf };
@@ -1191,6 +1250,7 @@ class ExpressReader {
   }
 
   private addOutcome(status: number, call: Node, env: Env, facts: Facts, bodyNode: Node | undefined): void {
+    if (this.unreachable(call, env)) return;
     const { text, ifNode } = this.when(call, env);
     if (facts.outcomes.some((o) => o.status === status && o.when === text)) return;
     const outcome: Outcome & { ifNode?: Node } = { status };

@@ -2,7 +2,8 @@
  * Express statuses set where real code sets them: errors thrown in a handler or handed to
  * `next(err)` are answered by the error handler with their status: http-errors
  * (`createError(422)`, `createError.NotFound()`) and project error classes whose base stores the
- * status passed to `super(...)`.
+ * status passed to `super(...)`; and no contradictory outcomes from a helper whose branch the
+ * call's literal arguments decide.
  */
 import { describe, expect, it } from 'vitest';
 import { expressExtractor } from '../../extractors/javascript/express.js';
@@ -49,6 +50,31 @@ describe('express: statuses of thrown and forwarded errors', () => {
     ]);
     expect(endpoints.get('GET /m')).toEqual([
       [422, '!req.query.m'],
+      [200, ''],
+    ]);
+  });
+
+  it('reads a helper called with literal arguments for the branch those arguments take: no 200 under the 400 condition', () => {
+    const files: Record<string, string> = {
+      'package.json': '{"dependencies": {"express": "^4.18.0"}}',
+      'server.js': [
+        "const express = require('express');",
+        'const app = express();',
+        'function reply(res, ok, body) {',
+        "  if (!ok) return res.status(400).json({ error: 'bad' });",
+        '  return res.json(body);',
+        '}',
+        "app.get('/n', (req, res) => {",
+        '  const n = Number(req.query.n);',
+        '  if (n <= 0) return reply(res, false, null);',
+        '  return reply(res, true, { n });',
+        '});',
+      ].join('\n'),
+    };
+    const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
+    const [endpoint] = expressExtractor.extract({ project, warn: () => undefined });
+    expect(endpoint!.outcomes.map((o) => [o.status, o.when ?? ''])).toEqual([
+      [400, 'n <= 0'],
       [200, ''],
     ]);
   });

@@ -25,7 +25,7 @@ import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, Extractor, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
 import {
   assignedName,
-  authRequired,
+  middlewareAuthRequired,
   BUILTIN_OBJECTS,
   CACHE_RECEIVER,
   catchAllSegment,
@@ -1006,7 +1006,7 @@ class ExpressReader {
       : Node.isCallExpression(expr) && expr.getText().length > 60
         ? `${expr.getExpression().getText()}(...)`
         : expr.getText().replace(/\s+/g, ' ');
-    const required = match.kind === 'auth' ? authRequired(name, item.fn.k === 'fn' ? item.fn.node : undefined) : undefined;
+    const required = match.kind === 'auth' ? middlewareAuthRequired(name, item.fn.k === 'fn' ? item.fn.node : undefined) : undefined;
     return { kind: match.kind, text, level: item.level, ...(required !== undefined && { required }), evidence: this.at(expr) };
   }
 

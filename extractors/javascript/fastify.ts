@@ -22,7 +22,7 @@ import { Node, SyntaxKind } from 'ts-morph';
 import { AUTOLOAD_DEFAULTS, autoloadedPlugins, joinDir } from './fastify-autoload.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
 import {
-  authRequired,
+  middlewareAuthRequired,
   FactScanner,
   HTTP_ERROR_NAMES,
   JsCodebase,
@@ -720,7 +720,7 @@ class FastifyReader {
       const callee = call.getExpression().getText();
       const g = guardOf(this.code, call.getExpression(), level);
       if (!g) continue;
-      const required = g.kind === 'auth' ? authRequired(inline ? '' : unwrap(expr).getText(), fn) : undefined;
+      const required = g.kind === 'auth' ? middlewareAuthRequired(inline ? '' : unwrap(expr).getText(), fn) : undefined;
       const text = inline ? `${hookName} hook: ${callee}()` : `${unwrap(expr).getText()} (${hookName} hook: ${callee}())`;
       return { kind: g.kind, text, level, ...(required !== undefined && { required }), evidence: this.code.at(expr) };
     }

@@ -1403,7 +1403,7 @@ export function sortEndpoints<T extends { path: string; method: string; handler:
  * when present (`false`): by its name, else by its body when it is a project function
  * (auth-requirement.ts); undefined when neither says.
  */
-export function authRequired(name: string, fn: Node | undefined): boolean | undefined {
+export function middlewareAuthRequired(name: string, fn: Node | undefined): boolean | undefined {
   return authRequirement(name, fn?.getText());
 }
 
@@ -1488,7 +1488,7 @@ export function guardOf(code: JsCodebase, expr: Node, level: NonNullable<Guard['
     : (Node.isCallExpression(e) || Node.isNewExpression(e)) && e.getText().length > 60
       ? `${e.getExpression().getText()}(...)`
       : e.getText().replace(/\s+/g, ' ');
-  const required = kind === 'auth' ? authRequired(name, fn) : undefined;
+  const required = kind === 'auth' ? middlewareAuthRequired(name, fn) : undefined;
   return { kind, text, level, ...(required !== undefined && { required }), evidence: code.at(expr) };
 }
 

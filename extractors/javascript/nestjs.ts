@@ -27,7 +27,7 @@
 import { Node, SyntaxKind, type ClassDeclaration, type Decorator, type MethodDeclaration } from 'ts-morph';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, Param, SourceProject } from '../types.js';
 import {
-  authRequired,
+  middlewareAuthRequired,
   FactScanner,
   JsCodebase,
   buildEndpoint,
@@ -338,7 +338,7 @@ class NestReader {
         const use = this.code.cls(mw)?.getMethod('use');
         // A middleware whose name says nothing is auth when its use() reads the request's credentials.
         const readsCredentials = use !== undefined && /headers\.authorization|\bbearer\b|\bjwt\b|\.cookies\b/i.test(use.getText());
-        const required = readsCredentials ? authRequired('', use) : undefined;
+        const required = readsCredentials ? middlewareAuthRequired('', use) : undefined;
         const g =
           guardOf(this.code, mw, 'router', use) ??
           (readsCredentials

@@ -22,6 +22,7 @@ import {
   receiver,
   singularize,
   stringValue,
+  walk,
   walkBody,
 } from './tree.js';
 
@@ -836,4 +837,37 @@ function volatileField(node: Node, scope: Node): string {
     break;
   }
   return '$';
+}
+
+/**
+ * What an app answers for its own exception classes: each `<declaration> SomeError ... do ... end`
+ * (Sinatra's `error`, Rails' `rescue_from`) in the class or its ancestors, exception class (short
+ * name) → the status the first status-setting call of its handler gives. `handlerOf` finds the
+ * handler's body (the block, or the method `with:` names); `statusIn` reads a status from one call.
+ */
+export function exceptionStatuses(
+  index: ClassIndex,
+  owner: string,
+  declaration: string,
+  handlerOf: (cls: string, call: Node) => Node | undefined,
+  statusIn: (call: Node) => number | undefined,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const cls of [...index.ancestors(owner)].reverse()) {
+    for (const { node } of cls.statements) {
+      if (node.type !== 'call' || callName(node) !== declaration || receiver(node)) continue;
+      const body = handlerOf(cls.name, node);
+      let status: number | undefined;
+      for (const n of body ? walk(body) : []) {
+        status = n.type === 'call' && !receiver(n) ? statusIn(n) : undefined;
+        if (status !== undefined) break;
+      }
+      if (status === undefined) continue;
+      for (const a of args(node)) {
+        const name = constantName(a);
+        if (name) out.set(name.replace(/^.*::/, ''), status);
+      }
+    }
+  }
+  return out;
 }

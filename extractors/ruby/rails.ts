@@ -6,7 +6,7 @@
  */
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, SourceProject } from '../types.js';
-import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, finish, statusOf, type Analysis } from './analysis.js';
+import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, exceptionStatuses, finish, statusOf, type Analysis } from './analysis.js';
 import { ClassIndex, type MethodDef } from './classes.js';
 import { readRoutes, type RailsRoute } from './rails-routes.js';
 import {
@@ -15,7 +15,6 @@ import {
   blockOf,
   callName,
   camelize,
-  constantName,
   endLine,
   line,
   nameList,
@@ -175,29 +174,21 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
  * status: :forbidden`, `head :not_found`).
  */
 function rescueHandlers(index: ClassIndex, className: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const cls of [...index.ancestors(className)].reverse()) {
-    for (const { node } of cls.statements) {
-      if (node.type !== 'call' || callName(node) !== 'rescue_from' || receiver(node)) continue;
-      const handler = options(node).get('with');
+  return exceptionStatuses(
+    index,
+    className,
+    'rescue_from',
+    (cls, call) => {
+      const handler = options(call).get('with');
       const name = handler ? stringValue(handler) : undefined;
-      const body = name ? index.method(cls.name, name)?.node : blockOf(node);
-      let status: number | undefined;
-      for (const n of body ? walk(body) : []) {
-        if (n.type !== 'call' || receiver(n)) continue;
-        const called = callName(n);
-        const given = called === 'render' ? options(n).get('status') : called === 'head' ? args(n)[0] : undefined;
-        status = given ? statusOf(given) : undefined;
-        if (status !== undefined) break;
-      }
-      if (status === undefined) continue;
-      for (const a of args(node)) {
-        const exception = constantName(a);
-        if (exception) out.set(exception.replace(/^.*::/, ''), status);
-      }
-    }
-  }
-  return out;
+      return name ? index.method(cls, name)?.node : blockOf(call);
+    },
+    (call) => {
+      const called = callName(call);
+      const given = called === 'render' ? options(call).get('status') : called === 'head' ? args(call)[0] : undefined;
+      return given ? statusOf(given) : undefined;
+    },
+  );
 }
 
 /** True when every ancestor is in the project up to a Rails base class: a missing action is a real gap. */

@@ -7,7 +7,7 @@
 import type { HttpMethod } from '../../src/spec/schema.js';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, Extractor, ExtractorContext, Guard, SourceProject } from '../types.js';
-import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, finish, statusOf } from './analysis.js';
+import { analyse, AUTH_NAME, AUTHZ_NAME, emptyAnalysis, exceptionStatuses, finish, statusOf } from './analysis.js';
 import { ClassIndex } from './classes.js';
 import { compareEndpoints, onceEach, pathParamsOf } from './common.js';
 import { ROUTE_PATH_WARNING } from './rails-routes.js';
@@ -82,7 +82,14 @@ export const sinatraExtractor: Extractor = {
           if (name === 'before' || name === 'use') visit({ ...ctx, routes: [] }, file, node, prefix, false, new Map());
         }
       }
-      const raised = errorHandlers(index, app.owner);
+      // `error NotFoundError do status 404 ... end`: what the app answers for its own exception classes.
+      const raised = exceptionStatuses(
+        index,
+        app.owner,
+        'error',
+        (_cls, call) => blockOf(call),
+        (call) => (/^(status|halt)$/.test(callName(call) ?? '') ? statusOf(args(call)[0]) : undefined),
+      );
       for (const route of routes) out.push(endpointFor(index, app.owner, route, filters, appGuards, raised));
     }
     return out.sort(compareEndpoints);
@@ -339,30 +346,6 @@ function filterGuard(filter: Filter): Guard | undefined {
     level: filter.level,
     evidence: at(filter.file, stmt ?? filter.call),
   };
-}
-
-/** `error NotFoundError do status 404 ... end` in the app or its ancestors: exception class → the status its handler answers. */
-function errorHandlers(index: ClassIndex, owner: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const cls of [...index.ancestors(owner)].reverse()) {
-    for (const { node } of cls.statements) {
-      if (node.type !== 'call' || callName(node) !== 'error' || receiver(node)) continue;
-      const block = blockOf(node);
-      let status: number | undefined;
-      for (const n of block ? walk(block) : []) {
-        if (n.type === 'call' && !receiver(n) && /^(status|halt)$/.test(callName(n) ?? '')) {
-          status = statusOf(args(n)[0]);
-          if (status !== undefined) break;
-        }
-      }
-      if (status === undefined) continue;
-      for (const a of args(node)) {
-        const name = constantName(a);
-        if (name) out.set(name.replace(/^.*::/, ''), status);
-      }
-    }
-  }
-  return out;
 }
 
 function endpointFor(

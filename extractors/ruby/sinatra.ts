@@ -18,6 +18,7 @@ import {
   callName,
   constantName,
   endLine,
+  joinKeepingOptional,
   joinPath,
   line,
   literal,
@@ -193,7 +194,11 @@ function visit(ctx: WalkContext, file: string, node: Node, prefix: string, inNam
   if (VERBS[name] && block && node.type === 'call') {
     const first = routeArgs[0];
     const path = first ? routePath(first, prefix, warn, { bindings, constants: ctx.constants }) : prefix || '/';
-    if (path !== undefined) ctx.routes.push({ method: VERBS[name]!, path, file, call: node, block });
+    if (path === undefined) return;
+    // An optional parameter (`/posts/:id?`) is a route without it and one with it.
+    const paths = optionalVariants(path);
+    if (paths.length > 1) warn(`optional path parameter: listed as ${paths.length} routes, ${paths.join(', ')}`);
+    for (const variant of paths) ctx.routes.push({ method: VERBS[name]!, path: variant, file, call: node, block });
     return;
   }
   if (name === 'namespace' && block && node.type === 'call') {
@@ -268,7 +273,7 @@ function routePath(
     warn(ROUTE_PATH_WARNING);
     return undefined;
   }
-  return joinPath(prefix, sinatraPattern(value));
+  return joinKeepingOptional(prefix, sinatraPattern(value));
 }
 
 /**
@@ -279,9 +284,18 @@ function sinatraPattern(path: string): string {
   let splats = 0;
   return path
     .replace(/\.?\??:format\?/g, '')
-    .replace(/\/?:[A-Za-z_]\w*\?/g, '')
+    .replace(/\/:([A-Za-z_]\w*)\?/g, '(/:$1)')
     .replace(/(.)\/\?$/, '$1')
     .replace(/\*/g, () => (splats++ === 0 ? '*splat' : `*splat${splats}`));
+}
+
+/** `/posts(/{id})` (an optional parameter kept by sinatraPattern) as the routes it matches. */
+function optionalVariants(path: string): string[] {
+  const group = /\(([^()]*)\)/.exec(path);
+  if (!group) return [path];
+  const rest = path.slice(group.index + group[0].length);
+  const head = path.slice(0, group.index);
+  return [...new Set([...optionalVariants(`${head}${rest}`), ...optionalVariants(`${head}${group[1]}${rest}`)])].map((p) => p.replace(/\/{2,}/g, '/') || '/');
 }
 
 /** `%r{/posts/(\d+)}` → `/posts/:capture1`; named groups keep their names. Anything fancier: undefined. */

@@ -1,6 +1,6 @@
 /**
  * Sinatra apps as they are written: routes in loops over `%w(...)` lists and verbs sent with
- * `send`, paths interpolating a class constant, optional trailing slashes, splats as catch-alls,
+ * `send`, paths interpolating a class constant, optional trailing slashes and parameters, splats as catch-alls,
  * `authenticate!` (required) versus reading `current_user` (optional), and the statuses an app's
  * `error SomeError do status 404 end` handlers give to what its helpers raise.
  */
@@ -69,6 +69,10 @@ class Api < Sinatra::Base
   get '/files/*' do
     send_file File.join('public', params['splat'].first)
   end
+
+  get '/tags/:name?' do
+    Tag.all.to_json
+  end
 end
 `;
 
@@ -83,7 +87,9 @@ function extract(): { endpoints: Map<string, EndpointFacts>; warnings: Extractio
 describe('sinatra as real apps write it', () => {
   it('expands routes made in loops and with send, interpolated constants, optional slashes and splats', () => {
     const { endpoints, warnings } = extract();
-    expect(warnings).toEqual([]);
+    expect(warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)).toEqual([
+      'app.rb:61: optional path parameter: listed as 2 routes, /api/tags, /api/tags/{name}',
+    ]);
     expect([...endpoints.keys()].sort()).toEqual(
       [
         'GET /api/users',
@@ -94,6 +100,9 @@ describe('sinatra as real apps write it', () => {
         'GET /api/items',
         'GET /api/items/{id}',
         'GET /api/files/{splat*}',
+        // an optional parameter: with and without
+        'GET /api/tags',
+        'GET /api/tags/{name}',
       ].sort(),
     );
   });

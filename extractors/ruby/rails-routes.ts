@@ -42,6 +42,8 @@ export interface RailsRoute {
   optional?: boolean;
   /** Routes of a gem (devise): a missing action is inherited from the gem, not a bug. */
   gem?: string;
+  /** The gem's controller module the route belongs to (devise: sessions, passwords, registrations). */
+  gemModule?: string;
 }
 
 interface Resource {
@@ -289,7 +291,8 @@ export function readRoutes(files: readonly RubyFile[], context: ExtractorContext
       for (const [module, table] of Object.entries(modules)) {
         if (skip.includes(module) || (only && !only.includes(module))) continue;
         const controller = typeof controllers[module] === 'string' ? (controllers[module] as string) : `devise/${module}`;
-        for (const [method, seg, action] of table) routes.push({ method, path: joinPath(base, seg), controller, action, file, node: call, gem: 'devise' });
+        for (const [method, seg, action] of table)
+          routes.push({ method, path: joinPath(base, seg), controller, action, file, node: call, gem: 'devise', gemModule: module });
       }
     }
   };

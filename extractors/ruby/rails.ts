@@ -91,14 +91,17 @@ interface FilterOp {
 function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorContext): EndpointFacts | undefined {
   const routeSpan: HashedSpan = { file: route.file, start: line(route.node), end: endLine(route.node), text: route.node.text };
   const pathParams = pathParamsOf(route.path);
+  // Devise's own controllers require a signed-in user for editing, updating and deleting the registration (authenticate_scope!).
+  const deviseAuth = route.gem === 'devise' && route.gemModule === 'registrations' && ['edit', 'update', 'destroy'].includes(route.action ?? '');
+  const evidence = at(route.file, route.node);
   const base = (handler: string): EndpointFacts => ({
     method: route.method,
     path: route.path,
     framework: 'rails',
     handler,
-    params: [...pathParams].sort().map((name) => ({ name, in: 'path' as const, required: true, evidence: at(route.file, route.node) })),
-    guards: [],
-    outcomes: [],
+    params: [...pathParams].sort().map((name) => ({ name, in: 'path' as const, required: true, evidence })),
+    guards: deviseAuth ? [{ kind: 'auth', text: 'devise: authenticate_scope!', level: 'controller', required: true, evidence }] : [],
+    outcomes: deviseAuth ? [{ status: 401, when: 'not signed in (devise; an HTML request is redirected to sign in instead)', evidence }] : [],
     side_effects: [],
     volatile: [],
     source_hash: endpointSourceHash(routeSpan),
@@ -128,6 +131,8 @@ function endpointFor(index: ClassIndex, route: RailsRoute, context: ExtractorCon
   }
   const facts = base(method ? span(method.file, method.node) : span(route.file, route.node));
   const analysis = emptyAnalysis();
+  // A project controller that subclasses devise's keeps devise's filters: its 401 stays (the guard is in base()).
+  analysis.outcomes.push(...facts.outcomes);
   const filters = activeFilters(index, className, route.action);
   const hashed: MethodDef[] = [];
   const opts = { pathParams, framework: 'rails' as const, raised: rescueHandlers(index, className) };

@@ -1,11 +1,13 @@
 /**
  * Rails routes as real apps write them: optional segments (`get 'posts(/page/:page)'`,
  * `scope '(:locale)'`) as a route with and one without, concerns and constraints, a glob, and
- * devise's `authenticate_user!` (a gem method) answering 401 where it applies (`except:`).
+ * devise's `authenticate_user!` (a gem method) answering 401 where it applies (`except:`), and
+ * devise's own registration controller.
  */
 import { describe, expect, it } from 'vitest';
 import { inMemoryProject } from '../../extractors/project.js';
 import { railsExtractor } from '../../extractors/ruby/rails.js';
+import { authClassOf } from '../../extractors/score.js';
 import type { ExtractionWarning } from '../../extractors/types.js';
 
 const FILES: Record<string, string> = {
@@ -77,5 +79,24 @@ describe('rails routes as real apps write them', () => {
         .sort();
     expect(statuses('GET /status')).toEqual([200, 401]);
     expect(statuses('GET /about')).toEqual([200]);
+  });
+
+  it("reads devise's own registration controller: editing, updating and deleting it need a signed-in user", () => {
+    const files: Record<string, string> = {
+      Gemfile: "gem 'rails'\ngem 'devise'\n",
+      'config/routes.rb': 'Rails.application.routes.draw do\n  devise_for :users, only: [:registrations, :sessions]\nend\n',
+      'app/controllers/application_controller.rb': 'class ApplicationController < ActionController::Base; end\n',
+    };
+    const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
+    const endpoints = new Map(railsExtractor.extract({ project, warn: () => undefined }).map((e) => [`${e.method} ${e.path}`, e]));
+    for (const key of ['GET /users/edit', 'PUT /users', 'PATCH /users', 'DELETE /users']) {
+      expect(authClassOf(endpoints.get(key)!), key).toBe('required');
+      expect(
+        endpoints.get(key)!.outcomes.map((o) => o.status),
+        key,
+      ).toEqual([401]);
+    }
+    for (const key of ['POST /users', 'GET /users/sign_up', 'POST /users/sign_in', 'DELETE /users/sign_out'])
+      expect(authClassOf(endpoints.get(key)!), key).toBe('none');
   });
 });

@@ -41,6 +41,8 @@ import {
   SOURCE_FILE,
   sqlEffect,
   truncate,
+  UNSUPPORTED_ROUTE_METHODS,
+  unsupportedMethodWarning,
   withoutCatchAll,
 } from './js-common.js';
 import type { HttpMethod } from '../../src/spec/schema.js';
@@ -63,35 +65,6 @@ export const GUARD_PATTERNS: ReadonlyArray<{ kind: Guard['kind']; pattern: RegEx
   // a body parser answers 400 on a malformed body before any route, so it counts as validation
   { kind: 'validation', pattern: /validat|celebrate|joi|schema|express\.json|express\.urlencoded|bodyParser/i },
 ];
-
-/** Methods Express routes that a spec's method cannot be (WebDAV, TRACE, ...). */
-const OTHER_METHODS = new Set([
-  'trace',
-  'connect',
-  'propfind',
-  'proppatch',
-  'mkcol',
-  'copy',
-  'move',
-  'lock',
-  'unlock',
-  'purge',
-  'search',
-  'report',
-  'mkactivity',
-  'checkout',
-  'merge',
-  'notify',
-  'subscribe',
-  'unsubscribe',
-  'link',
-  'unlink',
-  'acl',
-  'bind',
-  'rebind',
-  'unbind',
-  'source',
-]);
 
 const ROUTE_METHODS: Record<string, HttpMethod | '*'> = {
   get: 'GET',
@@ -715,7 +688,7 @@ class ExpressReader {
       const visit = (node: ts.Node): undefined => {
         if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
           const name = node.expression.name.getText(sfc);
-          if (name in ROUTE_METHODS || name === 'use' || OTHER_METHODS.has(name)) calls.push(wrap(sf, node));
+          if (name in ROUTE_METHODS || name === 'use' || UNSUPPORTED_ROUTE_METHODS.has(name)) calls.push(wrap(sf, node));
         }
         ts.forEachChild(node, visit);
         return undefined;
@@ -728,10 +701,9 @@ class ExpressReader {
       if (!Node.isPropertyAccessExpression(callee)) continue;
       const name = callee.getName();
       const args = call.getArguments();
-      if (OTHER_METHODS.has(name)) {
+      if (UNSUPPORTED_ROUTE_METHODS.has(name)) {
         // Express routes these methods, but a spec cannot describe them: said, never dropped in silence.
-        if (args.length >= 2 && this.evaluate(callee.getExpression()).k === 'router')
-          this.warn(call, `a ${name.toUpperCase()} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`);
+        if (args.length >= 2 && this.evaluate(callee.getExpression()).k === 'router') this.warn(call, unsupportedMethodWarning(name));
         continue;
       }
       if (!(name in ROUTE_METHODS) && name !== 'use') continue;

@@ -36,6 +36,7 @@ import {
   joinPaths,
   loopPaths,
   middlewareFn,
+  unsupportedMethodWarning,
   newFacts,
   paramNames,
   precedingStatement,
@@ -596,8 +597,7 @@ class FastifyReader {
         const v = this.code.str(el)?.toUpperCase();
         if (v && METHOD_NAMES.has(v)) methods.push(v as EndpointFacts['method']);
         else if (v === 'ALL' || v === '*') methods.push('*');
-        else if (v !== undefined)
-          this.code.warn(el, `a ${v} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`);
+        else if (v !== undefined) this.code.warn(el, unsupportedMethodWarning(v));
         else this.code.warn(el, `cannot resolve the route method statically: ${truncate(el.getText())}`);
       }
       pathNode = this.code.objectMember(options, 'url') ?? this.code.objectMember(options, 'path');

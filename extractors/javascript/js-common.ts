@@ -1472,6 +1472,40 @@ function literalStrings(node: Node, str: (n: Node) => string | undefined, depth:
   return undefined;
 }
 
+/** Methods routers route that a spec's method cannot be (TRACE, WebDAV, ...), by their router method name. */
+export const UNSUPPORTED_ROUTE_METHODS: ReadonlySet<string> = new Set([
+  'trace',
+  'connect',
+  'propfind',
+  'proppatch',
+  'mkcol',
+  'copy',
+  'move',
+  'lock',
+  'unlock',
+  'purge',
+  'search',
+  'report',
+  'mkactivity',
+  'checkout',
+  'merge',
+  'notify',
+  'subscribe',
+  'unsubscribe',
+  'link',
+  'unlink',
+  'acl',
+  'bind',
+  'rebind',
+  'unbind',
+  'source',
+]);
+
+/** The warning for a route of such a method: said, never dropped in silence. */
+export function unsupportedMethodWarning(method: string): string {
+  return `a ${method.toUpperCase()} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`;
+}
+
 /** A middleware, hook or guard expression as a guard, when its name says it is one. */
 export function guardOf(code: JsCodebase, expr: Node, level: NonNullable<Guard['level']>, fn?: Node): Guard | undefined {
   const e = unwrap(expr);

@@ -27,6 +27,8 @@ import {
   sortEndpoints,
   loopPaths,
   templatePaths,
+  UNSUPPORTED_ROUTE_METHODS,
+  unsupportedMethodWarning,
   truncate,
   unwrap,
   type Dialect,
@@ -274,6 +276,11 @@ class KoaReader {
       const callee = call.getExpression();
       if (!Node.isPropertyAccessExpression(callee)) continue;
       const name = callee.getName();
+      if (UNSUPPORTED_ROUTE_METHODS.has(name) && call.getArguments().length >= 2) {
+        const router = this.routerOf(callee.getExpression());
+        if (router && !router.app) this.code.warn(call, unsupportedMethodWarning(name));
+        continue;
+      }
       if (!(name in METHODS) && name !== 'use' && name !== 'prefix') continue;
       const r = this.routerOf(callee.getExpression());
       if (!r) continue;

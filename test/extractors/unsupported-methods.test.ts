@@ -48,4 +48,20 @@ describe('methods a spec cannot describe', () => {
     expect(routes).toEqual(['GET /debug']);
     expect(warnings).toEqual([`app.js:2: a TRACE ${LEFT_OUT}`]);
   });
+
+  it('koa: router.trace is reported', () => {
+    const { routes, warnings } = extract({
+      'package.json': '{"dependencies": {"koa": "^2.15.0", "@koa/router": "^12.0.0"}}',
+      'app.js': [
+        "const Koa = require('koa');",
+        "const Router = require('@koa/router');",
+        'const router = new Router();',
+        "router.trace('/debug', (ctx) => { ctx.body = 'x'; });",
+        "router.get('/ok', (ctx) => { ctx.body = 'ok'; });",
+        'new Koa().use(router.routes());',
+      ].join('\n'),
+    });
+    expect(routes).toEqual(['GET /ok']);
+    expect(warnings).toEqual([`app.js:4: a TRACE ${LEFT_OUT}`]);
+  });
 });

@@ -817,9 +817,41 @@ function readVolatile(index: GoIndex, f: Fn, out: Volatile[]): void {
     const outer = call.parent?.parent;
     if (outer?.type === 'call_expression' && outer.childForFieldName('function')?.text === 'uuid.Must') continue;
     const field = fieldFor(index, f, call);
-    if (field === undefined && feedsStorageOrLog(call)) continue;
+    if (field === undefined && (feedsStorageOrLog(call) || feedsHeader(call) || onlyInHeaders(f, call))) continue;
     out.push({ field: field ? jsonPath(field) : '$', reason, evidence: at(f.file.file, call) });
   }
+}
+
+/** A header setter: `c.Header(k, v)`, `w.Header().Set(k, v)` / `.Add`. */
+const HEADER_SETTER = /(^|\.)Header$|\.Header\(\)\.(Set|Add)$/;
+
+/** A value passed (possibly converted) straight to a header setter: it is not the body. */
+function feedsHeader(value: Node): boolean {
+  for (let node: Node | null = value.parent; node; node = node.parent) {
+    if (node.type === 'argument_list') {
+      const callee = node.parent?.childForFieldName('function')?.text ?? '';
+      if (HEADER_SETTER.test(callee)) return true;
+      if (!/^(string|fmt\.Sprint\w*|hex\.EncodeToString|base64\.\w+\.EncodeToString|strconv\.\w+)$/.test(callee)) return false;
+    }
+    if (node.type.endsWith('statement') || node.type === 'block') return false;
+  }
+  return false;
+}
+
+/** `rand.Read(buf)` whose buffer is only ever used in header setters: the random bytes do not reach the body. */
+function onlyInHeaders(f: Fn, call: Node): boolean {
+  if (!/(^|\.)Read$|^io\.ReadFull$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+  const target = args(call).find((a) => a.type === 'identifier');
+  if (!target) return false;
+  const uses = f.node.descendantsOfType('identifier').filter((n) => n.text === target.text && n.startIndex !== target.startIndex);
+  const elsewhere = uses.filter((n) => {
+    const decl =
+      n.parent?.type === 'expression_list' &&
+      n.parent.parent?.type === 'short_var_declaration' &&
+      n.parent.parent.childForFieldName('left')?.startIndex === n.parent.startIndex;
+    return !decl && !feedsHeader(n);
+  });
+  return uses.length > 0 && elsewhere.length === 0;
 }
 
 /**

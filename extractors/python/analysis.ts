@@ -842,6 +842,7 @@ const VOLATILE: { re: RegExp; reason: string }[] = [
   { re: /^time\.(time|time_ns|monotonic)$/, reason: 'current time' },
   { re: /^(uuid\.)?uuid[14]$/, reason: 'random uuid' },
   { re: /^secrets\.(token_hex|token_urlsafe|token_bytes|randbelow|choice)$/, reason: 'random token' },
+  { re: /^os\.urandom$/, reason: 'random bytes' },
   { re: /^random\.\w+$/, reason: 'random value' },
 ];
 
@@ -852,8 +853,28 @@ function scanVolatile(ref: FunctionRef, out: Volatile[]): void {
     const text = calleeText(call);
     const v = VOLATILE.find((x) => x.re.test(text));
     if (!v) continue;
+    // A generator with a literal seed (`random.Random(42)`) gives the same numbers every run.
+    if (/(^|\.)Random$/.test(text) && positional(call).some((a) => a.type === 'integer' || a.type === 'string')) continue;
+    // A header's value (`resp.headers['X-Request-Id'] = ...`) is not the body.
+    if (inHeaderAssignment(call)) continue;
     out.push({ field: fieldOf(call), reason: `${v.reason}: ${text}()`, evidence: at(ref.py.file, call) });
   }
+}
+
+/** Whether a value is assigned into a response's headers: `resp.headers['X'] = v`, `response['X'] = v` (Django). */
+function inHeaderAssignment(node: Node): boolean {
+  for (let child = node, p = node.parent; p; child = p, p = p.parent) {
+    if (p.type === 'assignment') {
+      const left = p.childForFieldName('left');
+      return (
+        same(child, p.childForFieldName('right')) &&
+        left?.type === 'subscript' &&
+        /(\.headers|^response|^resp)$/.test(left.childForFieldName('value')?.text ?? '')
+      );
+    }
+    if (['expression_statement', 'return_statement', 'block', 'function_definition'].includes(p.type)) return false;
+  }
+  return false;
 }
 
 /** The response field a volatile value lands in: the dict key, keyword or attribute it is assigned to, else `$`. */

@@ -861,16 +861,12 @@ function scanVolatile(ref: FunctionRef, out: Volatile[]): void {
   }
 }
 
-/** Whether a value is assigned into a response's headers: `resp.headers['X'] = v`, `response['X'] = v` (Django). */
+/** Whether a value is assigned into a response's headers: `resp.headers['X'] = v` (not `resp['id'] = v`: a dict named resp is often the body). */
 function inHeaderAssignment(node: Node): boolean {
   for (let child = node, p = node.parent; p; child = p, p = p.parent) {
     if (p.type === 'assignment') {
       const left = p.childForFieldName('left');
-      return (
-        same(child, p.childForFieldName('right')) &&
-        left?.type === 'subscript' &&
-        /(\.headers|^response|^resp)$/.test(left.childForFieldName('value')?.text ?? '')
-      );
+      return same(child, p.childForFieldName('right')) && left?.type === 'subscript' && /\.headers$/.test(left.childForFieldName('value')?.text ?? '');
     }
     if (['expression_statement', 'return_statement', 'block', 'function_definition'].includes(p.type)) return false;
   }

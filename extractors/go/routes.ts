@@ -7,6 +7,7 @@
  * at the end, so a sub-mux mounted after its routes were registered still gets its prefix.
  */
 import { authRequired } from '../auth-requirement.js';
+import { unsupportedMethodWarning } from '../methods.js';
 import { classifyMiddleware } from './guards.js';
 import { analyzeHandler, envFor, type CodeRef } from './handler.js';
 import { constString, goFiles, indexProject, resolveCall, resolveFunctionValue, type FuncDecl, type GoIndex } from './project.js';
@@ -539,7 +540,7 @@ export class RouteInterpreter {
           this.warn({
             file: file.file,
             line: line(site),
-            message: `a ${parsed.unsupported} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`,
+            message: unsupportedMethodWarning(parsed.unsupported),
           });
           return undefined;
         }

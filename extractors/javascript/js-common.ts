@@ -12,6 +12,7 @@
 import path from 'node:path/posix';
 import { Node, Project, SyntaxKind, ts, type ClassDeclaration, type SourceFile } from 'ts-morph';
 import { authRequired as authRequirement } from '../auth-requirement.js';
+export { UNSUPPORTED_ROUTE_METHODS, unsupportedMethodWarning } from '../methods.js';
 import { endpointSourceHash, type HashedSpan } from '../hash.js';
 import type { EndpointFacts, ExtractionWarning, ExtractorContext, Guard, Outcome, Param, SideEffect, SourceProject, Volatile } from '../types.js';
 
@@ -1470,40 +1471,6 @@ function literalStrings(node: Node, str: (n: Node) => string | undefined, depth:
     return init ? literalStrings(init, str, depth + 1) : undefined;
   }
   return undefined;
-}
-
-/** Methods routers route that a spec's method cannot be (TRACE, WebDAV, ...), by their router method name. */
-export const UNSUPPORTED_ROUTE_METHODS: ReadonlySet<string> = new Set([
-  'trace',
-  'connect',
-  'propfind',
-  'proppatch',
-  'mkcol',
-  'copy',
-  'move',
-  'lock',
-  'unlock',
-  'purge',
-  'search',
-  'report',
-  'mkactivity',
-  'checkout',
-  'merge',
-  'notify',
-  'subscribe',
-  'unsubscribe',
-  'link',
-  'unlink',
-  'acl',
-  'bind',
-  'rebind',
-  'unbind',
-  'source',
-]);
-
-/** The warning for a route of such a method: said, never dropped in silence. */
-export function unsupportedMethodWarning(method: string): string {
-  return `a ${method.toUpperCase()} route is not one a spec can describe (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS); it is left out`;
 }
 
 /** A middleware, hook or guard expression as a guard, when its name says it is one. */

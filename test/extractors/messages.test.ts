@@ -5,9 +5,7 @@
  * `createError.NotFound()` in Koa.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 const FILES: Record<string, string> = {
   'requirements.txt': 'flask\n',
@@ -82,8 +80,7 @@ end
 
 describe('messages and rescue handlers', () => {
   it('reads messages built from pieces, and the statuses rescue_from gives', () => {
-    const project = inMemoryProject('/app', (file) => FILES[file] ?? '', Object.keys(FILES));
-    const endpoints = new Map(runExtractors(project, { extractors: ALL_EXTRACTORS }).endpoints.map((e) => [`${e.method} ${e.path}`, e.outcomes]));
+    const endpoints = new Map(extractFiles(FILES).endpoints.map((e) => [`${e.method} ${e.path}`, e.outcomes]));
     expect(endpoints.get('POST /refund/{pid}')!.map((o) => [o.status, o.body])).toEqual([
       [400, { message: 'Refund amount (<amount>) is greater than <pid>' }],
       [422, { message: 'Refund <amount> is negative' }],

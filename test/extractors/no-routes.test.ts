@@ -4,13 +4,10 @@
  * what kind of registration is not followed.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 function extract(files: Record<string, string>) {
-  const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
-  return runExtractors(project, { extractors: ALL_EXTRACTORS });
+  return extractFiles(files);
 }
 
 const NOT_FOLLOWED = /is used here, but no route of it was found: routes registered in a way parity does not follow are left out/;

@@ -4,9 +4,7 @@
  * the key its caller passes (`queryInt(c, "limit", 20)`).
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 const FILES: Record<string, string> = {
   'requirements.txt': 'flask\n',
@@ -48,12 +46,8 @@ func main() {
 
 describe('parameters read through wrappers', () => {
   it('follows a wrapped request source and a helper given the key', () => {
-    const project = inMemoryProject('/app', (file) => FILES[file] ?? '', Object.keys(FILES));
     const params = Object.fromEntries(
-      runExtractors(project, { extractors: ALL_EXTRACTORS }).endpoints.map((e) => [
-        `${e.method} ${e.path}`,
-        e.params.map((p) => `${p.in} ${p.name}${p.type ? `: ${p.type}` : ''}`),
-      ]),
+      extractFiles(FILES).endpoints.map((e) => [`${e.method} ${e.path}`, e.params.map((p) => `${p.in} ${p.name}${p.type ? `: ${p.type}` : ''}`)]),
     );
     expect(params['GET /search']).toEqual(['query q', 'query page']);
     expect(params['GET /items']).toEqual(['query limit: integer', 'query q']);

@@ -4,10 +4,8 @@
  * and `@jwt_optional`, FastAPI dependencies that only read a token.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
 import { authClassOf } from '../../extractors/score.js';
+import { extractFiles } from '../helpers/extract.js';
 
 const FILES: Record<string, string> = {
   'requirements.txt': 'flask\nflask-jwt-extended\nfastapi\n',
@@ -59,8 +57,7 @@ def list_items(user=Depends(current_user_if_any)):
 
 describe('python auth: required or optional', () => {
   it('reads optional=True, jwt_optional and a dependency that only reads the token as optional, and flask-jwt-extended statuses', () => {
-    const project = inMemoryProject('/app', (file) => FILES[file] ?? '', Object.keys(FILES));
-    const endpoints = new Map(runExtractors(project, { extractors: ALL_EXTRACTORS }).endpoints.map((e) => [`${e.framework} ${e.method} ${e.path}`, e]));
+    const endpoints = new Map(extractFiles(FILES).endpoints.map((e) => [`${e.framework} ${e.method} ${e.path}`, e]));
     const auth = (key: string) => authClassOf(endpoints.get(key)!);
     expect(auth('flask GET /profile')).toBe('required');
     expect(auth('flask GET /feed')).toBe('optional');

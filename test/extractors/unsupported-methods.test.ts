@@ -3,13 +3,10 @@
  * never dropped in silence and never widened to "any method".
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 function extract(files: Record<string, string>) {
-  const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
-  const result = runExtractors(project, { extractors: ALL_EXTRACTORS });
+  const result = extractFiles(files);
   return { routes: result.endpoints.map((e) => `${e.method} ${e.path}`), warnings: result.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`) };
 }
 

@@ -5,9 +5,7 @@
  * the body (`os.urandom`, `c.Data(..., rand bytes)`) do.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 const FILES: Record<string, string> = {
   'requirements.txt': 'flask\n',
@@ -59,10 +57,7 @@ func main() {
 
 describe('volatile values in the right place (python, go)', () => {
   it('leaves seeded generators and header values out of the body, and keeps a random body', () => {
-    const project = inMemoryProject('/app', (file) => FILES[file] ?? '', Object.keys(FILES));
-    const volatile = Object.fromEntries(
-      runExtractors(project, { extractors: ALL_EXTRACTORS }).endpoints.map((e) => [`${e.framework} ${e.path}`, e.volatile.map((v) => v.field)]),
-    );
+    const volatile = Object.fromEntries(extractFiles(FILES).endpoints.map((e) => [`${e.framework} ${e.path}`, e.volatile.map((v) => v.field)]));
     expect(volatile).toEqual({ 'flask /blob': ['$'], 'flask /dice': [], 'flask /hdr': [], 'gin /bytes': ['$'], 'gin /token': [] });
   });
 });

@@ -4,13 +4,10 @@
  * not a random one; a clock value in the body is.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_EXTRACTORS } from '../../extractors/index.js';
-import { inMemoryProject } from '../../extractors/project.js';
-import { runExtractors } from '../../extractors/run.js';
+import { extractFiles } from '../helpers/extract.js';
 
 function volatileOf(files: Record<string, string>): Record<string, string[]> {
-  const project = inMemoryProject('/app', (file) => files[file] ?? '', Object.keys(files));
-  const result = runExtractors(project, { extractors: ALL_EXTRACTORS });
+  const result = extractFiles(files);
   return Object.fromEntries(result.endpoints.map((e) => [`${e.method} ${e.path}`, e.volatile.map((v) => v.field)]));
 }
 

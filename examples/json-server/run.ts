@@ -127,7 +127,9 @@ export async function runJsonServerPair(options: PairRunOptions = {}): Promise<P
     ]);
     running.push(testedLegacy, testedRewrite);
     const testIo = memoryIo(dir, {});
-    await runCli(['test', '--json', '--legacy', testedLegacy.url, '--rewrite', testedRewrite.url], testIo);
+    // The examples share each side's database (the singular profile a PATCH example changes, the
+    // posts the others create and delete), so they run one at a time, in the order of their specs.
+    await runCli(['test', '--json', '--concurrency', '1', '--legacy', testedLegacy.url, '--rewrite', testedRewrite.url], testIo);
     const tested = JSON.parse(testIo.out()) as TestRun;
     const tests = tested.results.map((r) => ({ specId: r.specId, example: r.example, legacy: r.legacy.outcome, rewrite: r.rewrite.outcome }));
     step('tested both sides', [
